@@ -1,0 +1,42 @@
+package io.sparkgan.config;
+
+import io.sparkgan.model.GanLoss;
+import java.io.Serializable;
+
+/** The training loop's settings (the {@code train} section). */
+public record TrainConfig(
+        long steps,
+        int batchPerWorker,
+        int workers,
+        long seed,
+        StepOrder order,
+        GanLoss loss,
+        int dStepsPerGStep,
+        double gLearningRate,
+        double dLearningRate,
+        double adamBeta1,
+        double adamBeta2,
+        double adamEpsilon,
+        double labelSmoothing,
+        double dSkipBelow,
+        double wganClip,
+        double emaDecay,
+        boolean shuffle,
+        long logEvery,
+        long checkpointEvery,
+        long sampleEvery,
+        int sampleCount,
+        int executorThreads) implements Serializable {
+
+    /** Whether D and G are updated one after the other within a step or from the same D. */
+    public enum StepOrder { ALTERNATING, SIMULTANEOUS }
+
+    public int globalBatch() {
+        return batchPerWorker * workers;
+    }
+
+    /** Target for real images in D's loss: 1, or 1 − smoothing (one-sided label smoothing). */
+    public double realTarget() {
+        return 1.0 - labelSmoothing;
+    }
+}

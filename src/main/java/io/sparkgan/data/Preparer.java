@@ -1,0 +1,189 @@
+package io.sparkgan.data;
+
+import io.sparkgan.config.DataConfig;
+import io.sparkgan.io.Storage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The prepare stage: source → validated, resized uint8 shards, {@code rejects.csv} and, last,
+ * {@code dataset.json}. Runs on the driver; images are decoded in parallel, written in source order.
+ */
+public final class Preparer {
+    private static final Logger LOG = LoggerFactory.getLogger(Preparer.class);
+    private static final int CHUNK = 2048;
+
+    private Preparer() {
+    }
+
+    /** Prepares the dataset, or returns the existing one when its fingerprint matches. */
+    public static DatasetInfo prepare(DataConfig data, Storage storage) throws IOException {
+        Path dir = Storage.qualify(data.shards());
+        DatasetSource source = DatasetSources.open(data, storage);
+        String fingerprint = fingerprint(source.fingerprint(), data);
+        Path infoPath = new Path(dir, DatasetInfo.FILE);
+        if (storage.exists(infoPath)) {
+            DatasetInfo existing = DatasetInfo.fromJson(storage.readString(infoPath));
+            if (existing.fingerprint().equals(fingerprint) && shardsPresent(storage, dir, existing)) {
+                LOG.info("prepare: reusing {} images in {} (source and settings unchanged)", existing.count(), dir);
+                return existing;
+            }
+            LOG.info("prepare: {} holds a dataset prepared from other input or settings; preparing again", dir);
+        }
+        removeOurFiles(storage, dir);
+        storage.mkdirs(dir);
+        return write(source, fingerprint, data, storage, dir);
+    }
+
+    private static DatasetInfo write(DatasetSource source, String fingerprint, DataConfig data, Storage storage,
+                                     Path dir) throws IOException {
+        List<SourceItem> items = source.items(data.limit());
+        int pixels = data.channels() * data.imageSize() * data.imageSize();
+        int perShard = data.imagesPerShard();
+        byte[] images = new byte[perShard * pixels];
+        int[] labels = new int[perShard];
+        int inShard = 0;
+        List<DatasetInfo.Shard> shards = new ArrayList<>();
+        List<Reject> rejects = new ArrayList<>();
+        long[] labelCounts = new long[Math.max(1, source.classes().size())];
+        long accepted = 0;
+        long started = System.nanoTime();
+        long lastReport = started;
+        ForkJoinPool pool = new ForkJoinPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        try {
+            for (int from = 0; from < items.size(); from += CHUNK) {
+                List<SourceItem> chunk = items.subList(from, Math.min(items.size(), from + CHUNK));
+                List<Prepared> results = pool.submit(() -> chunk.parallelStream().map(SourceItem::load).toList()).get();
+                for (Prepared result : results) {
+                    if (result instanceof Reject reject) {
+                        rejects.add(reject);
+                        continue;
+                    }
+                    ImageRecord image = (ImageRecord) result;
+                    System.arraycopy(image.pixels(), 0, images, inShard * pixels, pixels);
+                    labels[inShard] = image.label();
+                    if (image.label() >= 0 && image.label() < labelCounts.length) {
+                        labelCounts[image.label()]++;
+                    }
+                    inShard++;
+                    accepted++;
+                    if (inShard == perShard) {
+                        shards.add(writeShard(storage, dir, shards.size(), images, labels, inShard, data));
+                        inShard = 0;
+                    }
+                }
+                long now = System.nanoTime();
+                if (now - lastReport > 5_000_000_000L || from + CHUNK >= items.size()) {
+                    lastReport = now;
+                    LOG.info("prepare: {}/{} images read, {} rejected ({} images/s)", from + chunk.size(), items.size(),
+                            rejects.size(), Math.round((from + chunk.size()) / ((now - started) / 1e9)));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("prepare was interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(cause);
+        } finally {
+            pool.shutdownNow();
+        }
+        if (inShard > 0) {
+            shards.add(writeShard(storage, dir, shards.size(), images, labels, inShard, data));
+        }
+        writeRejects(storage, dir, rejects);
+        long total = items.size();
+        double fraction = total == 0 ? 1.0 : (double) rejects.size() / total;
+        if (accepted == 0) {
+            throw new DataException("prepare: no usable images in " + data.source() + " (" + rejects.size()
+                    + " rejected; reasons in " + new Path(dir, "rejects.csv") + ")" + firstReasons(rejects));
+        }
+        if (fraction > data.maxRejectFraction()) {
+            throw new DataException(String.format(java.util.Locale.ROOT,
+                    "prepare: %d of %d images (%.2f%%) were rejected, more than data.max-reject-fraction=%s; reasons in %s%s",
+                    rejects.size(), total, 100 * fraction, data.maxRejectFraction(), new Path(dir, "rejects.csv"),
+                    firstReasons(rejects)));
+        }
+        MessageDigest content = IdxSource.sha256Digest();
+        for (DatasetInfo.Shard s : shards) {
+            content.update(s.sha256().getBytes(StandardCharsets.US_ASCII));
+        }
+        DatasetInfo info = new DatasetInfo(source.name(), data.source(), fingerprint, accepted, data.channels(),
+                data.imageSize(), source.classes(), source.classes().isEmpty() ? new long[0] : labelCounts,
+                List.copyOf(shards), HexFormat.of().formatHex(content.digest()), rejects.size(), Instant.now().toString());
+        storage.writeString(new Path(dir, DatasetInfo.FILE), info.toJson());
+        LOG.info("prepare: {} images in {} shards at {}; {} rejected", accepted, shards.size(), dir, rejects.size());
+        return info;
+    }
+
+    private static DatasetInfo.Shard writeShard(Storage storage, Path dir, int index, byte[] images, int[] labels,
+                                                int count, DataConfig data) throws IOException {
+        int pixels = data.channels() * data.imageSize() * data.imageSize();
+        byte[] bytes = Shards.encode(java.util.Arrays.copyOf(images, count * pixels), java.util.Arrays.copyOf(labels, count),
+                count, data.channels(), data.imageSize());
+        String file = String.format("part-%05d.npz", index);
+        storage.writeAtomically(new Path(dir, file), bytes);
+        return new DatasetInfo.Shard(file, count, HexFormat.of().formatHex(IdxSource.sha256Digest().digest(bytes)));
+    }
+
+    private static void writeRejects(Storage storage, Path dir, List<Reject> rejects) throws IOException {
+        StringBuilder csv = new StringBuilder("path,reason\n");
+        for (Reject r : rejects) {
+            csv.append(Csv.field(r.path())).append(',').append(Csv.field(r.reason())).append('\n');
+        }
+        storage.writeString(new Path(dir, "rejects.csv"), csv.toString());
+    }
+
+    private static String firstReasons(List<Reject> rejects) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < Math.min(3, rejects.size()); i++) {
+            s.append("\n  ").append(rejects.get(i).path()).append(": ").append(rejects.get(i).reason());
+        }
+        return s.toString();
+    }
+
+    private static boolean shardsPresent(Storage storage, Path dir, DatasetInfo info) throws IOException {
+        for (DatasetInfo.Shard s : info.shards()) {
+            if (!storage.exists(new Path(dir, s.file()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Deletes what an earlier prepare wrote here (dataset.json first, so nothing half-valid remains). */
+    private static void removeOurFiles(Storage storage, Path dir) throws IOException {
+        Path info = new Path(dir, DatasetInfo.FILE);
+        if (storage.exists(info)) {
+            storage.delete(info);
+        }
+        for (FileStatus f : storage.list(dir)) {
+            String name = f.getPath().getName();
+            if (name.matches("part-\\d+\\.npz") || name.equals("rejects.csv")) {
+                storage.delete(f.getPath());
+            }
+        }
+    }
+
+    static String fingerprint(String sourceFingerprint, DataConfig data) {
+        String settings = "v" + DatasetInfo.FORMAT_VERSION + "|" + sourceFingerprint + "|size=" + data.imageSize()
+                + "|channels=" + data.channels() + "|split=" + data.split() + "|limit=" + data.limit()
+                + "|convert=" + data.convertChannels() + "|max-pixels=" + data.maxPixels()
+                + "|per-shard=" + data.imagesPerShard();
+        return HexFormat.of().formatHex(IdxSource.sha256Digest().digest(settings.getBytes(StandardCharsets.UTF_8)));
+    }
+}

@@ -1,0 +1,162 @@
+package io.sparkgan.io;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * NumPy's {@code .npy} (format 1.0) and {@code .npz} (a zip of {@code .npy} members) as documented in
+ * numpy's {@code numpy/lib/format.py}. {@code np.savez(f, mu=..., sigma=...)} (pytorch-fid's
+ * statistics) and {@code np.load} both work with what this writes and reads.
+ */
+public final class Npy {
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']+)'");
+    private static final Pattern ORDER = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+    private Npy() {
+    }
+
+    public static byte[] toBytes(NpyArray array) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(array.data().length + 128);
+        try {
+            write(array, out);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
+    }
+
+    public static void write(NpyArray array, OutputStream out) throws IOException {
+        StringBuilder shape = new StringBuilder("(");
+        for (int i = 0; i < array.shape().length; i++) {
+            shape.append(array.shape()[i]).append(i == 0 && array.shape().length == 1 ? "," : (i + 1 < array.shape().length ? ", " : ""));
+        }
+        shape.append(")");
+        String dict = "{'descr': '" + array.dtype().descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+        int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
+        int padding = (64 - unpadded % 64) % 64;
+        String header = dict + " ".repeat(padding) + "\n";
+        out.write(MAGIC);
+        out.write(1);
+        out.write(0);
+        out.write(header.length() & 0xff);
+        out.write((header.length() >> 8) & 0xff);
+        out.write(header.getBytes(StandardCharsets.US_ASCII));
+        out.write(array.data());
+    }
+
+    public static NpyArray read(InputStream input) throws IOException {
+        DataInputStream in = new DataInputStream(input);
+        byte[] magic = new byte[6];
+        in.readFully(magic);
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (magic[i] != MAGIC[i]) {
+                throw new IOException("not a .npy file (bad magic bytes)");
+            }
+        }
+        int major = in.readUnsignedByte();
+        in.readUnsignedByte();
+        int headerLength;
+        if (major == 1) {
+            headerLength = in.readUnsignedByte() | (in.readUnsignedByte() << 8);
+        } else if (major == 2 || major == 3) {
+            headerLength = in.readUnsignedByte() | (in.readUnsignedByte() << 8)
+                    | (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 24);
+        } else {
+            throw new IOException("unsupported .npy format version " + major);
+        }
+        byte[] headerBytes = new byte[headerLength];
+        in.readFully(headerBytes);
+        String header = new String(headerBytes, StandardCharsets.ISO_8859_1);
+        Matcher descr = DESCR.matcher(header);
+        Matcher order = ORDER.matcher(header);
+        Matcher shapeMatch = SHAPE.matcher(header);
+        if (!descr.find() || !order.find() || !shapeMatch.find()) {
+            throw new IOException("malformed .npy header: " + header.trim());
+        }
+        if (order.group(1).equals("True")) {
+            throw new IOException(".npy array is in Fortran order; save it with C order (np.ascontiguousarray)");
+        }
+        List<Long> dims = new ArrayList<>();
+        for (String part : shapeMatch.group(1).split(",")) {
+            if (!part.isBlank()) {
+                dims.add(Long.parseLong(part.trim().replace("L", "")));
+            }
+        }
+        long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
+        NpyArray.Dtype dtype = NpyArray.Dtype.fromDescr(descr.group(1));
+        long bytes = NpyArray.count(shape) * dtype.size;
+        if (bytes > Integer.MAX_VALUE - 16) {
+            throw new IOException(".npy array too large to load (" + bytes + " bytes)");
+        }
+        byte[] data = new byte[(int) bytes];
+        try {
+            in.readFully(data);
+        } catch (EOFException e) {
+            throw new IOException(".npy file is truncated: expected " + bytes + " bytes of data");
+        }
+        return new NpyArray(dtype, shape, data);
+    }
+
+    /** Writes an uncompressed .npz, members named {@code <key>.npy} as np.savez names them. */
+    public static void writeNpz(Map<String, NpyArray> arrays, OutputStream out) throws IOException {
+        ZipOutputStream zip = new ZipOutputStream(out);
+        for (Map.Entry<String, NpyArray> e : arrays.entrySet()) {
+            byte[] member = toBytes(e.getValue());
+            ZipEntry entry = new ZipEntry(e.getKey() + ".npy");
+            entry.setMethod(ZipEntry.STORED);
+            entry.setSize(member.length);
+            entry.setCompressedSize(member.length);
+            CRC32 crc = new CRC32();
+            crc.update(member);
+            entry.setCrc(crc.getValue());
+            zip.putNextEntry(entry);
+            zip.write(member);
+            zip.closeEntry();
+        }
+        zip.finish();
+    }
+
+    public static byte[] npzBytes(Map<String, NpyArray> arrays) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            writeNpz(arrays, out);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Reads every member of an .npz (stored or deflated), keyed without the {@code .npy} suffix. */
+    public static Map<String, NpyArray> readNpz(InputStream in) throws IOException {
+        Map<String, NpyArray> arrays = new LinkedHashMap<>();
+        ZipInputStream zip = new ZipInputStream(in);
+        ZipEntry entry;
+        while ((entry = zip.getNextEntry()) != null) {
+            String name = entry.getName();
+            if (name.endsWith(".npy")) {
+                arrays.put(name.substring(0, name.length() - 4), read(zip));
+            }
+        }
+        if (arrays.isEmpty()) {
+            throw new IOException("not an .npz file, or one with no arrays in it");
+        }
+        return arrays;
+    }
+}

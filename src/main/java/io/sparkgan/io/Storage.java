@@ -1,0 +1,186 @@
+package io.sparkgan.io;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SerializableWritable;
+
+/**
+ * Every read and write of the job goes through here, on the Hadoop FileSystem API, so that
+ * {@code file://}, {@code hdfs://} and {@code s3a://} behave alike. Serializable so executors can use
+ * it (the Hadoop configuration travels inside Spark's {@link SerializableWritable}).
+ */
+public final class Storage implements Serializable {
+    private final SerializableWritable<Configuration> hadoopConf;
+
+    public Storage(Configuration conf) {
+        this.hadoopConf = new SerializableWritable<>(conf);
+    }
+
+    public static Storage local() {
+        return new Storage(new Configuration());
+    }
+
+    public Configuration conf() {
+        return hadoopConf.value();
+    }
+
+    /**
+     * Turns what a user wrote into a fully qualified path: a URI with a scheme stays as it is, a plain
+     * path becomes an absolute {@code file:} URI resolved against the driver's working directory (so
+     * executors elsewhere read the same place).
+     */
+    public static Path qualify(String location) {
+        URI uri;
+        try {
+            uri = new URI(location.replace(" ", "%20"));
+        } catch (java.net.URISyntaxException e) {
+            uri = null;
+        }
+        if (uri != null && uri.getScheme() != null && uri.getScheme().length() > 1) {
+            return new Path(location);
+        }
+        return new Path(Paths.get(location).toAbsolutePath().normalize().toUri());
+    }
+
+    public FileSystem fs(Path path) {
+        try {
+            return path.getFileSystem(conf());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the filesystem of " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    public boolean exists(Path path) throws IOException {
+        return fs(path).exists(path);
+    }
+
+    public boolean isDirectory(Path path) throws IOException {
+        try {
+            return fs(path).getFileStatus(path).isDirectory();
+        } catch (FileNotFoundException e) {
+            return false;
+        }
+    }
+
+    public long length(Path path) throws IOException {
+        return fs(path).getFileStatus(path).getLen();
+    }
+
+    public FileStatus status(Path path) throws IOException {
+        return fs(path).getFileStatus(path);
+    }
+
+    public InputStream open(Path path) throws IOException {
+        return fs(path).open(path);
+    }
+
+    public byte[] readBytes(Path path) throws IOException {
+        try (InputStream in = open(path)) {
+            return in.readAllBytes();
+        }
+    }
+
+    public String readString(Path path) throws IOException {
+        return new String(readBytes(path), StandardCharsets.UTF_8);
+    }
+
+    /** Files (not directories) directly under {@code dir}, sorted by name. */
+    public List<FileStatus> listFiles(Path dir) throws IOException {
+        List<FileStatus> files = new ArrayList<>();
+        for (FileStatus s : fs(dir).listStatus(dir)) {
+            if (s.isFile()) {
+                files.add(s);
+            }
+        }
+        files.sort(Comparator.comparing(s -> s.getPath().getName()));
+        return files;
+    }
+
+    /** Entries directly under {@code dir}, sorted by name; empty if it does not exist. */
+    public List<FileStatus> list(Path dir) throws IOException {
+        FileSystem fs = fs(dir);
+        if (!fs.exists(dir)) {
+            return List.of();
+        }
+        List<FileStatus> all = new ArrayList<>(List.of(fs.listStatus(dir)));
+        all.sort(Comparator.comparing(s -> s.getPath().getName()));
+        return all;
+    }
+
+    public void mkdirs(Path dir) throws IOException {
+        fs(dir).mkdirs(dir);
+    }
+
+    public void delete(Path path) throws IOException {
+        fs(path).delete(path, true);
+    }
+
+    /** The object stores, where rename is a copy and an object only appears once its upload completes. */
+    public boolean isObjectStore(Path path) {
+        String scheme = path.toUri().getScheme();
+        return scheme != null && (scheme.startsWith("s3") || scheme.equals("gs") || scheme.startsWith("abfs")
+                || scheme.startsWith("wasb") || scheme.equals("oss"));
+    }
+
+    /** Writes {@code bytes} so that readers see either the old file or the complete new one. */
+    public void writeAtomically(Path path, byte[] bytes) throws IOException {
+        writeAtomically(path, out -> out.write(bytes));
+    }
+
+    public void writeString(Path path, String text) throws IOException {
+        writeAtomically(path, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Something that writes a file's content to a stream. */
+    @FunctionalInterface
+    public interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes through a temporary sibling and a rename on filesystems with atomic rename (local, HDFS);
+     * directly on object stores, where a PUT becomes visible only when complete.
+     */
+    public void writeAtomically(Path path, Writer writer) throws IOException {
+        FileSystem fs = fs(path);
+        if (isObjectStore(path)) {
+            try (FSDataOutputStream out = fs.create(path, true)) {
+                writer.write(out);
+            }
+            return;
+        }
+        Path tmp = new Path(path.getParent(), "." + path.getName() + "." + UUID.randomUUID() + ".tmp");
+        try {
+            try (FSDataOutputStream out = fs.create(tmp, false)) {
+                writer.write(out);
+                out.hsync();
+            }
+            if (fs.exists(path)) {
+                fs.delete(path, false);
+            }
+            if (!fs.rename(tmp, path)) {
+                throw new IOException("could not rename " + tmp + " to " + path);
+            }
+        } finally {
+            if (fs.exists(tmp)) {
+                fs.delete(tmp, false);
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.sparkgan.model;
+
+import java.io.Serializable;
+
+/**
+ * The shape of a DCGAN pair, derived from the image size (Radford, Metz and Chintala, "Unsupervised
+ * Representation Learning with Deep Convolutional Generative Adversarial Networks", 2015).
+ *
+ * <p>The image side is halved by stride-2 convolutions while it is even and larger than 7, which gives
+ * 28 → 14 → 7 (two stages) and 64 → 32 → 16 → 8 → 4 (four stages). The generator mirrors that with
+ * 4×4, stride-2, padding-1 transposed convolutions: that kernel is the one oneDNN and cuDNN run fast
+ * (a 5×5 "same" deconvolution falls to a generic kernel 8–10× slower, see DESIGN.md).
+ *
+ * @param imageSize side of the square images in pixels
+ * @param channels image channels (1 grey, 3 RGB)
+ * @param latentDim length of the noise vector z
+ * @param gFeatures generator feature maps in its last hidden stage (DCGAN's ngf)
+ * @param dFeatures discriminator feature maps in its first stage (DCGAN's ndf)
+ * @param batchNorm batch normalisation in G (all hidden stages) and D (all but the first stage)
+ */
+public record GanArchitecture(int imageSize, int channels, int latentDim, int gFeatures, int dFeatures,
+                              boolean batchNorm) implements Serializable {
+
+    public GanArchitecture {
+        if (stagesFor(imageSize) < 1) {
+            throw new IllegalArgumentException("image size " + imageSize
+                    + " cannot be reached by stride-2 stages; use a size such as 28, 32 or 64");
+        }
+    }
+
+    /** Number of stride-2 stages between the base grid and the image, or 0 if the size does not work. */
+    public static int stagesFor(int imageSize) {
+        int size = imageSize;
+        int stages = 0;
+        while (size % 2 == 0 && size > 7) {
+            size /= 2;
+            stages++;
+        }
+        return size >= 3 ? stages : 0;
+    }
+
+    public int stages() {
+        return stagesFor(imageSize);
+    }
+
+    /** Side of the smallest feature grid (7 for 28×28, 4 for 64×64). */
+    public int baseSize() {
+        return imageSize >> stages();
+    }
+
+    /** Generator feature maps after its projection (stage 0) and after each upsampling stage. */
+    public int generatorChannels(int stage) {
+        return gFeatures << (stages() - 1 - stage);
+    }
+
+    /** Discriminator feature maps after each stride-2 convolution. */
+    public int discriminatorChannels(int stage) {
+        return dFeatures << stage;
+    }
+
+    public int pixelsPerImage() {
+        return channels * imageSize * imageSize;
+    }
+}

@@ -1,0 +1,121 @@
+package io.sparkgan.train;
+
+import io.sparkgan.config.TrainConfig;
+import io.sparkgan.model.GanLoss;
+
+/**
+ * One step of GAN training, in the order of Goodfellow et al.'s Algorithm 1 ("Generative Adversarial
+ * Nets", 2014): k discriminator updates on real and generated minibatches, then one generator update
+ * through the updated discriminator. Every worker computes gradient sums on its own minibatch; here
+ * they are averaged and the optimiser applied once, so every replica starts the next round from the
+ * same parameters.
+ */
+final class GanStep {
+    private final TrainConfig train;
+    private final Rounds rounds;
+    private final GanState state;
+
+    GanStep(TrainConfig train, Rounds rounds, GanState state) {
+        this.train = train;
+        this.rounds = rounds;
+        this.state = state;
+    }
+
+    StepStats run() {
+        long step = state.step;
+        long started = System.nanoTime();
+        return train.order() == TrainConfig.StepOrder.SIMULTANEOUS ? simultaneous(step, started) : alternating(step, started);
+    }
+
+    private StepStats alternating(long step, long started) {
+        int k = train.dStepsPerGStep();
+        RoundSums d = null;
+        long compute = 0;
+        long sync = 0;
+        long update = 0;
+        int skipped = 0;
+        double dGradNorm = 0;
+        for (int round = 0; round < k; round++) {
+            d = rounds.run(RoundRequest.Kind.DISCRIMINATOR, step, round, step * k + round, state.generator,
+                    state.discriminator, describe(step, "D round " + (round + 1) + "/" + k));
+            compute += d.maxComputeNanos;
+            sync += d.wallNanos - d.maxComputeNanos;
+            long t = System.nanoTime();
+            float[] gradient = RoundSums.mean(d.discriminatorGradient, d.images);
+            Guard.finite(step, "discriminator", d.discriminatorLoss, gradient);
+            dGradNorm = norm(gradient);
+            if (d.discriminatorLoss / d.images < train.dSkipBelow()) {
+                skipped++; // D is winning by a wide margin: let G catch up (a GAN-balancing heuristic)
+            } else {
+                updateDiscriminator(gradient);
+            }
+            update += System.nanoTime() - t;
+        }
+        RoundSums g = rounds.run(RoundRequest.Kind.GENERATOR, step, 0, 0, state.generator, state.discriminator,
+                describe(step, "G round"));
+        compute += g.maxComputeNanos;
+        sync += g.wallNanos - g.maxComputeNanos;
+        long t = System.nanoTime();
+        float[] gGradient = RoundSums.mean(g.generatorGradient, g.images);
+        Guard.finite(step, "generator", g.generatorLoss, gGradient);
+        updateGenerator(gGradient);
+        update += System.nanoTime() - t;
+        state.step++;
+        return new StepStats(step, d.discriminatorLoss / d.images, g.generatorLoss / g.images, d.realScore / d.images,
+                d.fakeScore / d.images, g.fakeScore / g.images, dGradNorm, norm(gGradient), skipped, g.images,
+                compute, sync, update, System.nanoTime() - started);
+    }
+
+    private StepStats simultaneous(long step, long started) {
+        RoundSums both = rounds.run(RoundRequest.Kind.BOTH, step, 0, step, state.generator, state.discriminator,
+                describe(step, "D and G round"));
+        long t = System.nanoTime();
+        float[] dGradient = RoundSums.mean(both.discriminatorGradient, both.images);
+        float[] gGradient = RoundSums.mean(both.generatorGradient, both.images);
+        Guard.finite(step, "discriminator", both.discriminatorLoss, dGradient);
+        Guard.finite(step, "generator", both.generatorLoss, gGradient);
+        int skipped = 0;
+        if (both.discriminatorLoss / both.images < train.dSkipBelow()) {
+            skipped = 1;
+        } else {
+            updateDiscriminator(dGradient);
+        }
+        updateGenerator(gGradient);
+        long update = System.nanoTime() - t;
+        state.step++;
+        return new StepStats(step, both.discriminatorLoss / both.images, both.generatorLoss / both.images,
+                both.realScore / both.images, both.fakeScore / both.images, both.fakeScore / both.images,
+                norm(dGradient), norm(gGradient), skipped, both.images, both.maxComputeNanos,
+                both.wallNanos - both.maxComputeNanos, update, System.nanoTime() - started);
+    }
+
+    private void updateDiscriminator(float[] gradient) {
+        state.discriminatorOptimiser.step(state.discriminator, gradient);
+        if (train.loss() == GanLoss.WGAN) {
+            float c = (float) train.wganClip();
+            float[] d = state.discriminator;
+            for (int i = 0; i < d.length; i++) {
+                d[i] = Math.max(-c, Math.min(c, d[i]));
+            }
+        }
+    }
+
+    private void updateGenerator(float[] gradient) {
+        state.generatorOptimiser.step(state.generator, gradient);
+        if (state.generatorEma != null) {
+            state.generatorEma.update(state.generator);
+        }
+    }
+
+    private String describe(long step, String round) {
+        return "sparkgan step " + (step + 1) + "/" + train.steps() + ": " + round;
+    }
+
+    static double norm(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += (double) x * x;
+        }
+        return Math.sqrt(s);
+    }
+}

@@ -1,0 +1,32 @@
+package io.sparkgan.train;
+
+import io.sparkgan.model.GanArchitecture;
+import io.sparkgan.model.GanLoss;
+import io.sparkgan.model.GanReplica;
+import java.util.Objects;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * One {@link GanReplica} per executor thread, built once and reused every round: building SameDiff
+ * graphs costs far more than setting their parameters. Tasks run one per thread, so a thread-local
+ * replica is never shared.
+ */
+final class ReplicaCache {
+    private record Key(GanArchitecture architecture, GanLoss loss, double realTarget) {}
+
+    private static final ThreadLocal<Key> KEY = new ThreadLocal<>();
+    private static final ThreadLocal<GanReplica> REPLICA = new ThreadLocal<>();
+
+    private ReplicaCache() {
+    }
+
+    static GanReplica get(GanArchitecture architecture, GanLoss loss, double realTarget) {
+        Key key = new Key(architecture, loss, realTarget);
+        if (!Objects.equals(KEY.get(), key)) {
+            Nd4jSetup.quietLogs();
+            REPLICA.set(new GanReplica(architecture, loss, realTarget, DataType.FLOAT));
+            KEY.set(key);
+        }
+        return REPLICA.get();
+    }
+}

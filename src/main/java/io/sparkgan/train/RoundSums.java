@@ -1,0 +1,79 @@
+package io.sparkgan.train;
+
+import java.util.List;
+
+/**
+ * The partitions' results of one round added up in partition order. A fixed order makes the float
+ * sums, and so the whole run, bit-for-bit reproducible; Spark's reduce and treeAggregate merge
+ * results in whatever order tasks finish.
+ */
+final class RoundSums {
+    final float[] discriminatorGradient;
+    final float[] generatorGradient;
+    final double discriminatorLoss;
+    final double generatorLoss;
+    final double realScore;
+    final double fakeScore;
+    final long images;
+    final long maxComputeNanos;
+    final long wallNanos;
+
+    private RoundSums(float[] dGrad, float[] gGrad, double dLoss, double gLoss, double real, double fake, long images,
+                      long maxCompute, long wall) {
+        this.discriminatorGradient = dGrad;
+        this.generatorGradient = gGrad;
+        this.discriminatorLoss = dLoss;
+        this.generatorLoss = gLoss;
+        this.realScore = real;
+        this.fakeScore = fake;
+        this.images = images;
+        this.maxComputeNanos = maxCompute;
+        this.wallNanos = wall;
+    }
+
+    /** Adds up results that arrive sorted by partition. */
+    static RoundSums of(List<PartitionResult> results, long wallNanos) {
+        float[] dGrad = null;
+        float[] gGrad = null;
+        double dLoss = 0;
+        double gLoss = 0;
+        double real = 0;
+        double fake = 0;
+        long images = 0;
+        long maxCompute = 0;
+        for (PartitionResult r : results) {
+            dGrad = add(dGrad, r.discriminatorGradient());
+            gGrad = add(gGrad, r.generatorGradient());
+            dLoss += r.discriminatorLoss();
+            gLoss += r.generatorLoss();
+            real += r.realScore();
+            fake += r.fakeScore();
+            images += r.images();
+            maxCompute = Math.max(maxCompute, r.computeNanos());
+        }
+        return new RoundSums(dGrad, gGrad, dLoss, gLoss, real, fake, images, maxCompute, wallNanos);
+    }
+
+    private static float[] add(float[] sum, float[] part) {
+        if (part == null) {
+            return sum;
+        }
+        if (sum == null) {
+            return part.clone();
+        }
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] += part[i];
+        }
+        return sum;
+    }
+
+    /** The gradient of the mean loss: the summed gradient divided by the number of images. */
+    static float[] mean(float[] sum, long images) {
+        float[] mean = new float[sum.length];
+        float scale = 1f / images;
+        for (int i = 0; i < sum.length; i++) {
+            mean[i] = sum[i] * scale;
+        }
+        return mean;
+    }
+}

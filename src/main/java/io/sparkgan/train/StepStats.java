@@ -1,0 +1,15 @@
+package io.sparkgan.train;
+
+/**
+ * What one training step measured, as means over the global batch.
+ *
+ * @param discriminatorLoss D's loss (of its last round in the step)
+ * @param realScore mean D(x)
+ * @param fakeScore mean D(G(z)) in D's round
+ * @param fakeScoreAfter mean D(G(z)) in G's round, against the updated D
+ * @param discriminatorSkipped D updates skipped in this step (train.d-skip-below)
+ */
+record StepStats(long step, double discriminatorLoss, double generatorLoss, double realScore, double fakeScore,
+                 double fakeScoreAfter, double discriminatorGradNorm, double generatorGradNorm,
+                 int discriminatorSkipped, long images, long computeNanos, long syncNanos, long updateNanos,
+                 long wallNanos) {}
