@@ -149,7 +149,7 @@ public final class ConfigLoader {
                 continue;
             }
             StringBuilder message = new StringBuilder("unknown key ").append(key)
-                    .append(" (").append(entry.getValue().origin().description()).append(")");
+                    .append(" (").append(KeyReader.origin(entry.getValue())).append(")");
             String near = nearest(key, reference);
             if (near != null) {
                 message.append(": did you mean ").append(near).append("?");

@@ -35,7 +35,13 @@ final class KeyReader {
         }
         ConfigValue value = config.getValue(key);
         return key + " = " + value.render(com.typesafe.config.ConfigRenderOptions.concise())
-                + " (" + value.origin().description() + ")";
+                + " (" + origin(value) + ")";
+    }
+
+    /** Where a value came from: "job.conf: 12", "--set train.steps=0", "reference.conf: 40". */
+    static String origin(ConfigValue value) {
+        String description = value.origin().description();
+        return description.startsWith("--set ") ? description.replaceFirst(": \\d+$", "") : description;
     }
 
     int integer(String key, int min, int max) {

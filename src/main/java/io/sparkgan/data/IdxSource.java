@@ -76,7 +76,7 @@ final class IdxSource implements DatasetSource {
         int rows;
         int cols;
         int count;
-        MessageDigest digest = sha256Digest();
+        MessageDigest digest = Hashes.sha256();
         try (DataInputStream in = new DataInputStream(open(images, digest))) {
             int magic = in.readInt();
             if (magic != IMAGES_MAGIC) {
@@ -100,7 +100,7 @@ final class IdxSource implements DatasetSource {
         check(images, digest, imagesSha256);
         int[] labelValues = new int[count];
         if (labels != null) {
-            MessageDigest labelDigest = sha256Digest();
+            MessageDigest labelDigest = Hashes.sha256();
             try (DataInputStream in = new DataInputStream(open(labels, labelDigest))) {
                 int magic = in.readInt();
                 if (magic != LABELS_MAGIC) {
@@ -173,18 +173,11 @@ final class IdxSource implements DatasetSource {
     }
 
     private String sha256(Path path) throws IOException {
-        MessageDigest digest = sha256Digest();
+        MessageDigest digest = Hashes.sha256();
         try (InputStream in = new DigestInputStream(storage.open(path), digest)) {
             in.transferTo(java.io.OutputStream.nullOutputStream());
         }
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    static MessageDigest sha256Digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

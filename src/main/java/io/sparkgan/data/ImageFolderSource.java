@@ -49,7 +49,7 @@ final class ImageFolderSource implements DatasetSource {
             }
         }
         this.classes = List.copyOf(labels);
-        MessageDigest digest = IdxSource.sha256Digest();
+        MessageDigest digest = Hashes.sha256();
         digest.update(extraHash.getBytes(StandardCharsets.UTF_8));
         for (Entry e : entries) {
             digest.update((e.path() + "\t" + e.label() + "\t" + e.sha256() + "\t" + e.length() + "\t" + e.modified() + "\n")
@@ -129,7 +129,7 @@ final class ImageFolderSource implements DatasetSource {
         }
         String name = csv.getName().replaceFirst("\\.csv$", "");
         return new ImageFolderSource(name, storage, decoder, entries, "csv:" + HexFormat.of().formatHex(
-                IdxSource.sha256Digest().digest(text.getBytes(StandardCharsets.UTF_8))));
+                Hashes.sha256().digest(text.getBytes(StandardCharsets.UTF_8))));
     }
 
     private static boolean hasExtension(String file, List<String> extensions) {
@@ -184,7 +184,7 @@ final class ImageFolderSource implements DatasetSource {
                         return new Reject(path(), "unreadable: " + ex.getMessage());
                     }
                     if (e.sha256() != null) {
-                        String actual = HexFormat.of().formatHex(IdxSource.sha256Digest().digest(bytes));
+                        String actual = HexFormat.of().formatHex(Hashes.sha256().digest(bytes));
                         if (!actual.equals(e.sha256())) {
                             return new Reject(path(), "checksum mismatch: SHA-256 is " + actual + ", the manifest says "
                                     + e.sha256());

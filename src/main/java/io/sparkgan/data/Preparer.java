@@ -118,7 +118,7 @@ public final class Preparer {
                     rejects.size(), total, 100 * fraction, data.maxRejectFraction(), new Path(dir, "rejects.csv"),
                     firstReasons(rejects)));
         }
-        MessageDigest content = IdxSource.sha256Digest();
+        MessageDigest content = Hashes.sha256();
         for (DatasetInfo.Shard s : shards) {
             content.update(s.sha256().getBytes(StandardCharsets.US_ASCII));
         }
@@ -137,7 +137,7 @@ public final class Preparer {
                 count, data.channels(), data.imageSize());
         String file = String.format("part-%05d.npz", index);
         storage.writeAtomically(new Path(dir, file), bytes);
-        return new DatasetInfo.Shard(file, count, HexFormat.of().formatHex(IdxSource.sha256Digest().digest(bytes)));
+        return new DatasetInfo.Shard(file, count, HexFormat.of().formatHex(Hashes.sha256().digest(bytes)));
     }
 
     private static void writeRejects(Storage storage, Path dir, List<Reject> rejects) throws IOException {
@@ -184,6 +184,6 @@ public final class Preparer {
                 + "|channels=" + data.channels() + "|split=" + data.split() + "|limit=" + data.limit()
                 + "|convert=" + data.convertChannels() + "|max-pixels=" + data.maxPixels()
                 + "|per-shard=" + data.imagesPerShard();
-        return HexFormat.of().formatHex(IdxSource.sha256Digest().digest(settings.getBytes(StandardCharsets.UTF_8)));
+        return HexFormat.of().formatHex(Hashes.sha256().digest(settings.getBytes(StandardCharsets.UTF_8)));
     }
 }

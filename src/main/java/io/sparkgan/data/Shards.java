@@ -29,7 +29,7 @@ public final class Shards {
     public static Content read(Storage storage, Path dir, DatasetInfo.Shard shard) throws IOException {
         Path path = new Path(dir, shard.file());
         byte[] bytes = storage.readBytes(path);
-        String sha = HexFormat.of().formatHex(IdxSource.sha256Digest().digest(bytes));
+        String sha = HexFormat.of().formatHex(Hashes.sha256().digest(bytes));
         if (!sha.equals(shard.sha256())) {
             throw new DataException("shard " + path + " is damaged: its SHA-256 is " + sha + ", dataset.json recorded "
                     + shard.sha256() + "; run prepare again");

@@ -60,7 +60,11 @@ public final class Storage implements Serializable {
 
     public FileSystem fs(Path path) {
         try {
-            return path.getFileSystem(conf());
+            FileSystem fs = path.getFileSystem(conf());
+            if (fs instanceof org.apache.hadoop.fs.LocalFileSystem) {
+                fs.setWriteChecksum(false); // no .crc side files in users' local run directories
+            }
+            return fs;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the filesystem of " + path + ": " + e.getMessage(), e);
         }
@@ -147,6 +151,26 @@ public final class Storage implements Serializable {
         writeAtomically(path, text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Keeps writers from closing our stream: some (SameDiff's save) close what they are given, and the
+     * stream must stay open until it is synced and closed here.
+     */
+    private static final class CloseShield extends java.io.FilterOutputStream {
+        CloseShield(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+
     /** Something that writes a file's content to a stream. */
     @FunctionalInterface
     public interface Writer {
@@ -161,14 +185,14 @@ public final class Storage implements Serializable {
         FileSystem fs = fs(path);
         if (isObjectStore(path)) {
             try (FSDataOutputStream out = fs.create(path, true)) {
-                writer.write(out);
+                writer.write(new CloseShield(out));
             }
             return;
         }
         Path tmp = new Path(path.getParent(), "." + path.getName() + "." + UUID.randomUUID() + ".tmp");
         try {
             try (FSDataOutputStream out = fs.create(tmp, false)) {
-                writer.write(out);
+                writer.write(new CloseShield(out));
                 out.hsync();
             }
             if (fs.exists(path)) {

@@ -35,6 +35,7 @@ public final class GanReplica {
     public record RoundOutput(INDArray gradient, double lossSum, double realScoreSum, double fakeScoreSum) {}
 
     public GanReplica(GanArchitecture architecture, GanLoss loss, double realTarget, DataType dtype) {
+        SameDiffOutputFilter.install();
         this.architecture = architecture;
         this.dtype = dtype;
         this.generatorLayout = Dcgan.generatorLayout(architecture);

@@ -20,6 +20,7 @@ public final class Nd4jSetup {
         if (!quiet) {
             Configurator.setLevel("org.nd4j", Level.WARN);
             Configurator.setLevel("org.deeplearning4j", Level.WARN);
+            Configurator.setLevel("org.nd4j.imports", Level.ERROR); // TensorFlow import mappings: not used
             quiet = true;
         }
     }

@@ -1,0 +1,28 @@
+package io.sparkgan.cli;
+
+import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.data.Preparer;
+import io.sparkgan.io.Storage;
+import java.util.concurrent.Callable;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "prepare", mixinStandardHelpOptions = true,
+        description = "Decode, check, resize and shard data.source into data.shards (reused when unchanged).")
+final class PrepareCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+        SparkganConfig config = options.load();
+        // The driver prepares; Spark is started only for its Hadoop configuration (spark.hadoop.*).
+        try (JavaSparkContext sc = SparkContexts.start(config.spark(), "prepare")) {
+            DatasetInfo info = Preparer.prepare(config.data(), new Storage(sc.hadoopConfiguration()));
+            System.out.println(info.toJson());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,30 @@
+package io.sparkgan.cli;
+
+import io.sparkgan.config.SparkSettings;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/** Creates the Spark context from the config, respecting what spark-submit already decided. */
+public final class SparkContexts {
+    private SparkContexts() {
+    }
+
+    public static SparkConf conf(SparkSettings settings, String stage) {
+        SparkConf conf = new SparkConf(); // picks up spark.* system properties set by spark-submit
+        conf.setAppName(settings.appName() + " " + stage);
+        // spark-submit's --master wins over our default; an explicit spark.master in the config wins over both.
+        if (settings.masterExplicit() || !conf.contains("spark.master")) {
+            conf.setMaster(settings.master());
+        }
+        settings.conf().forEach(conf::set);
+        // Our progress line says more than Spark's console bar, and the two would interleave.
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        return conf;
+    }
+
+    public static JavaSparkContext start(SparkSettings settings, String stage) {
+        JavaSparkContext sc = new JavaSparkContext(conf(settings, stage));
+        sc.setLogLevel("WARN");
+        return sc;
+    }
+}

@@ -1,0 +1,68 @@
+package io.sparkgan.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgan.io.Json;
+import io.sparkgan.io.Storage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * {@code metrics.jsonl}: one JSON object per logged step. S3 has no append, so the file is rewritten
+ * whole (atomically) at most every few seconds and at every checkpoint; a reader always sees a
+ * complete file of whole lines.
+ */
+final class MetricsLog {
+    private static final long FLUSH_INTERVAL_NANOS = 10_000_000_000L;
+
+    private final Storage storage;
+    private final Path path;
+    private final List<String> lines = new ArrayList<>();
+    private long lastFlush = System.nanoTime();
+    private boolean dirty;
+
+    MetricsLog(Storage storage, Path path) {
+        this.storage = storage;
+        this.path = path;
+    }
+
+    void append(StepStats s, double wallSeconds, int workers) {
+        ObjectNode line = Json.object();
+        line.put("step", s.step() + 1);
+        line.put("d_loss", s.discriminatorLoss());
+        line.put("g_loss", s.generatorLoss());
+        line.put("d_real", s.realScore());
+        line.put("d_fake", s.fakeScore());
+        line.put("d_fake_after_update", s.fakeScoreAfter());
+        line.put("d_grad_norm", s.discriminatorGradNorm());
+        line.put("g_grad_norm", s.generatorGradNorm());
+        line.put("d_updates_skipped", s.discriminatorSkipped());
+        line.put("images_per_s", s.images() / (s.wallNanos() / 1e9));
+        line.put("step_time_s", s.wallNanos() / 1e9);
+        line.put("compute_s", s.computeNanos() / 1e9);
+        line.put("sync_s", s.syncNanos() / 1e9);
+        line.put("update_s", s.updateNanos() / 1e9);
+        line.put("workers", workers);
+        line.put("wall_time_s", wallSeconds);
+        lines.add(Json.line(line));
+        dirty = true;
+        if (System.nanoTime() - lastFlush > FLUSH_INTERVAL_NANOS) {
+            flush();
+        }
+    }
+
+    void flush() {
+        if (!dirty) {
+            return;
+        }
+        String text = String.join("\n", lines) + "\n";
+        try {
+            storage.writeString(path, text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
+        }
+        lastFlush = System.nanoTime();
+        dirty = false;
+    }
+}

@@ -1,0 +1,70 @@
+package io.sparkgan.train;
+
+import io.sparkgan.data.DataException;
+import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.data.Shards;
+import io.sparkgan.io.Storage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Spreads a prepared dataset over the workers: partition p holds images [p·N/W, (p+1)·N/W) and reads
+ * only the shards that overlap that range, on the executor. The RDD is cached for the run; if an
+ * executor is lost, Spark reads the partition's shards again.
+ */
+public final class PartitionLoader {
+    private PartitionLoader() {
+    }
+
+    public static JavaRDD<TrainingPartition> load(JavaSparkContext sc, Storage storage, String shardsLocation,
+                                                  DatasetInfo info, int workers) {
+        if (info.count() < workers) {
+            throw new DataException("the dataset has " + info.count() + " images, fewer than train.workers=" + workers
+                    + "; every worker needs at least one image");
+        }
+        Path dir = Storage.qualify(shardsLocation);
+        String dirString = dir.toString();
+        sc.setJobDescription("sparkgan: load " + info.count() + " images into " + workers + " partitions");
+        JavaRDD<TrainingPartition> rdd = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers)
+                .map(p -> read(storage, new Path(dirString), info, p, workers))
+                .persist(StorageLevel.MEMORY_ONLY());
+        rdd.count();
+        return rdd;
+    }
+
+    static TrainingPartition read(Storage storage, Path dir, DatasetInfo info, int partition, int workers) {
+        long n = info.count();
+        long from = partition * n / workers;
+        long to = (partition + 1) * n / workers;
+        int pixels = info.channels() * info.size() * info.size();
+        byte[] images = new byte[Math.toIntExact((to - from) * pixels)];
+        long shardStart = 0;
+        try {
+            for (DatasetInfo.Shard shard : info.shards()) {
+                long shardEnd = shardStart + shard.count();
+                long a = Math.max(from, shardStart);
+                long b = Math.min(to, shardEnd);
+                if (a < b) {
+                    Shards.Content content = Shards.read(storage, dir, shard);
+                    System.arraycopy(content.images(), (int) ((a - shardStart) * pixels), images,
+                            (int) ((a - from) * pixels), (int) ((b - a) * pixels));
+                }
+                shardStart = shardEnd;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read shards under " + dir + ": " + e.getMessage(), e);
+        }
+        return new TrainingPartition(partition, images, (int) (to - from), pixels);
+    }
+
+    /** Partitions built from arrays already in memory (for tests and benchmarks). */
+    public static JavaRDD<TrainingPartition> fromArrays(JavaSparkContext sc, List<TrainingPartition> partitions) {
+        return sc.parallelize(partitions, partitions.size()).persist(StorageLevel.MEMORY_ONLY());
+    }
+}

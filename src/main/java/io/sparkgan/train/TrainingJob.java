@@ -1,0 +1,198 @@
+package io.sparkgan.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.config.TrainConfig;
+import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.data.Preparer;
+import io.sparkgan.io.BuildInfo;
+import io.sparkgan.io.Json;
+import io.sparkgan.io.Png;
+import io.sparkgan.io.RunDirectory;
+import io.sparkgan.io.Storage;
+import io.sparkgan.model.Dcgan;
+import io.sparkgan.model.GanArchitecture;
+import io.sparkgan.model.GanReplica;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The train stage on the driver: prepare (or reuse) the dataset, spread it over the workers, run the
+ * steps, and keep the run directory up to date with metrics, sample grids and checkpoints.
+ */
+public final class TrainingJob {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
+
+    /** What a finished run left behind. */
+    public record Result(RunDirectory run, long steps, float[] generator, float[] discriminator,
+                         String generatorSha256, String discriminatorSha256, double wallSeconds) {}
+
+    private TrainingJob() {
+    }
+
+    /** prepare → load partitions → train. */
+    public static Result run(SparkganConfig config, JavaSparkContext sc, Storage storage) throws IOException {
+        DatasetInfo info = Preparer.prepare(config.data(), storage);
+        JavaRDD<TrainingPartition> partitions =
+                PartitionLoader.load(sc, storage, config.data().shards(), info, config.train().workers());
+        return train(config, sc, storage, partitions, info);
+    }
+
+    /** Trains on partitions already loaded (one per worker, indexed 0..W−1). */
+    public static Result train(SparkganConfig config, JavaSparkContext sc, Storage storage,
+                               JavaRDD<TrainingPartition> partitions, DatasetInfo info) throws IOException {
+        TrainConfig train = config.train();
+        GanArchitecture architecture = config.architecture();
+        RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
+        startRunDirectory(storage, run, config, sc, info);
+
+        GanReplica driverReplica = new GanReplica(architecture, train.loss(), train.realTarget(), DataType.FLOAT);
+        GanState state = new GanState(
+                Dcgan.generatorLayout(architecture).initialise(Seeds.mix(train.seed(), 'G')),
+                Dcgan.discriminatorLayout(architecture).initialise(Seeds.mix(train.seed(), 'D')), train);
+        int threads = ExecutorThreads.forTasks(sc, train.executorThreads());
+        Checkpointer checkpointer = new Checkpointer(storage, run, driverReplica, train.seed(), config.runId());
+        MetricsLog metrics = new MetricsLog(storage, run.metrics());
+        float[] sampleNoise = LatentNoise.draw(train.seed(), LatentNoise.SAMPLE_STEP, 0, 0, train.sampleCount(),
+                architecture.latentDim());
+
+        LOG.info("train: run {} — {} steps, {} workers × {} images, {} G + {} D parameters, {} ND4J threads per task",
+                run.root(), train.steps(), train.workers(), train.batchPerWorker(),
+                driverReplica.generatorLayout().size(), driverReplica.discriminatorLayout().size(), threads);
+        writeSample(storage, run, driverReplica, state, sampleNoise, config);
+
+        long started = System.nanoTime();
+        double meanStepSeconds = Double.NaN;
+        long lastCheckpoint = -1;
+        try (Rounds rounds = new SparkRounds(sc, partitions, architecture, train, threads)) {
+            GanStep step = new GanStep(train, rounds, state);
+            while (state.step < train.steps()) {
+                StepStats stats = step.run();
+                long done = state.step;
+                double seconds = stats.wallNanos() / 1e9;
+                meanStepSeconds = Double.isNaN(meanStepSeconds) ? seconds : 0.9 * meanStepSeconds + 0.1 * seconds;
+                boolean last = done == train.steps();
+                if (done % train.logEvery() == 0 || last || done == 1) {
+                    metrics.append(stats, (System.nanoTime() - started) / 1e9, train.workers());
+                    LOG.info(progressLine(stats, train, meanStepSeconds));
+                }
+                if (done % train.sampleEvery() == 0 || last) {
+                    writeSample(storage, run, driverReplica, state, sampleNoise, config);
+                }
+                if (done % train.checkpointEvery() == 0 || last) {
+                    metrics.flush();
+                    try {
+                        Path dir = checkpointer.write(state);
+                        LOG.info("train: checkpoint {}", dir);
+                    } catch (IOException e) {
+                        throw new TrainingException("step " + done + ": writing checkpoint " + run.checkpoint(done)
+                                + " failed (" + e + "); it is not committed and readers ignore it.", done);
+                    }
+                    lastCheckpoint = done;
+                }
+            }
+        } catch (TrainingException e) {
+            metrics.flush();
+            throw new TrainingException(e.getMessage() + (lastCheckpoint >= 0
+                    ? " The last good checkpoint is " + run.checkpoint(lastCheckpoint) + "."
+                    : " No checkpoint had been written yet."), e.step());
+        } finally {
+            metrics.flush();
+        }
+        double wall = (System.nanoTime() - started) / 1e9;
+        String gSha = Checkpointer.paramsSha256(state.generator);
+        String dSha = Checkpointer.paramsSha256(state.discriminator);
+        ObjectNode success = Json.object();
+        success.put("steps", state.step);
+        success.put("wall_time_s", wall);
+        success.putObject("params_sha256").put("generator", gSha).put("discriminator", dSha);
+        success.put("finished_at", Instant.now().toString());
+        storage.writeString(run.success(), Json.pretty(success));
+        LOG.info("train: finished {} steps in {}; run directory {}", state.step, formatDuration(wall), run.root());
+        return new Result(run, state.step, state.generator.clone(), state.discriminator.clone(), gSha, dSha, wall);
+    }
+
+    private static void startRunDirectory(Storage storage, RunDirectory run, SparkganConfig config,
+                                          JavaSparkContext sc, DatasetInfo info) throws IOException {
+        if (storage.exists(run.success())) {
+            throw new TrainingException("run " + run.root() + " already finished (it has _SUCCESS); choose another"
+                    + " run.id to train again", 0);
+        }
+        if (storage.exists(run.root()) && !storage.list(run.root()).isEmpty()) {
+            throw new TrainingException("run directory " + run.root() + " already holds an earlier attempt; choose"
+                    + " another run.id (resuming an interrupted run is not supported by this version)", 0);
+        }
+        storage.mkdirs(run.root());
+        storage.writeString(run.runConf(), config.renderedForRunDirectory());
+        ObjectNode p = Json.object();
+        p.put("run_id", config.runId());
+        p.put("started_at", Instant.now().toString());
+        p.put("sparkgan_version", BuildInfo.version());
+        p.put("spark_version", sc.version());
+        p.put("dl4j_version", BuildInfo.get("dl4j.version"));
+        p.put("nd4j_backend", Nd4j.getBackend().getClass().getSimpleName());
+        p.put("java_version", System.getProperty("java.version"));
+        p.put("spark_master", sc.master());
+        p.put("seed", config.train().seed());
+        p.put("user", System.getProperty("user.name"));
+        try {
+            p.put("driver_host", InetAddress.getLocalHost().getHostName());
+        } catch (IOException e) {
+            p.put("driver_host", "unknown");
+        }
+        p.put("config_sha256", io.sparkgan.data.Hashes.sha256Hex(
+                config.renderedForRunDirectory().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        if (info != null) {
+            ObjectNode d = p.putObject("dataset");
+            d.put("name", info.name());
+            d.put("source", info.source());
+            d.put("shards", Storage.qualify(config.data().shards()).toString());
+            d.put("count", info.count());
+            d.put("content_sha256", info.contentSha256());
+            d.put("source_fingerprint", info.fingerprint());
+        }
+        storage.writeString(run.provenance(), Json.pretty(p));
+    }
+
+    private static void writeSample(Storage storage, RunDirectory run, GanReplica replica, GanState state,
+                                    float[] noise, SparkganConfig config) throws IOException {
+        GanArchitecture a = config.architecture();
+        int count = config.train().sampleCount();
+        replica.setGenerator(state.samplingGenerator());
+        INDArray z = Nd4j.create(noise, new long[] {count, a.latentDim()}, DataType.FLOAT);
+        float[] images = replica.generate(z).castTo(DataType.FLOAT).data().asFloat();
+        byte[] png = Png.encode(Png.grid(images, count, a.channels(), a.imageSize()),
+                Png.syntheticMarks(config.runId(), state.step));
+        storage.writeAtomically(run.sample(state.step), png);
+    }
+
+    private static String progressLine(StepStats s, TrainConfig train, double meanStepSeconds) {
+        long done = s.step() + 1;
+        double eta = (train.steps() - done) * meanStepSeconds;
+        return String.format(java.util.Locale.ROOT,
+                "step %d/%d | D loss %.3f G loss %.3f | D(x) %.3f D(G(z)) %.3f | %.0f img/s | compute %.0f%% | ETA %s",
+                done, train.steps(), s.discriminatorLoss(), s.generatorLoss(), s.realScore(), s.fakeScore(),
+                s.images() / (s.wallNanos() / 1e9), 100.0 * s.computeNanos() / s.wallNanos(), formatDuration(eta));
+    }
+
+    static String formatDuration(double seconds) {
+        Duration d = Duration.ofMillis((long) (seconds * 1000));
+        if (d.toHours() > 0) {
+            return String.format("%dh%02dm", d.toHours(), d.toMinutesPart());
+        }
+        if (d.toMinutes() > 0) {
+            return String.format("%dm%02ds", d.toMinutes(), d.toSecondsPart());
+        }
+        return String.format(java.util.Locale.ROOT, "%.1fs", seconds);
+    }
+}

@@ -1,0 +1,187 @@
+package io.sparkgan.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgan.model.GanLoss;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private static ConfigException rejected(String... sets) {
+        return assertThrows(ConfigException.class, () -> ConfigLoader.load((Path) null, List.of(sets)));
+    }
+
+    @Test
+    void defaultsDescribeTheQuickStart() {
+        SparkganConfig c = ConfigLoader.load((Path) null, List.of());
+        assertEquals("local[4]", c.spark().master());
+        assertFalse(c.spark().masterExplicit());
+        assertEquals(4, c.train().workers());
+        assertEquals(28, c.data().imageSize());
+        assertEquals(GanLoss.NON_SATURATING, c.train().loss());
+        assertEquals(TrainConfig.StepOrder.ALTERNATING, c.train().order());
+        assertTrue(c.runId().matches("\\d{8}-\\d{6}"), c.runId());
+    }
+
+    @Test
+    void setOverridesFileWhichOverridesReference() throws IOException {
+        Path file = dir.resolve("job.conf");
+        Files.writeString(file, "train { steps = 7, workers = 2 }\nspark.master = \"local[2]\"\n");
+        SparkganConfig c = ConfigLoader.load(file, List.of("train.steps=9", "spark.conf.\"spark.executor.memory\"=2g"));
+        assertEquals(9, c.train().steps());
+        assertEquals(2, c.train().workers());
+        assertEquals("local[2]", c.spark().master());
+        assertTrue(c.spark().masterExplicit());
+        assertEquals("2g", c.spark().conf().get("spark.executor.memory"));
+    }
+
+    @Test
+    void unknownKeyIsNamedWithASuggestion() {
+        ConfigException e = rejected("train.stesp=10");
+        assertTrue(e.getMessage().contains("unknown key train.stesp"), e.getMessage());
+        assertTrue(e.getMessage().contains("did you mean train.steps?"), e.getMessage());
+        assertTrue(e.getMessage().contains("--set train.stesp=10"), e.getMessage());
+    }
+
+    @Test
+    void unknownKeyInAFileNamesTheFileAndLine() throws IOException {
+        Path file = dir.resolve("bad.conf");
+        Files.writeString(file, "data {\n  imagesize = 64\n}\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of()));
+        assertTrue(e.getMessage().contains("unknown key data.imagesize"), e.getMessage());
+        assertTrue(e.getMessage().contains("bad.conf: 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("data.image-size"), e.getMessage());
+    }
+
+    @Test
+    void wrongTypeNamesKeyValueAndExpectation() {
+        ConfigException e = rejected("train.steps=lots");
+        assertTrue(e.getMessage().contains("train.steps = \"lots\""), e.getMessage());
+        assertTrue(e.getMessage().contains("expected a whole number ≥ 1"), e.getMessage());
+    }
+
+    @Test
+    void fractionalNumberForAWholeNumberKeyIsRejected() {
+        ConfigException e = rejected("train.batch-per-worker=12.5");
+        assertTrue(e.getMessage().contains("train.batch-per-worker = 12.5"), e.getMessage());
+    }
+
+    @Test
+    void outOfRangeValueIsRejected() {
+        ConfigException e = rejected("train.workers=0");
+        assertTrue(e.getMessage().contains("train.workers = 0"), e.getMessage());
+        assertTrue(e.getMessage().contains("from 1 to 100000"), e.getMessage());
+        assertTrue(rejected("data.max-reject-fraction=1.5").getMessage().contains("from 0 to 1"));
+        assertTrue(rejected("train.d-learning-rate=-0.1").getMessage().contains("train.d-learning-rate = -0.1"));
+    }
+
+    @Test
+    void booleanMustBeABoolean() {
+        ConfigException e = rejected("model.batch-norm=sometimes");
+        assertTrue(e.getMessage().contains("model.batch-norm = \"sometimes\""), e.getMessage());
+        assertTrue(e.getMessage().contains("expected true or false"), e.getMessage());
+    }
+
+    @Test
+    void enumerationsListTheirChoices() {
+        ConfigException e = rejected("train.loss=hinge");
+        assertTrue(e.getMessage().contains("train.loss = \"hinge\""), e.getMessage());
+        assertTrue(e.getMessage().contains("expected one of non-saturating, wgan"), e.getMessage());
+        assertTrue(rejected("train.order=random").getMessage().contains("alternating, simultaneous"));
+    }
+
+    @Test
+    void imageSizeMustReachASmallGrid() {
+        ConfigException e = rejected("data.image-size=30");
+        assertTrue(e.getMessage().contains("data.image-size = 30"), e.getMessage());
+        assertTrue(e.getMessage().contains("28, 32, 48, 64"), e.getMessage());
+    }
+
+    @Test
+    void channelsMustBeGreyOrRgb() {
+        assertTrue(rejected("data.channels=2").getMessage().contains("1 (grey) or 3 (RGB)"));
+    }
+
+    @Test
+    void sampleCountMustBeSquare() {
+        assertTrue(rejected("train.sample-count=50").getMessage().contains("a square number"));
+    }
+
+    @Test
+    void labelSmoothingDoesNotApplyToWgan() {
+        ConfigException e = rejected("train.loss=wgan", "train.label-smoothing=0.1");
+        assertTrue(e.getMessage().contains("train.label-smoothing"), e.getMessage());
+    }
+
+    @Test
+    void allProblemsAreReportedTogether() {
+        ConfigException e = rejected("train.steps=0", "train.workers=-1", "data.channels=7");
+        assertEquals(3, e.problems().size(), e.getMessage());
+    }
+
+    @Test
+    void malformedSetIsRejected() {
+        assertTrue(rejected("train.steps").getMessage().contains("expected key=value"));
+    }
+
+    @Test
+    void missingConfigFileIsNamed() {
+        Path missing = dir.resolve("nope.conf");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(missing, List.of()));
+        assertTrue(e.getMessage().contains("nope.conf: no such file"), e.getMessage());
+    }
+
+    @Test
+    void invalidHoconIsReportedWithItsFile() throws IOException {
+        Path file = dir.resolve("broken.conf");
+        Files.writeString(file, "train { steps = \n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of()));
+        assertTrue(e.getMessage().contains("broken.conf"), e.getMessage());
+        assertTrue(e.getMessage().contains("not valid HOCON"), e.getMessage());
+    }
+
+    @Test
+    void runIdMustBeADirectoryName() {
+        assertTrue(rejected("run.id=\"../escape\"").getMessage().contains("run.id"));
+    }
+
+    @Test
+    void secretsAreRedactedInTheRenderedConfig() {
+        SparkganConfig c = ConfigLoader.load((Path) null, List.of(
+                "spark.conf.\"spark.hadoop.fs.s3a.secret.key\"=hunter2",
+                "spark.conf.\"spark.hadoop.fs.s3a.access.key\"=AKIAEXAMPLE",
+                "spark.conf.\"spark.executor.memory\"=4g"));
+        String rendered = c.renderedForRunDirectory();
+        assertFalse(rendered.contains("hunter2"), rendered);
+        assertFalse(rendered.contains("AKIAEXAMPLE"), rendered);
+        assertTrue(rendered.contains("<redacted>"), rendered);
+        assertTrue(rendered.contains("4g"), rendered);
+        assertEquals("hunter2", c.spark().conf().get("spark.hadoop.fs.s3a.secret.key"));
+    }
+
+    @Test
+    void everyReferenceKeyHasAComment() throws IOException {
+        String text = new String(ConfigLoader.class.getResourceAsStream("/reference.conf").readAllBytes());
+        String[] lines = text.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].trim();
+            if (line.matches("[a-z0-9-]+\\s*=.*") && !line.endsWith("{")) {
+                int j = i - 1;
+                while (j >= 0 && lines[j].trim().matches("[a-z0-9-]+\\s*=.*")) {
+                    j--; // consecutive keys may share one comment (e.g. the two learning rates)
+                }
+                assertTrue(j >= 0 && lines[j].trim().startsWith("#"), "reference.conf key without a comment: " + line);
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.sparkgan.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgan.config.DataConfig;
+import io.sparkgan.io.Storage;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Uses the real Fashion-MNIST files from Debian's dataset-fashion-mnist package. */
+class FashionMnistPrepareTest {
+    static final Path DEBIAN = Path.of("/usr/share/datasets/fashion-mnist");
+
+    @TempDir
+    Path tmp;
+    final Storage storage = Storage.local();
+
+    private DataConfig config(String source, int limit, String split) {
+        return new DataConfig(source, tmp.resolve("shards").toString(), 28, 1, split, limit, 128, 0.0, 50_000_000L, false);
+    }
+
+    @Test
+    void manifestFindsTheDebianFilesAndShardsTheImagesUnchanged() throws IOException {
+        DatasetInfo info = Preparer.prepare(config("data-manifests/fashion-mnist.conf", 300, "train"), storage);
+        assertEquals("fashion-mnist", info.name());
+        assertEquals(300, info.count());
+        assertEquals(10, info.classes().size());
+        assertEquals("Ankle boot", info.classes().get(9));
+        assertEquals(3, info.shards().size());
+        assertEquals(300, Arrays.stream(info.labelCounts()).sum());
+
+        byte[] firstImage;
+        int firstLabel;
+        try (DataInputStream in = new DataInputStream(new GZIPInputStream(
+                Files.newInputStream(DEBIAN.resolve("train-images-idx3-ubyte.gz"))))) {
+            in.skipNBytes(16);
+            firstImage = in.readNBytes(784);
+        }
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(DEBIAN.resolve("train-labels-idx1-ubyte.gz")))) {
+            in.skipNBytes(8);
+            firstLabel = in.read();
+        }
+        Shards.Content shard = Shards.read(storage, Storage.qualify(tmp.resolve("shards").toString()), info.shards().get(0));
+        assertArrayEquals(firstImage, Arrays.copyOf(shard.images(), 784));
+        assertEquals(firstLabel, shard.labels()[0]);
+    }
+
+    @Test
+    void idxFolderWorksWithoutAManifest() throws IOException {
+        DatasetInfo info = Preparer.prepare(config(DEBIAN.toString(), 50, "test"), storage);
+        assertEquals(50, info.count());
+        assertEquals("fashion-mnist", info.name());
+    }
+
+    @Test
+    void missingFilesNameTheSearchedPlacesAndHowToInstall() throws IOException {
+        Path manifest = tmp.resolve("fm.conf");
+        Files.writeString(manifest, Files.readString(Path.of("data-manifests/fashion-mnist.conf"))
+                .replace("search-env = \"FASHION_MNIST_DIR\"", "search-env = \"SPARKGAN_TEST_UNSET_VARIABLE\"")
+                .replace("\"/usr/share/datasets/fashion-mnist\"", "\"" + tmp.resolve("empty") + "\""));
+        DataException e = assertThrows(DataException.class,
+                () -> Preparer.prepare(config(manifest.toString(), 10, "train"), storage));
+        assertTrue(e.getMessage().contains("train-images-idx3-ubyte.gz"), e.getMessage());
+        assertTrue(e.getMessage().contains("apt-get install dataset-fashion-mnist"), e.getMessage());
+    }
+
+    @Test
+    void checksumMismatchOfAnIdxFileStopsPrepare() throws IOException {
+        Path manifest = tmp.resolve("fm.conf");
+        Files.writeString(manifest, Files.readString(Path.of("data-manifests/fashion-mnist.conf"))
+                .replace("b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7", "ab".repeat(32)));
+        DataException e = assertThrows(DataException.class,
+                () -> Preparer.prepare(config(manifest.toString(), 10, "train"), storage));
+        assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
+        assertTrue(e.getMessage().contains("train-images-idx3-ubyte.gz"), e.getMessage());
+    }
+
+    @Test
+    void unknownSplitListsTheSplitsThatExist() {
+        DataException e = assertThrows(DataException.class,
+                () -> Preparer.prepare(config("data-manifests/fashion-mnist.conf", 10, "validation"), storage));
+        assertTrue(e.getMessage().contains("no split 'validation'"), e.getMessage());
+        assertTrue(e.getMessage().contains("test") && e.getMessage().contains("train"), e.getMessage());
+    }
+}

@@ -1,0 +1,88 @@
+package io.sparkgan.train;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgan.TestSpark;
+import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.io.Storage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The proof that per-step averaging is right: W partitions with batch b train exactly as one
+ * partition with batch W·b, when the W minibatches of every step together hold the images (and noise)
+ * of the single large minibatch. No batch norm, whose statistics are per worker by design.
+ */
+class DataParallelEquivalenceTest {
+    private static final int WORKERS = 4;
+    private static final int BATCH = 8;
+    private static final int STEPS = 3;
+    private static final double TOLERANCE = 1e-5;
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest(name = "{0}, {1} D step(s) per G step")
+    @CsvSource({"alternating, 1", "alternating, 2", "simultaneous, 1"})
+    void workersTimesBatchEqualsOneWorkerWithTheWholeBatch(String order, int dSteps) throws IOException {
+        int batches = STEPS * dSteps;
+        int count = batches * WORKERS * BATCH;
+        byte[] images = TrainingFixtures.images(count, 11);
+
+        // One worker reads the images in order, W·b at a time.
+        List<TrainingPartition> single = List.of(new TrainingPartition(0, images, count, 784));
+        // Worker p's t-th minibatch is slice p of the single worker's t-th minibatch.
+        List<TrainingPartition> split = new ArrayList<>();
+        for (int p = 0; p < WORKERS; p++) {
+            byte[] mine = new byte[batches * BATCH * 784];
+            for (int t = 0; t < batches; t++) {
+                System.arraycopy(images, (t * WORKERS * BATCH + p * BATCH) * 784, mine, t * BATCH * 784, BATCH * 784);
+            }
+            split.add(new TrainingPartition(p, mine, batches * BATCH, 784));
+        }
+
+        TrainingJob.Result distributed = train(split, "w4", WORKERS, BATCH, order, dSteps);
+        TrainingJob.Result whole = train(single, "w1", 1, WORKERS * BATCH, order, dSteps);
+        TrainingJob.Result smaller = train(single, "w1-small", 1, BATCH, order, dSteps);
+
+        float[] initialG = io.sparkgan.model.Dcgan.generatorLayout(config("x", 1, 1, order, dSteps).architecture())
+                .initialise(Seeds.mix(42, 'G'));
+        assertTrue(relativeDifference(distributed.generator(), initialG) > 1e-3, "training moved G");
+        assertTrue(relativeDifference(distributed.generator(), whole.generator()) < TOLERANCE,
+                "G differs: " + relativeDifference(distributed.generator(), whole.generator()));
+        assertTrue(relativeDifference(distributed.discriminator(), whole.discriminator()) < TOLERANCE,
+                "D differs: " + relativeDifference(distributed.discriminator(), whole.discriminator()));
+        // The same comparison does tell runs apart: one worker with batch b is a different run.
+        assertTrue(relativeDifference(distributed.generator(), smaller.generator()) > 100 * TOLERANCE);
+    }
+
+    private SparkganConfig config(String runId, int workers, int batch, String order, int dSteps) {
+        return TrainingFixtures.config(tmp, runId, "train.workers=" + workers, "train.batch-per-worker=" + batch,
+                "train.steps=" + STEPS, "train.shuffle=false", "model.batch-norm=false", "train.ema-decay=0",
+                "train.order=" + order, "train.d-steps-per-g-step=" + dSteps);
+    }
+
+    private TrainingJob.Result train(List<TrainingPartition> parts, String runId, int workers, int batch, String order,
+                                     int dSteps) throws IOException {
+        var sc = TestSpark.context();
+        return TrainingJob.train(config(runId, workers, batch, order, dSteps), sc, Storage.local(),
+                PartitionLoader.fromArrays(sc, parts), null);
+    }
+
+    /** ‖a − b‖ / ‖b‖ over the whole parameter vector. */
+    static double relativeDifference(float[] a, float[] b) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = (double) a[i] - b[i];
+            diff += d * d;
+            norm += (double) b[i] * b[i];
+        }
+        return Math.sqrt(diff / norm);
+    }
+}

@@ -1,0 +1,45 @@
+package io.sparkgan.train;
+
+import io.sparkgan.config.ConfigLoader;
+import io.sparkgan.config.SparkganConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/** Small configurations and in-memory partitions for training tests. */
+final class TrainingFixtures {
+    private TrainingFixtures() {
+    }
+
+    /** A small 28×28 GAN run writing under {@code output}; extra --set values win. */
+    static SparkganConfig config(Path output, String runId, String... sets) {
+        List<String> all = new ArrayList<>(List.of(
+                "output.dir=" + output, "run.id=" + runId,
+                "model.g-features=8", "model.d-features=8", "model.latent-dim=16",
+                "train.steps=3", "train.batch-per-worker=8", "train.workers=4",
+                "train.log-every=1", "train.sample-every=1000", "train.checkpoint-every=1000",
+                "train.sample-count=16"));
+        all.addAll(Arrays.asList(sets));
+        return ConfigLoader.load((Path) null, all);
+    }
+
+    /** Random uint8 28×28 images, the same for the same seed. */
+    static byte[] images(int count, long seed) {
+        byte[] pixels = new byte[count * 784];
+        new Random(seed).nextBytes(pixels);
+        return pixels;
+    }
+
+    /** Partition p holds images [p·n/W, (p+1)·n/W), as PartitionLoader lays them out. */
+    static List<TrainingPartition> contiguous(byte[] images, int count, int workers) {
+        List<TrainingPartition> parts = new ArrayList<>();
+        for (int p = 0; p < workers; p++) {
+            int from = p * count / workers;
+            int to = (p + 1) * count / workers;
+            parts.add(new TrainingPartition(p, Arrays.copyOfRange(images, from * 784, to * 784), to - from, 784));
+        }
+        return parts;
+    }
+}
