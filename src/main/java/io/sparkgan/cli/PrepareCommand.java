@@ -8,6 +8,8 @@ import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 @Command(name = "prepare", mixinStandardHelpOptions = true,
         description = "Decode, check, resize and shard data.source into data.shards (reused when unchanged).")
@@ -15,13 +17,16 @@ final class PrepareCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         SparkganConfig config = options.load();
         // The driver prepares; Spark is started only for its Hadoop configuration (spark.hadoop.*).
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "prepare")) {
             DatasetInfo info = Preparer.prepare(config.data(), new Storage(sc.hadoopConfiguration()));
-            System.out.println(info.toJson());
+            spec.commandLine().getOut().print(info.toJson());
         }
         return 0;
     }

@@ -7,6 +7,8 @@ import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Prepare data.source if needed, then train a GAN on Spark into <output.dir>/<run.id>/.")
@@ -14,12 +16,15 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         SparkganConfig config = options.load();
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "train " + config.runId())) {
             TrainingJob.Result result = TrainingJob.run(config, sc, new Storage(sc.hadoopConfiguration()));
-            System.out.println(result.run().root());
+            spec.commandLine().getOut().println(result.run().root());
         }
         return 0;
     }

@@ -55,7 +55,11 @@ public final class Storage implements Serializable {
         if (uri != null && uri.getScheme() != null && uri.getScheme().length() > 1) {
             return new Path(location);
         }
-        return new Path(Paths.get(location).toAbsolutePath().normalize().toUri());
+        String absolute = Paths.get(location).toAbsolutePath().normalize().toUri().getPath();
+        if (absolute.length() > 1 && absolute.endsWith("/")) {
+            absolute = absolute.substring(0, absolute.length() - 1); // a directory's URI ends in '/'
+        }
+        return new Path("file", null, absolute);
     }
 
     public FileSystem fs(Path path) {

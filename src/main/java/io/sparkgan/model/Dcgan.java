@@ -33,8 +33,9 @@ public final class Dcgan {
         ParamLayout.Builder b = ParamLayout.builder();
         int base = a.baseSize();
         int c0 = a.generatorChannels(0);
-        b.add("g/project/W", Init.WEIGHT, a.latentDim(), (long) c0 * base * base);
-        addNormOrBias(b, "g/project", c0, a.batchNorm(), c0);
+        long projected = (long) c0 * base * base;
+        b.add("g/project/W", Init.WEIGHT, a.latentDim(), projected);
+        addNormOrBias(b, "g/project", c0, a.batchNorm(), projected); // a dense bias is per unit, not per channel
         for (int s = 1; s < a.stages(); s++) {
             int in = a.generatorChannels(s - 1);
             int out = a.generatorChannels(s);

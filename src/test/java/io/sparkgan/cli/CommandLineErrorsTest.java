@@ -43,15 +43,15 @@ class CommandLineErrorsTest {
     void unknownOptionIsAUsageError() {
         Outcome o = run("train", "--confg", "x.conf");
         assertEquals(2, o.code());
-        assertTrue(o.err().contains("Unknown option: '--confg'"), o.err());
+        assertTrue(o.err().contains("Unknown option") && o.err().contains("'--confg'"), o.err());
     }
 
     @Test
     void configCommandPrintsTheResolvedConfig() {
         Outcome o = run("config", "--config", "conf/local.conf", "--set", "train.steps=77");
         assertEquals(0, o.code(), o.err());
-        assertTrue(o.out().contains("steps = 77"), o.out());
-        assertTrue(o.out().contains("master = \"local[4]\""), o.out());
+        assertTrue(o.out().contains("steps=77"), o.out());
+        assertTrue(o.out().contains("master=\"local[4]\""), o.out());
     }
 
     @Test

@@ -76,7 +76,7 @@ class TrainingIntegrationTest {
         assertEquals("fashion-mnist", p.path("dataset").path("name").asText());
         assertEquals(1600, p.path("dataset").path("count").asInt());
         assertEquals(64, p.path("dataset").path("content_sha256").asText().length());
-        assertTrue(Files.readString(run.resolve("run.conf")).contains("steps = 30"));
+        assertTrue(Files.readString(run.resolve("run.conf")).contains("steps=30"));
     }
 
     @Test

@@ -102,8 +102,8 @@ class ConfigLoaderTest {
 
     @Test
     void imageSizeMustReachASmallGrid() {
-        ConfigException e = rejected("data.image-size=30");
-        assertTrue(e.getMessage().contains("data.image-size = 30"), e.getMessage());
+        ConfigException e = rejected("data.image-size=27");
+        assertTrue(e.getMessage().contains("data.image-size = 27"), e.getMessage());
         assertTrue(e.getMessage().contains("28, 32, 48, 64"), e.getMessage());
     }
 

@@ -48,12 +48,12 @@ class PrepareImagesTest {
 
     private Map<String, String> rejects() throws IOException {
         Map<String, String> byFile = new HashMap<>();
-        List<String> lines = Files.readAllLines(shards.resolve("rejects.csv"));
-        assertEquals("path,reason", lines.get(0));
-        for (String line : lines.subList(1, lines.size())) {
-            int comma = line.indexOf(',');
-            String path = line.substring(0, comma);
-            byFile.put(path.substring(path.lastIndexOf('/') + 1), line.substring(comma + 1));
+        List<List<String>> rows = Csv.parse(Files.readString(shards.resolve("rejects.csv")));
+        assertEquals(List.of("path", "reason"), rows.get(0));
+        for (List<String> row : rows.subList(1, rows.size())) {
+            assertEquals(2, row.size(), row.toString());
+            String path = row.get(0);
+            byFile.put(path.substring(path.lastIndexOf('/') + 1), row.get(1));
         }
         return byFile;
     }
