@@ -30,6 +30,13 @@ public final class GanReplica {
     private final SameDiff generatorRound;
     private final List<String> generatorNames;
     private final List<String> discriminatorNames;
+    /**
+     * The latest parameters, copied into a graph only when that graph runs: a D round never runs the
+     * G-through-D graph, so copying every vector into every graph each round would be wasted work.
+     */
+    private INDArray generatorParams;
+    private INDArray discriminatorParams;
+    private final java.util.Map<SameDiff, INDArray[]> copiedInto = new java.util.IdentityHashMap<>();
 
     /** What one round on one minibatch produced: the summed gradient and summed statistics. */
     public record RoundOutput(INDArray gradient, double lossSum, double realScoreSum, double fakeScoreSum) {}
@@ -97,23 +104,59 @@ public final class GanReplica {
 
     /** Sets G's parameters from a flat vector in {@link #generatorLayout()} order. */
     public void setGenerator(INDArray flat) {
-        assign(generatorGraph, generatorLayout, flat);
-        assign(generatorRound, generatorLayout, flat);
+        checkLength(generatorLayout, flat);
+        generatorParams = flat;
+        copiedInto.values().forEach(held -> held[0] = null); // even the same array may hold new values
     }
 
     /** Sets D's parameters from a flat vector in {@link #discriminatorLayout()} order. */
     public void setDiscriminator(INDArray flat) {
-        assign(discriminatorRound, discriminatorLayout, flat);
-        assign(generatorRound, discriminatorLayout, flat);
+        checkLength(discriminatorLayout, flat);
+        discriminatorParams = flat;
+        copiedInto.values().forEach(held -> held[1] = null);
+    }
+
+    /** Copies the latest G and/or D parameters into {@code graph} unless it already holds them. */
+    private void sync(SameDiff graph, boolean generator, boolean discriminator) {
+        INDArray[] held = copiedInto.computeIfAbsent(graph, g -> new INDArray[2]);
+        if (generator) {
+            requireSet(generatorParams, "generator");
+            if (held[0] != generatorParams) {
+                assign(graph, generatorLayout, generatorParams);
+                held[0] = generatorParams;
+            }
+        }
+        if (discriminator) {
+            requireSet(discriminatorParams, "discriminator");
+            if (held[1] != discriminatorParams) {
+                assign(graph, discriminatorLayout, discriminatorParams);
+                held[1] = discriminatorParams;
+            }
+        }
+    }
+
+    private static void requireSet(INDArray params, String network) {
+        if (params == null) {
+            throw new IllegalStateException("the " + network + "'s parameters were never set");
+        }
+    }
+
+    private static void checkLength(ParamLayout layout, INDArray flat) {
+        if (flat.length() != layout.size()) {
+            throw new IllegalArgumentException("parameter vector has " + flat.length()
+                    + " values, the network needs " + layout.size());
+        }
     }
 
     /** G(z) for z of shape [n, latentDim]; images NCHW in [-1, 1]. */
     public INDArray generate(INDArray z) {
+        sync(generatorGraph, true, false);
         return generatorGraph.output(Map.of("z", z.castTo(dtype)), "images").get("images");
     }
 
     /** D's loss and its gradient with respect to D's parameters, summed over both image batches. */
     public RoundOutput discriminatorRound(INDArray real, INDArray fake) {
+        sync(discriminatorRound, false, true);
         OutAndGrad result = discriminatorRound.calculateGradientsAndOutputs(
                 Map.of("real", real.castTo(dtype), "fake", fake.castTo(dtype)),
                 List.of("loss", "real_score", "fake_score"), discriminatorNames);
@@ -125,6 +168,7 @@ public final class GanReplica {
 
     /** G's loss through D and its gradient with respect to G's parameters only. */
     public RoundOutput generatorRound(INDArray z) {
+        sync(generatorRound, true, true);
         OutAndGrad result = generatorRound.calculateGradientsAndOutputs(
                 Map.of("z", z.castTo(dtype)), List.of("loss", "fake_score"), generatorNames);
         Map<String, INDArray> out = result.getOutputs();
@@ -151,10 +195,7 @@ public final class GanReplica {
     }
 
     private void assign(SameDiff sd, ParamLayout layout, INDArray flat) {
-        if (flat.length() != layout.size()) {
-            throw new IllegalArgumentException("parameter vector has " + flat.length()
-                    + " values, the network needs " + layout.size());
-        }
+        checkLength(layout, flat);
         INDArray typed = flat.dataType() == dtype ? flat : flat.castTo(dtype);
         for (ParamLayout.Param p : layout.params()) {
             INDArray slice = typed.get(NDArrayIndex.interval(p.offset(), p.offset() + p.length()));

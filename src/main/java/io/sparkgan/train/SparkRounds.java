@@ -19,7 +19,6 @@ final class SparkRounds implements Rounds {
     private final GanArchitecture architecture;
     private final TrainConfig train;
     private final int threads;
-    private long broadcastNanos;
 
     SparkRounds(JavaSparkContext sc, JavaRDD<TrainingPartition> partitions, GanArchitecture architecture,
                 TrainConfig train, int threads) {
@@ -38,7 +37,6 @@ final class SparkRounds implements Rounds {
                 architecture, train.loss(), train.realTarget(), train.batchPerWorker(), train.seed(), train.shuffle(),
                 threads);
         Broadcast<RoundRequest> broadcast = sc.broadcast(request);
-        broadcastNanos += System.nanoTime() - started;
         sc.setJobDescription(description);
         List<PartitionResult> results;
         try {
@@ -48,13 +46,6 @@ final class SparkRounds implements Rounds {
         }
         results.sort(Comparator.comparingInt(PartitionResult::partition));
         return RoundSums.of(results, System.nanoTime() - started);
-    }
-
-    /** Time spent creating broadcasts since the last call (the driver-side part of the sync cost). */
-    long takeBroadcastNanos() {
-        long n = broadcastNanos;
-        broadcastNanos = 0;
-        return n;
     }
 
     @Override
