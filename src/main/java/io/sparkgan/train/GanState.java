@@ -14,6 +14,12 @@ final class GanState {
     final Ema generatorEma; // null when train.ema-decay = 0
     /** The next step to run; steps done so far. */
     long step;
+    /**
+     * Bumped whenever {@link #generator} / {@link #discriminator} change, so that a round can tell
+     * whether the copy the executors already hold is still current and skip re-sending it.
+     */
+    long generatorVersion;
+    long discriminatorVersion;
 
     GanState(float[] generator, float[] discriminator, TrainConfig train) {
         this.generator = generator;

@@ -32,14 +32,18 @@ final class GanStep {
         RoundSums d = null;
         long compute = 0;
         long sync = 0;
+        long broadcast = 0;
+        long bytes = 0;
         long update = 0;
         int skipped = 0;
         double dGradNorm = 0;
         for (int round = 0; round < k; round++) {
-            d = rounds.run(RoundRequest.Kind.DISCRIMINATOR, step, round, step * k + round, state.generator,
-                    state.discriminator, describe(step, "D round " + (round + 1) + "/" + k));
+            d = rounds.run(RoundRequest.Kind.DISCRIMINATOR, step, round, step * k + round, state,
+                    describe(step, "D round " + (round + 1) + "/" + k));
             compute += d.maxComputeNanos;
             sync += d.wallNanos - d.maxComputeNanos;
+            broadcast += d.broadcastNanos;
+            bytes += d.bytesMoved();
             long t = System.nanoTime();
             float[] gradient = RoundSums.mean(d.discriminatorGradient, d.images);
             Guard.finite(step, "discriminator", d.discriminatorLoss, gradient);
@@ -51,10 +55,11 @@ final class GanStep {
             }
             update += System.nanoTime() - t;
         }
-        RoundSums g = rounds.run(RoundRequest.Kind.GENERATOR, step, 0, 0, state.generator, state.discriminator,
-                describe(step, "G round"));
+        RoundSums g = rounds.run(RoundRequest.Kind.GENERATOR, step, 0, 0, state, describe(step, "G round"));
         compute += g.maxComputeNanos;
         sync += g.wallNanos - g.maxComputeNanos;
+        broadcast += g.broadcastNanos;
+        bytes += g.bytesMoved();
         long t = System.nanoTime();
         float[] gGradient = RoundSums.mean(g.generatorGradient, g.images);
         Guard.finite(step, "generator", g.generatorLoss, gGradient);
@@ -63,12 +68,11 @@ final class GanStep {
         state.step++;
         return new StepStats(step, d.discriminatorLoss / d.images, g.generatorLoss / g.images, d.realScore / d.images,
                 d.fakeScore / d.images, g.fakeScore / g.images, dGradNorm, norm(gGradient), skipped, g.images,
-                compute, sync, update, System.nanoTime() - started);
+                compute, sync, broadcast, update, bytes, System.nanoTime() - started);
     }
 
     private StepStats simultaneous(long step, long started) {
-        RoundSums both = rounds.run(RoundRequest.Kind.BOTH, step, 0, step, state.generator, state.discriminator,
-                describe(step, "D and G round"));
+        RoundSums both = rounds.run(RoundRequest.Kind.BOTH, step, 0, step, state, describe(step, "D and G round"));
         long t = System.nanoTime();
         float[] dGradient = RoundSums.mean(both.discriminatorGradient, both.images);
         float[] gGradient = RoundSums.mean(both.generatorGradient, both.images);
@@ -86,11 +90,13 @@ final class GanStep {
         return new StepStats(step, both.discriminatorLoss / both.images, both.generatorLoss / both.images,
                 both.realScore / both.images, both.fakeScore / both.images, both.fakeScore / both.images,
                 norm(dGradient), norm(gGradient), skipped, both.images, both.maxComputeNanos,
-                both.wallNanos - both.maxComputeNanos, update, System.nanoTime() - started);
+                both.wallNanos - both.maxComputeNanos, both.broadcastNanos, update, both.bytesMoved(),
+                System.nanoTime() - started);
     }
 
     private void updateDiscriminator(float[] gradient) {
         state.discriminatorOptimiser.step(state.discriminator, gradient);
+        state.discriminatorVersion++;
         if (train.loss() == GanLoss.WGAN) {
             float c = (float) train.wganClip();
             float[] d = state.discriminator;
@@ -102,6 +108,7 @@ final class GanStep {
 
     private void updateGenerator(float[] gradient) {
         state.generatorOptimiser.step(state.generator, gradient);
+        state.generatorVersion++;
         if (state.generatorEma != null) {
             state.generatorEma.update(state.generator);
         }

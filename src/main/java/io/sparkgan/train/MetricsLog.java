@@ -42,6 +42,8 @@ final class MetricsLog {
         line.put("step_time_s", s.wallNanos() / 1e9);
         line.put("compute_s", s.computeNanos() / 1e9);
         line.put("sync_s", s.syncNanos() / 1e9);
+        line.put("broadcast_s", s.broadcastNanos() / 1e9);
+        line.put("sync_bytes", s.bytesMoved());
         line.put("update_s", s.updateNanos() / 1e9);
         line.put("workers", workers);
         line.put("wall_time_s", wallSeconds);

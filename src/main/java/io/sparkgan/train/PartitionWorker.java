@@ -9,7 +9,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The executor's half of a round: draw this partition's minibatch and noise, compute the requested
- * gradients on the local replica, return their sums. A pure function of (request, partition): no
+ * gradients on the local replica, return their sums. A pure function of (request, parameters,
+ * partition): no
  * state survives between rounds except caches of things derived from the request.
  */
 final class PartitionWorker {
@@ -18,12 +19,13 @@ final class PartitionWorker {
     private PartitionWorker() {
     }
 
-    static PartitionResult run(RoundRequest request, TrainingPartition partition) {
+    static PartitionResult run(RoundRequest request, float[] generator, float[] discriminator,
+                               TrainingPartition partition) {
         long started = System.nanoTime();
         Nd4jSetup.threads(request.threads());
         GanReplica replica = ReplicaCache.get(request.architecture(), request.loss(), request.realTarget());
-        replica.setGenerator(request.generator());
-        replica.setDiscriminator(request.discriminator());
+        replica.setGenerator(generator);
+        replica.setDiscriminator(discriminator);
 
         int batch = request.batchPerWorker();
         int latent = request.architecture().latentDim();

@@ -17,9 +17,14 @@ final class RoundSums {
     final long images;
     final long maxComputeNanos;
     final long wallNanos;
+    /** Floats sent to the executors (parameter broadcasts) and received back (gradients). */
+    final long floatsSent;
+    final long floatsReceived;
+    /** Driver time spent creating the round's broadcasts. */
+    final long broadcastNanos;
 
     private RoundSums(float[] dGrad, float[] gGrad, double dLoss, double gLoss, double real, double fake, long images,
-                      long maxCompute, long wall) {
+                      long maxCompute, long wall, long floatsSent, long floatsReceived, long broadcastNanos) {
         this.discriminatorGradient = dGrad;
         this.generatorGradient = gGrad;
         this.discriminatorLoss = dLoss;
@@ -29,10 +34,13 @@ final class RoundSums {
         this.images = images;
         this.maxComputeNanos = maxCompute;
         this.wallNanos = wall;
+        this.floatsSent = floatsSent;
+        this.floatsReceived = floatsReceived;
+        this.broadcastNanos = broadcastNanos;
     }
 
     /** Adds up results that arrive sorted by partition. */
-    static RoundSums of(List<PartitionResult> results, long wallNanos) {
+    static RoundSums of(List<PartitionResult> results, long floatsSent, long broadcastNanos, long wallNanos) {
         float[] dGrad = null;
         float[] gGrad = null;
         double dLoss = 0;
@@ -41,6 +49,7 @@ final class RoundSums {
         double fake = 0;
         long images = 0;
         long maxCompute = 0;
+        long received = 0;
         for (PartitionResult r : results) {
             dGrad = add(dGrad, r.discriminatorGradient());
             gGrad = add(gGrad, r.generatorGradient());
@@ -50,8 +59,14 @@ final class RoundSums {
             fake += r.fakeScore();
             images += r.images();
             maxCompute = Math.max(maxCompute, r.computeNanos());
+            received += length(r.discriminatorGradient()) + length(r.generatorGradient());
         }
-        return new RoundSums(dGrad, gGrad, dLoss, gLoss, real, fake, images, maxCompute, wallNanos);
+        return new RoundSums(dGrad, gGrad, dLoss, gLoss, real, fake, images, maxCompute, wallNanos, floatsSent,
+                received, broadcastNanos);
+    }
+
+    private static int length(float[] values) {
+        return values == null ? 0 : values.length;
     }
 
     private static float[] add(float[] sum, float[] part) {
@@ -65,6 +80,10 @@ final class RoundSums {
             sum[i] += part[i];
         }
         return sum;
+    }
+
+    long bytesMoved() {
+        return 4 * (floatsSent + floatsReceived);
     }
 
     /** The gradient of the mean loss: the summed gradient divided by the number of images. */

@@ -5,8 +5,9 @@ package io.sparkgan.train;
  * talks to the cluster only through this.
  */
 interface Rounds extends AutoCloseable {
-    RoundSums run(RoundRequest.Kind kind, long step, int dRound, long batchNumber, float[] generator,
-                  float[] discriminator, String description);
+    /** Runs one round against the current parameters in {@code state}, which it only reads. */
+    RoundSums run(RoundRequest.Kind kind, long step, int dRound, long batchNumber, GanState state,
+                  String description);
 
     @Override
     void close();
