@@ -1,10 +1,14 @@
 package io.sparkgan.cli;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.ConfigLoader;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.io.Storage;
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,17 +25,37 @@ final class ConfigOptions {
     List<String> sets = new ArrayList<>();
 
     SparkganConfig load() {
+        return load(ConfigFactory.empty(), List.of());
+    }
+
+    /**
+     * Loads with {@code base} under the config file (e.g. a run's run.conf) and {@code forced} keys
+     * over everything (e.g. the run directory a command was pointed at).
+     */
+    SparkganConfig load(Config base, List<String> forced) {
+        List<String> all = new ArrayList<>(sets);
+        all.addAll(forced);
+        return ConfigLoader.load(userFile().withFallback(base), all);
+    }
+
+    private Config userFile() {
         if (configFile == null) {
-            return ConfigLoader.load((Path) null, sets);
+            return ConfigFactory.empty();
         }
-        if (configFile.contains("://") && !configFile.startsWith("file:")) {
-            try {
-                String text = Storage.local().readString(Storage.qualify(configFile));
-                return ConfigLoader.load(ConfigLoader.parse(new StringReader(text), configFile), sets);
-            } catch (IOException e) {
-                throw new io.sparkgan.config.ConfigException("--config " + configFile + ": cannot read it (" + e.getMessage() + ")");
+        String text;
+        try {
+            if (configFile.contains("://") && !configFile.startsWith("file:")) {
+                text = Storage.local().readString(Storage.qualify(configFile));
+            } else {
+                Path path = Path.of(configFile.startsWith("file:") ? configFile.substring(5) : configFile);
+                if (!Files.isRegularFile(path)) {
+                    throw new ConfigException("--config " + configFile + ": no such file");
+                }
+                text = Files.readString(path);
             }
+        } catch (IOException e) {
+            throw new ConfigException("--config " + configFile + ": cannot read it (" + e.getMessage() + ")");
         }
-        return ConfigLoader.load(Path.of(configFile.startsWith("file:") ? configFile.substring(5) : configFile), sets);
+        return ConfigLoader.parse(new StringReader(text), configFile);
     }
 }

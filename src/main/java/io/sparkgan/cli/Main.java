@@ -2,6 +2,7 @@ package io.sparkgan.cli;
 
 import io.sparkgan.config.ConfigException;
 import io.sparkgan.data.DataException;
+import io.sparkgan.eval.EvaluationException;
 import io.sparkgan.train.TrainingException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sparkgan", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Distributed GAN training on Apache Spark.",
-        subcommands = {PrepareCommand.class, TrainCommand.class, ShowConfigCommand.class})
+        subcommands = {PrepareCommand.class, TrainCommand.class, FidCommand.class, EvaluatorCommand.class, BenchCommand.class,
+                ShowConfigCommand.class})
 public final class Main implements Runnable {
     /** Exit codes: 0 done, 1 failed while running, 2 bad configuration or command line. */
     static final int FAILED = 1;
@@ -52,7 +54,7 @@ public final class Main implements Runnable {
             err.println("sparkgan: " + cause.getMessage());
             return BAD_INPUT;
         }
-        if (cause instanceof DataException || cause instanceof TrainingException) {
+        if (cause instanceof DataException || cause instanceof TrainingException || cause instanceof EvaluationException) {
             err.println("sparkgan: " + cause.getMessage());
             return FAILED;
         }
@@ -65,7 +67,8 @@ public final class Main implements Runnable {
     private static Throwable unwrap(Throwable e) {
         Throwable t = e;
         while (t != null) {
-            if (t instanceof ConfigException || t instanceof DataException || t instanceof TrainingException) {
+            if (t instanceof ConfigException || t instanceof DataException || t instanceof TrainingException
+                    || t instanceof EvaluationException) {
                 return t;
             }
             t = t.getCause();

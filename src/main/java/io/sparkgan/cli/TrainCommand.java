@@ -1,8 +1,10 @@
 package io.sparkgan.cli;
 
 import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.eval.FidStage;
 import io.sparkgan.io.Storage;
 import io.sparkgan.train.TrainingJob;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
@@ -11,7 +13,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Prepare data.source if needed, then train a GAN on Spark into <output.dir>/<run.id>/.")
+        description = {"Prepare data.source if needed, train a GAN on Spark into <output.dir>/<run.id>/, then score",
+                "the last checkpoint into <run>/fid/ (unless fid.enabled = false)."})
 final class TrainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
@@ -23,7 +26,12 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SparkganConfig config = options.load();
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "train " + config.runId())) {
-            TrainingJob.Result result = TrainingJob.run(config, sc, new Storage(sc.hadoopConfiguration()));
+            Storage storage = new Storage(sc.hadoopConfiguration());
+            TrainingJob.Result result = TrainingJob.run(config, sc, storage);
+            if (config.fid().enabled()) {
+                // The run is complete (_SUCCESS) before scoring starts: a failed FID stage loses no training.
+                FidStage.run(sc, storage, config, result.dataset(), result.run(), List.of(result.steps()));
+            }
             spec.commandLine().getOut().println(result.run().root());
         }
         return 0;

@@ -272,7 +272,17 @@ public final class ConfigLoader {
         if (!runId.matches("[A-Za-z0-9._-]{1,200}")) {
             r.problem("run.id", "letters, digits, '.', '_' and '-' only (it names a directory)");
         }
-        boolean fid = r.bool("fid.enabled");
+        FidConfig fid = new FidConfig(
+                r.bool("fid.enabled"),
+                r.oneOf("fid.extractor", "evaluator", "inception"),
+                r.integer("fid.samples", 2, 10_000_000),
+                r.integer("fid.batch", 1, 100_000),
+                r.integer("fid.partitions", 0, 100_000),
+                r.string("fid.inception-weights"),
+                r.integer("fid.evaluator-epochs", 1, 1000),
+                r.longValue("fid.evaluator-images", 0, Long.MAX_VALUE),
+                r.integer("fid.kid-subsets", 1, 100_000),
+                r.integer("fid.kid-subset-size", 2, 1_000_000));
 
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());

@@ -13,7 +13,7 @@ import java.util.Locale;
  * reads raw keys.
  */
 public record SparkganConfig(SparkSettings spark, DataConfig data, ModelConfig model, TrainConfig train,
-                             String outputDir, String runId, boolean fidEnabled, String rendered)
+                             String outputDir, String runId, FidConfig fid, String rendered)
         implements Serializable {
 
     /** Key fragments whose values never leave the process in clear (run.conf, provenance, logs). */

@@ -16,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * extended to cross-products: scatter = scatterA + scatterB + δδᵀ · nA·nB/n with δ = meanB − meanA.
  * Every part is centred on its own mean before it is combined, so features with a large common
  * offset do not lose their variance to cancellation as the textbook Σxxᵀ − n·mean·meanᵀ would. The
- * merge is associative up to rounding, which is what Spark's {@code treeAggregate} needs.
+ * merge is associative up to rounding, which is what a tree aggregation over partitions needs.
  *
  * <p>The state is three plain fields (a long and two double arrays), so Java or Kryo serialisation
  * of a partition's statistics costs 8·(d² + d) bytes and no ND4J objects cross the wire.

@@ -1,6 +1,11 @@
 package io.sparkgan.io;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -71,5 +76,25 @@ public final class RunDirectory {
 
     public Path success() {
         return new Path(root, "_SUCCESS");
+    }
+
+    /**
+     * Steps of the committed checkpoints, oldest first. A checkpoint directory without its
+     * {@link #COMMIT_MARKER} is incomplete (its write was interrupted) and is not listed.
+     */
+    public List<Long> committedCheckpoints(Storage storage) throws IOException {
+        List<Long> steps = new ArrayList<>();
+        if (!storage.exists(checkpoints())) {
+            return steps;
+        }
+        for (FileStatus status : storage.list(checkpoints())) {
+            String name = status.getPath().getName();
+            if (status.isDirectory() && name.matches("step-\\d{8,}")
+                    && storage.exists(new Path(status.getPath(), COMMIT_MARKER))) {
+                steps.add(Long.parseLong(name.substring("step-".length())));
+            }
+        }
+        Collections.sort(steps);
+        return steps;
     }
 }

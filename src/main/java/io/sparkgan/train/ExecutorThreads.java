@@ -3,7 +3,7 @@ package io.sparkgan.train;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /** How many native threads each task's ND4J ops may use. */
-final class ExecutorThreads {
+public final class ExecutorThreads {
     private ExecutorThreads() {
     }
 
@@ -11,7 +11,7 @@ final class ExecutorThreads {
      * The configured number, or the task's share of the cores: in {@code local[N]} the N tasks share
      * this machine; on a cluster each task owns {@code spark.task.cpus} cores.
      */
-    static int forTasks(JavaSparkContext sc, int configured) {
+    public static int forTasks(JavaSparkContext sc, int configured) {
         if (configured > 0) {
             return configured;
         }

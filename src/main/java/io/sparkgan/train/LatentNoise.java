@@ -13,6 +13,8 @@ public final class LatentNoise {
     public static final int GENERATOR_ROUND = 1_000_000;
     /** Stream for the fixed noise of sample grids. */
     public static final long SAMPLE_STEP = -1;
+    /** Stream for the images FID and KID are computed on: slot i is the i-th generated image. */
+    public static final long FID_STEP = -2;
 
     private LatentNoise() {
     }

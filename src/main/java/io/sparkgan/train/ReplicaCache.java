@@ -11,7 +11,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * graphs costs far more than setting their parameters. Tasks run one per thread, so a thread-local
  * replica is never shared.
  */
-final class ReplicaCache {
+public final class ReplicaCache {
     private record Key(GanArchitecture architecture, GanLoss loss, double realTarget) {}
 
     private static final ThreadLocal<Key> KEY = new ThreadLocal<>();
@@ -20,7 +20,7 @@ final class ReplicaCache {
     private ReplicaCache() {
     }
 
-    static GanReplica get(GanArchitecture architecture, GanLoss loss, double realTarget) {
+    public static GanReplica get(GanArchitecture architecture, GanLoss loss, double realTarget) {
         Key key = new Key(architecture, loss, realTarget);
         if (!Objects.equals(KEY.get(), key)) {
             Nd4jSetup.quietLogs();

@@ -35,7 +35,7 @@ public final class TrainingJob {
 
     /** What a finished run left behind. */
     public record Result(RunDirectory run, long steps, float[] generator, float[] discriminator,
-                         String generatorSha256, String discriminatorSha256, double wallSeconds) {}
+                         String generatorSha256, String discriminatorSha256, double wallSeconds, DatasetInfo dataset) {}
 
     private TrainingJob() {
     }
@@ -119,7 +119,7 @@ public final class TrainingJob {
         success.put("finished_at", Instant.now().toString());
         storage.writeString(run.success(), Json.pretty(success));
         LOG.info("train: finished {} steps in {}; run directory {}", state.step, formatDuration(wall), run.root());
-        return new Result(run, state.step, state.generator.clone(), state.discriminator.clone(), gSha, dSha, wall);
+        return new Result(run, state.step, state.generator.clone(), state.discriminator.clone(), gSha, dSha, wall, info);
     }
 
     private static void startRunDirectory(Storage storage, RunDirectory run, SparkganConfig config,

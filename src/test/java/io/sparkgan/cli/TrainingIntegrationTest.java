@@ -35,6 +35,8 @@ class TrainingIntegrationTest {
     static Path run;
     static int exitCode;
     static String stderr;
+    /** fid/report.json as the train command's FID stage left it (later tests rewrite the report). */
+    static String trainReport;
 
     @BeforeAll
     static void train() {
@@ -47,9 +49,81 @@ class TrainingIntegrationTest {
                 "--set", "model.g-features=16", "--set", "model.d-features=16",
                 "--set", "train.steps=30", "--set", "train.batch-per-worker=16", "--set", "train.log-every=5",
                 "--set", "train.sample-every=15", "--set", "train.checkpoint-every=15",
+                "--set", "fid.samples=600", "--set", "fid.evaluator-epochs=1", "--set", "fid.kid-subsets=10",
+                "--set", "fid.kid-subset-size=100",
                 "--set", "spark.conf.\"spark.ui.enabled\"=false");
         stderr = err.toString();
         run = tmp.resolve("runs/it");
+        try {
+            trainReport = Files.readString(run.resolve("fid/report.json"));
+        } catch (java.io.IOException e) {
+            trainReport = null;
+        }
+    }
+
+    /** Runs the CLI with its own Spark context; returns {exit code, stdout, stderr}. */
+    static String[] cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void trainEndsWithAnFidStageOnTheLastCheckpoint() {
+        assertEquals(0, exitCode, stderr);
+        JsonNode report = Json.parse(trainReport);
+        assertEquals(1, report.path("checkpoints").size());
+        JsonNode last = report.path("checkpoints").get(0);
+        assertEquals(30, last.path("step").asInt());
+        assertEquals("ema", last.path("generator").asText());
+        assertEquals(600, last.path("samples").asInt());
+        assertTrue(last.path("fid").asDouble() > 0 && Double.isFinite(last.path("fid").asDouble()));
+        assertTrue(last.path("mode_coverage").asDouble() > 0 && last.path("mode_coverage").asDouble() <= 1);
+        assertEquals("evaluator", report.path("extractor").path("name").asText());
+        assertEquals(64, report.path("extractor").path("sha256").asText().length());
+        assertTrue(report.path("extractor").path("test_accuracy").asDouble() > 0.3);
+        assertEquals("fashion-mnist", report.path("dataset").path("name").asText());
+    }
+
+    @Test
+    void fidReportsEveryCheckpointAndComparesStatisticsFiles() throws Exception {
+        String[] r = cli("fid", "--run", run.toString(), "--checkpoints", "all", "--set", "fid.samples=600",
+                "--set", "fid.kid-subsets=10", "--set", "fid.kid-subset-size=100");
+        assertEquals("0", r[0], r[2]);
+        JsonNode report = Json.parse(Files.readString(run.resolve("fid/report.json")));
+        assertEquals(List.of(15, 30), List.of(report.path("checkpoints").get(0).path("step").asInt(),
+                report.path("checkpoints").get(1).path("step").asInt()));
+        List<String> csv = Files.readAllLines(run.resolve("fid/report.csv"));
+        assertEquals(3, csv.size(), "header and two checkpoints");
+        assertTrue(csv.get(0).startsWith("step,generator,fid,kid_mean"));
+        String html = Files.readString(run.resolve("fid/report.html"));
+        assertTrue(html.contains("<svg") && html.contains("<polyline"), "FID plot");
+        assertEquals(2, html.split("data:image/png;base64,", -1).length - 1, "one grid per checkpoint");
+        // the cached real statistics (pytorch-fid layout) against themselves: FID 0, JSON alone on stdout
+        Path stats;
+        try (var files = Files.list(tmp.resolve("shards/fid"))) {
+            stats = files.filter(f -> f.getFileName().toString().endsWith("-n600.npz")).findFirst().orElseThrow();
+        }
+        String[] same = cli("fid", "--stats", stats.toString(), "--stats", stats.toString());
+        assertEquals("0", same[0], same[2]);
+        JsonNode fid = Json.parse(same[1]);
+        assertEquals(1, fid.size(), same[1]);
+        assertTrue(fid.path("fid").asDouble() <= 1e-6, same[1]);
+        assertEquals(same[1].trim(), same[1].strip().lines().findFirst().orElseThrow());
+    }
+
+    @Test
+    void fidRejectsUnknownCheckpointsAndMissingRuns() {
+        String[] step = cli("fid", "--run", run.toString(), "--checkpoints", "7");
+        assertEquals("2", step[0]);
+        assertTrue(step[2].contains("no committed checkpoint at step 7") && step[2].contains("[15, 30]"), step[2]);
+        String[] missing = cli("fid", "--run", tmp.resolve("runs/none").toString());
+        assertEquals("2", missing[0]);
+        assertTrue(missing[2].contains("no run.conf"), missing[2]);
+        String[] stats = cli("fid", "--stats", tmp.resolve("nothing.npz").toString(), "--stats", "x.npz");
+        assertEquals("2", stats[0]);
+        assertTrue(stats[2].contains("nothing.npz: no such file"), stats[2]);
     }
 
     @Test

@@ -1,0 +1,153 @@
+package io.sparkgan.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import io.sparkgan.config.ConfigException;
+import io.sparkgan.config.ConfigLoader;
+import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.data.Preparer;
+import io.sparkgan.eval.EvaluationException;
+import io.sparkgan.eval.FidStage;
+import io.sparkgan.eval.FidStats;
+import io.sparkgan.eval.FidStatsFile;
+import io.sparkgan.eval.FrechetDistance;
+import io.sparkgan.io.RunDirectory;
+import io.sparkgan.io.Storage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "fid", mixinStandardHelpOptions = true,
+        description = {"Score checkpoints of a run (FID, KID, mode coverage) into <run>/fid/report.{json,csv,html},",
+                "or print the FID between two statistics files (pytorch-fid .npz layout)."})
+final class FidCommand implements Callable<Integer> {
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    static final class Target {
+        @Option(names = "--run", paramLabel = "DIR", description = "Run directory (any Hadoop URI or local path).")
+        String run;
+
+        @Option(names = "--stats", paramLabel = "NPZ", arity = "1",
+                description = "A statistics file with mu and sigma; give exactly two.")
+        List<String> stats;
+    }
+
+    @Option(names = "--checkpoints", paramLabel = "all|last|STEP,...", defaultValue = "all",
+            description = "Which committed checkpoints to score (default: ${DEFAULT-VALUE}).")
+    String checkpoints;
+
+    @Mixin
+    ConfigOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (target.stats != null) {
+            return compareStats();
+        }
+        Path root = Storage.qualify(target.run);
+        Storage local = Storage.local();
+        RunDirectory run = new RunDirectory(root);
+        if (!local.exists(run.runConf())) {
+            throw new ConfigException("--run " + target.run + ": no run.conf there; expected a run directory made by"
+                    + " sparkgan train (<output.dir>/<run.id>/)");
+        }
+        Config runConf = ConfigLoader.parse(new StringReader(local.readString(run.runConf())), run.runConf().toString());
+        SparkganConfig config = options.load(usable(runConf),
+                List.of("output.dir=" + root.getParent(), "run.id=" + root.getName()));
+        try (JavaSparkContext sc = SparkContexts.start(config.spark(), "fid " + config.runId())) {
+            Storage storage = new Storage(sc.hadoopConfiguration());
+            List<Long> steps = select(run.committedCheckpoints(storage), checkpoints, run);
+            DatasetInfo info = Preparer.prepare(config.data(), storage);
+            FidStage.run(sc, storage, config, info, run, steps);
+            spec.commandLine().getOut().println(new Path(run.fid(), "report.html"));
+        }
+        return 0;
+    }
+
+    /**
+     * run.conf without what must not be reused: redacted secrets (credentials come from the caller's
+     * config or environment) and spark.master (the fid job runs where it is submitted).
+     */
+    static Config usable(Config runConf) {
+        Config result = runConf.withoutPath("spark.master");
+        for (Map.Entry<String, ConfigValue> e : runConf.entrySet()) {
+            if ("<redacted>".equals(e.getValue().unwrapped())) {
+                result = result.withoutPath(e.getKey());
+            }
+        }
+        return result;
+    }
+
+    static List<Long> select(List<Long> committed, String which, RunDirectory run) {
+        if (committed.isEmpty()) {
+            throw new EvaluationException(run.checkpoints() + " has no committed checkpoint to score");
+        }
+        String w = which.trim().toLowerCase(Locale.ROOT);
+        if (w.equals("all")) {
+            return committed;
+        }
+        if (w.equals("last")) {
+            return List.of(committed.get(committed.size() - 1));
+        }
+        List<Long> steps = new ArrayList<>();
+        for (String part : w.split(",")) {
+            long step;
+            try {
+                step = Long.parseLong(part.trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigException("--checkpoints " + which + ": expected all, last or comma-separated steps"
+                        + " such as 500,1000");
+            }
+            if (!committed.contains(step)) {
+                throw new ConfigException("--checkpoints " + which + ": there is no committed checkpoint at step " + step
+                        + "; committed steps are " + committed);
+            }
+            steps.add(step);
+        }
+        return steps;
+    }
+
+    private int compareStats() throws IOException {
+        if (target.stats.size() != 2) {
+            throw new ConfigException("--stats: give exactly two statistics files, got " + target.stats.size());
+        }
+        Storage storage = Storage.local();
+        FidStats[] s = new FidStats[2];
+        for (int i = 0; i < 2; i++) {
+            Path path = Storage.qualify(target.stats.get(i));
+            if (!storage.exists(path)) {
+                throw new ConfigException("--stats " + target.stats.get(i) + ": no such file");
+            }
+            try {
+                s[i] = FidStatsFile.read(new ByteArrayInputStream(storage.readBytes(path)));
+            } catch (IllegalArgumentException | IOException e) {
+                throw new ConfigException("--stats " + target.stats.get(i) + ": " + e.getMessage());
+            }
+        }
+        if (s[0].dimension() != s[1].dimension()) {
+            throw new ConfigException("--stats: the files have features of different dimensions (" + s[0].dimension()
+                    + " and " + s[1].dimension() + "); they come from different extractors");
+        }
+        double fid = FrechetDistance.of(s[0].mu(), s[0].sigma(), s[1].mu(), s[1].sigma(), s[0].dimension());
+        spec.commandLine().getOut().println("{\"fid\": " + fid + "}");
+        return 0;
+    }
+}

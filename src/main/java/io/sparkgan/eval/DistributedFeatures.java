@@ -1,0 +1,208 @@
+package io.sparkgan.eval;
+
+import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.data.Shards;
+import io.sparkgan.io.Storage;
+import io.sparkgan.model.GanArchitecture;
+import io.sparkgan.model.GanLoss;
+import io.sparkgan.model.GanReplica;
+import io.sparkgan.train.LatentNoise;
+import io.sparkgan.train.Nd4jSetup;
+import io.sparkgan.train.ReplicaCache;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.Tuple2;
+
+/**
+ * Feature statistics of many images, computed on the executors: each partition generates (or reads)
+ * its share of the images, extracts features batch by batch and folds them into a
+ * {@link FeatureSummary}; the partitions' summaries are combined in double precision in a fixed
+ * tree (see {@link #aggregate}). Only statistics and a bounded number of KID rows reach the driver, never images.
+ */
+final class DistributedFeatures {
+
+    /** Settings every task needs. */
+    record Job(ExtractorSpec extractor, int dimension, int classes, int batch, int kidRows, int threads)
+            implements Serializable {}
+
+    private DistributedFeatures() {
+    }
+
+    /**
+     * Features of {@code samples} images from a generator. Image i is generated from the noise slot i
+     * of the FID stream for {@code seed}, so the same seed and count give the same images.
+     */
+    static FeatureSummary ofGenerator(JavaSparkContext sc, Storage storage, Job job, GanArchitecture architecture,
+                                      float[] generator, long seed, int samples, int partitions) {
+        Broadcast<float[]> params = sc.broadcast(generator);
+        Broadcast<Storage> sharedStorage = sc.broadcast(storage);
+        try {
+            JavaRDD<FeatureSummary> parts = sc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions)
+                    .map(p -> {
+                        Nd4jSetup.threads(job.threads());
+                        GanReplica replica = ReplicaCache.get(architecture, GanLoss.NON_SATURATING, 1.0);
+                        replica.setGenerator(params.value());
+                        FeatureExtractor extractor = Extractors.open(job.extractor(), sharedStorage.value());
+                        FeatureSummary summary = new FeatureSummary(job.dimension(), job.classes());
+                        long from = (long) p * samples / partitions;
+                        long to = (long) (p + 1) * samples / partitions;
+                        for (long[] range : evenBatches(from, to, job.batch())) {
+                            int n = (int) (range[1] - range[0]);
+                            float[] z = LatentNoise.draw(seed, LatentNoise.FID_STEP, 0, range[0], n,
+                                    architecture.latentDim());
+                            INDArray images = replica.generate(Nd4j.create(z, new long[] {n, architecture.latentDim()},
+                                    DataType.FLOAT));
+                            add(summary, extractor, images, p, job.kidRows());
+                        }
+                        return summary;
+                    });
+            return aggregate(parts, job);
+        } finally {
+            params.destroy(false);
+            sharedStorage.destroy(false);
+        }
+    }
+
+    /**
+     * Features of {@code samples} images of a prepared dataset, spread evenly over it (image
+     * ⌊j·count/samples⌋ for j &lt; samples), so class-sorted datasets are sampled fairly. Reads the
+     * shards on the executors. Uses the whole dataset when it has fewer images.
+     */
+    static FeatureSummary ofDataset(JavaSparkContext sc, Storage storage, Job job, String shardsLocation,
+                                    DatasetInfo info, int samples) {
+        long total = info.count();
+        long n = Math.min(samples, total);
+        String dir = Storage.qualify(shardsLocation).toString();
+        Broadcast<Storage> sharedStorage = sc.broadcast(storage);
+        Broadcast<DatasetInfo> sharedInfo = sc.broadcast(info);
+        int shards = info.shards().size();
+        try {
+            JavaRDD<FeatureSummary> parts = sc.parallelize(IntStream.range(0, shards).boxed().toList(), shards)
+                    .map(s -> {
+                        Nd4jSetup.threads(job.threads());
+                        DatasetInfo d = sharedInfo.value();
+                        FeatureExtractor extractor = Extractors.open(job.extractor(), sharedStorage.value());
+                        long first = 0;
+                        for (int k = 0; k < s; k++) {
+                            first += d.shards().get(k).count();
+                        }
+                        long count = d.shards().get(s).count();
+                        // j is chosen when ⌊j·total/n⌋ falls in [first, first + count)
+                        long jFrom = ceilDiv(first * n, total);
+                        long jTo = ceilDiv((first + count) * n, total);
+                        FeatureSummary summary = new FeatureSummary(job.dimension(), job.classes());
+                        if (jFrom >= jTo) {
+                            return summary;
+                        }
+                        Shards.Content content = read(sharedStorage.value(), new Path(dir), d.shards().get(s));
+                        int pixels = d.channels() * d.size() * d.size();
+                        for (long[] range : evenBatches(jFrom, jTo, job.batch())) {
+                            int m = (int) (range[1] - range[0]);
+                            float[] x = new float[m * pixels];
+                            for (int i = 0; i < m; i++) {
+                                int local = (int) ((range[0] + i) * total / n - first);
+                                for (int p = 0; p < pixels; p++) {
+                                    x[i * pixels + p] = (content.images()[local * pixels + p] & 0xff) / 127.5f - 1f;
+                                }
+                            }
+                            INDArray images = Nd4j.create(x, new long[] {m, d.channels(), d.size(), d.size()}, 'c');
+                            add(summary, extractor, images, s, job.kidRows());
+                        }
+                        return summary;
+                    });
+            return aggregate(parts, job);
+        } finally {
+            sharedStorage.destroy(false);
+            sharedInfo.destroy(false);
+        }
+    }
+
+    /**
+     * Merges the partitions' summaries in a fixed binary tree: partitions 2k and 2k+1 first, then
+     * their results pairwise, and so on, always the lower position on the left. Spark's
+     * treeAggregate merges in whatever order tasks finish, and floating-point merging is not
+     * associative, so the same seed could give FIDs differing in the 9th digit; this shape gives the
+     * same bits every time, at the cost of log2(partitions) small shuffle stages.
+     */
+    private static FeatureSummary aggregate(JavaRDD<FeatureSummary> parts, Job job) {
+        JavaPairRDD<Long, FeatureSummary> level = parts.mapPartitionsWithIndex((index, it) -> {
+            List<Tuple2<Long, FeatureSummary>> out = new java.util.ArrayList<>();
+            it.forEachRemaining(s -> out.add(new Tuple2<>((long) index, s)));
+            return out.iterator();
+        }, true).mapToPair(t -> t);
+        long width = parts.getNumPartitions();
+        while (width > 1) {
+            width = (width + 1) / 2;
+            level = level.mapToPair(t -> new Tuple2<>(t._1() / 2, new Tuple2<>(t._1(), t._2())))
+                    .reduceByKey((a, b) -> a._1() < b._1()
+                            ? new Tuple2<>(a._1(), a._2().merge(b._2()))
+                            : new Tuple2<>(b._1(), b._2().merge(a._2())), (int) Math.max(1, width / 2))
+                    .mapToPair(t -> new Tuple2<>(t._1(), t._2()._2()));
+        }
+        List<FeatureSummary> result = level.values().collect();
+        return result.isEmpty() ? new FeatureSummary(job.dimension(), job.classes()) : result.get(0);
+    }
+
+    private static void add(FeatureSummary summary, FeatureExtractor extractor, INDArray images, int partition,
+                            int kidRowsPerPartition) {
+        INDArray features;
+        if (extractor instanceof EvaluatorClassifier evaluator) {
+            EvaluatorClassifier.Output out = evaluator.featuresAndClasses(images);
+            features = out.features();
+            for (int c : out.classes()) {
+                summary.classCounts[c]++;
+            }
+        } else {
+            features = extractor.features(images);
+        }
+        summary.stats.add(features);
+        double[][] kept = summary.kidRows.getOrDefault(partition, new double[0][]);
+        int room = kidRowsPerPartition - kept.length;
+        if (room > 0) {
+            int take = (int) Math.min(room, features.rows());
+            double[][] rows = java.util.Arrays.copyOf(kept, kept.length + take);
+            for (int i = 0; i < take; i++) {
+                rows[kept.length + i] = features.getRow(i).toDoubleVector();
+            }
+            summary.kidRows.put(partition, rows);
+        }
+    }
+
+    /**
+     * Splits [from, to) into batches of at most {@code batch}, as equal as possible: the generator's
+     * batch norm uses batch statistics, so a last batch of 3 images would be generated unlike the rest.
+     */
+    static List<long[]> evenBatches(long from, long to, int batch) {
+        long count = to - from;
+        if (count <= 0) {
+            return List.of();
+        }
+        long batches = ceilDiv(count, batch);
+        return java.util.stream.LongStream.range(0, batches)
+                .mapToObj(b -> new long[] {from + b * count / batches, from + (b + 1) * count / batches})
+                .toList();
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return -Math.floorDiv(-a, b);
+    }
+
+    private static Shards.Content read(Storage storage, Path dir, DatasetInfo.Shard shard) {
+        try {
+            return Shards.read(storage, dir, shard);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read shard " + shard.file() + " under " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.sparkgan.eval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.io.Json;
+import io.sparkgan.io.Storage;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.dataset.DataSet;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains the evaluator classifier for a prepared dataset with DL4J's Spark module (parameter
+ * averaging over the executors), measures its accuracy on the held-out tenth, and keeps it next to
+ * the shards: {@code <data.shards>/fid/evaluator.zip} and {@code evaluator.json}. A cached evaluator
+ * is reused while the dataset's content hash matches, so every FID of a dataset uses one extractor.
+ */
+public final class EvaluatorTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(EvaluatorTrainer.class);
+    private static final int BATCH = 32;
+    private static final int MAX_TEST_IMAGES = 10_240;
+
+    /** A trained evaluator on storage: where it is, its weights' hash and its held-out accuracy. */
+    public record Stored(String uri, String sha256, double testAccuracy, int classes) {}
+
+    private EvaluatorTrainer() {
+    }
+
+    static Path modelPath(String shardsLocation) {
+        return new Path(Storage.qualify(shardsLocation), "fid/evaluator.zip");
+    }
+
+    static Path infoPath(String shardsLocation) {
+        return new Path(Storage.qualify(shardsLocation), "fid/evaluator.json");
+    }
+
+    /** The cached evaluator for this dataset, or null when there is none (or it is for other data). */
+    public static Stored cached(Storage storage, String shardsLocation, DatasetInfo info) throws IOException {
+        Path json = infoPath(shardsLocation);
+        Path model = modelPath(shardsLocation);
+        if (!storage.exists(json) || !storage.exists(model)) {
+            return null;
+        }
+        JsonNode node = Json.parse(storage.readString(json));
+        if (!info.contentSha256().equals(node.path("dataset_sha256").asText())) {
+            LOG.info("fid: the evaluator at {} was trained on other data; training a new one", model);
+            return null;
+        }
+        String sha = EvaluatorClassifier.sha256(storage.readBytes(model));
+        if (!sha.equals(node.path("sha256").asText())) {
+            LOG.warn("fid: {} does not match {} (an interrupted write?); training a new evaluator", model, json);
+            return null;
+        }
+        return new Stored(model.toString(), sha, node.path("test_accuracy").asDouble(), node.path("classes").asInt());
+    }
+
+    /** The cached evaluator, or a freshly trained one when there is none. */
+    public static Stored findOrTrain(JavaSparkContext sc, Storage storage, String shardsLocation, DatasetInfo info,
+                                     Settings settings) throws IOException {
+        Stored cached = cached(storage, shardsLocation, info);
+        return cached != null ? cached : train(sc, storage, shardsLocation, info, settings);
+    }
+
+    /**
+     * How to train: Spark workers (partitions), epochs, at most {@code maxImages} training images
+     * (0 = all), ND4J threads per task, seed.
+     */
+    public record Settings(int workers, int epochs, long maxImages, int threads, long seed) {}
+
+    public static Stored train(JavaSparkContext sc, Storage storage, String shardsLocation, DatasetInfo info,
+                               Settings settings) throws IOException {
+        int workers = settings.workers();
+        int epochs = settings.epochs();
+        long seed = settings.seed();
+        long started = System.nanoTime();
+        JavaRDD<DataSet> train = LabelledImages.minibatches(sc, storage, shardsLocation, info,
+                LabelledImages.Split.TRAIN, BATCH, settings.maxImages(), settings.threads()); // the master caches it
+        JavaRDD<DataSet> test = LabelledImages.minibatches(sc, storage, shardsLocation, info,
+                LabelledImages.Split.TEST, 256, 0, settings.threads());
+        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(workers, BATCH)
+                .batchSizePerWorker(BATCH)
+                .averagingFrequency(10) // each averaging is a Spark stage: fewer, longer stages
+                .workerPrefetchNumBatches(0)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .rngSeed(seed)
+                .build();
+        SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc,
+                EvaluatorClassifier.configuration(info.size(), info.channels(), info.classes().size(), seed), master);
+        try {
+            LOG.info("fid: training the evaluator classifier for {} on Spark ({} workers, {} epochs{})", info.name(),
+                    workers, epochs, settings.maxImages() > 0 ? ", at most " + settings.maxImages() + " images" : "");
+            for (int epoch = 1; epoch <= epochs; epoch++) {
+                sc.setJobDescription("sparkgan evaluator: epoch " + epoch + "/" + epochs);
+                spark.fit(train);
+                LOG.info("fid: evaluator epoch {}/{} done, loss {}", epoch, epochs,
+                        String.format(java.util.Locale.ROOT, "%.4f", spark.getScore()));
+            }
+            // Scored on the driver: DL4J M2's Spark evaluation fails on partitions without examples,
+            // which small datasets have. The held-out set is a tenth of the data, capped.
+            sc.setJobDescription("sparkgan evaluator: test accuracy");
+            MultiLayerNetwork network = spark.getNetwork();
+            List<DataSet> held = test.take(MAX_TEST_IMAGES / 256);
+            Evaluation evaluation = network.evaluate(new ListDataSetIterator<>(held));
+            byte[] zip = EvaluatorClassifier.toBytes(network);
+            String sha = EvaluatorClassifier.sha256(zip);
+            Path model = modelPath(shardsLocation);
+            storage.writeAtomically(model, zip);
+            ObjectNode json = Json.object();
+            json.put("extractor", "evaluator");
+            json.put("sha256", sha);
+            json.put("test_accuracy", evaluation.accuracy());
+            json.put("test_images", evaluation.getNumRowCounter());
+            json.put("holdout", "every " + LabelledImages.HOLDOUT_EVERY + "th image of the prepared dataset");
+            json.put("classes", info.classes().size());
+            json.put("feature_dim", EvaluatorClassifier.FEATURES);
+            json.put("epochs", epochs);
+            json.put("dataset_sha256", info.contentSha256());
+            json.put("train_seconds", (System.nanoTime() - started) / 1e9);
+            json.put("created_at", Instant.now().toString());
+            storage.writeString(infoPath(shardsLocation), Json.pretty(json)); // last: marks the pair complete
+            LOG.info("fid: evaluator trained in {} s, held-out accuracy {} on {} images; saved to {}",
+                    String.format(java.util.Locale.ROOT, "%.0f", (System.nanoTime() - started) / 1e9),
+                    String.format(java.util.Locale.ROOT, "%.4f", evaluation.accuracy()),
+                    (long) evaluation.getNumRowCounter(), model);
+            return new Stored(model.toString(), sha, evaluation.accuracy(), info.classes().size());
+        } finally {
+            master.deleteTempFiles(sc);
+        }
+    }
+}

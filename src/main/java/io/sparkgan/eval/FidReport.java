@@ -1,0 +1,223 @@
+package io.sparkgan.eval;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgan.io.Json;
+import io.sparkgan.io.RunDirectory;
+import io.sparkgan.io.Storage;
+import java.io.IOException;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The FID report of a run, written as {@code fid/report.json} (everything, for programs),
+ * {@code fid/report.csv} (one row per checkpoint, for spreadsheets) and {@code fid/report.html} (for
+ * people: plots of FID and KID against step, the scores table, each checkpoint's sample grid). The
+ * HTML is one self-contained file (inline SVG, images as data URIs), so it opens the same whether
+ * it was copied off HDFS, S3 or a local disk. Each file is replaced atomically.
+ */
+public record FidReport(String runId, String runDirectory, String dataset, String datasetSha256, List<String> classes,
+                        Extractor extractor, int samplesRequested, long seed, String realStats, long realCount,
+                        double realStatsSeconds, List<CheckpointScore> checkpoints, String createdAt) {
+
+    /** The features the scores are computed on; {@code testAccuracy} is NaN for inception. */
+    public record Extractor(ExtractorSpec spec, int featureDim, int classes, double testAccuracy) {}
+
+    void write(Storage storage, Path dir) throws IOException {
+        storage.writeString(new Path(dir, "report.json"), json());
+        storage.writeString(new Path(dir, "report.csv"), csv());
+        storage.writeString(new Path(dir, "report.html"), html());
+    }
+
+    String json() {
+        ObjectNode root = Json.object();
+        root.put("run_id", runId);
+        root.put("run_directory", runDirectory);
+        root.putObject("dataset").put("name", dataset).put("content_sha256", datasetSha256);
+        ObjectNode ex = root.putObject("extractor");
+        ex.put("name", extractor.spec().name());
+        ex.put("uri", extractor.spec().uri());
+        ex.put("sha256", extractor.spec().sha256());
+        ex.put("feature_dim", extractor.featureDim());
+        if (!Double.isNaN(extractor.testAccuracy())) {
+            ex.put("test_accuracy", extractor.testAccuracy());
+        }
+        root.put("samples", samplesRequested);
+        root.put("seed", seed);
+        root.putObject("real_statistics").put("uri", realStats).put("count", realCount)
+                .put("seconds", realStatsSeconds);
+        root.put("fid_method", "symmetric eigendecomposition in double precision: tr((S1^1/2 S2 S1^1/2)^1/2)");
+        root.put("kid_method", "unbiased MMD^2, kernel (x.y/d + 1)^3, mean and std over random subsets");
+        ArrayNode rows = root.putArray("checkpoints");
+        for (CheckpointScore s : checkpoints) {
+            ObjectNode row = rows.addObject();
+            row.put("step", s.step());
+            row.put("checkpoint", RunDirectory.stepName(s.step()));
+            row.put("generator", s.generator());
+            row.put("fid", s.fid());
+            row.put("kid_mean", s.kidMean());
+            row.put("kid_std", s.kidStd());
+            if (!Double.isNaN(s.coverage())) {
+                row.put("mode_coverage", s.coverage());
+                row.put("class_kl_to_real", s.klToReal());
+                ArrayNode counts = row.putArray("class_counts");
+                for (long c : s.classCounts()) {
+                    counts.add(c);
+                }
+            }
+            row.put("samples", s.samples());
+            row.put("seconds", s.seconds());
+            row.put("images_per_s", s.imagesPerSecond());
+        }
+        root.put("created_at", createdAt);
+        return Json.pretty(root);
+    }
+
+    String csv() {
+        StringBuilder out = new StringBuilder("step,generator,fid,kid_mean,kid_std,mode_coverage,class_kl_to_real,"
+                + "samples,seconds\n");
+        for (CheckpointScore s : checkpoints) {
+            out.append(String.format(Locale.ROOT, "%d,%s,%.6f,%.6f,%.6f,%s,%s,%d,%.3f%n", s.step(), s.generator(),
+                    s.fid(), s.kidMean(), s.kidStd(), num(s.coverage()), num(s.klToReal()), s.samples(), s.seconds()));
+        }
+        return out.toString();
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6f", v);
+    }
+
+    String html() {
+        StringBuilder h = new StringBuilder();
+        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>FID report — ")
+                .append(esc(runId)).append("</title>\n<style>\n")
+                .append("body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}")
+                .append("table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:4px 8px;")
+                .append("text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}")
+                .append(".grids{display:flex;flex-wrap:wrap;gap:16px}.grids figure{margin:0}")
+                .append(".grids img{image-rendering:pixelated;width:224px;border:1px solid #ccc}")
+                .append("figcaption{font-size:13px;text-align:center}\n</style></head><body>\n");
+        h.append("<h1>FID report: ").append(esc(runId)).append("</h1>\n<table>\n");
+        row(h, "Run directory", runDirectory);
+        row(h, "Dataset", dataset + " (content SHA-256 " + datasetSha256.substring(0, 16) + "…)");
+        row(h, "Features", extractor.spec().name() + ", " + extractor.featureDim() + "-d, weights SHA-256 "
+                + extractor.spec().sha256().substring(0, 16) + "…" + (Double.isNaN(extractor.testAccuracy()) ? ""
+                : String.format(Locale.ROOT, ", held-out accuracy %.2f%%", 100 * extractor.testAccuracy())));
+        row(h, "Samples per checkpoint", samplesRequested + " generated (seed " + seed + "), " + realCount
+                + " real images");
+        row(h, "Real statistics", realStats);
+        row(h, "Created", createdAt);
+        h.append("</table>\n");
+        h.append("<p>Lower is better for FID and KID. Scores computed with different features (extractor, weights) "
+                + "or sample counts are not comparable.</p>\n");
+        h.append("<h2>FID against step</h2>\n").append(plot(true));
+        h.append("<h2>KID against step</h2>\n").append(plot(false));
+        h.append("<h2>Scores</h2>\n<table><tr><th>step</th><th class=\"l\">generator</th><th>FID</th>")
+                .append("<th>KID (×10³)</th><th>mode coverage</th><th>class KL</th><th>images/s</th></tr>\n");
+        for (CheckpointScore s : checkpoints) {
+            h.append(String.format(Locale.ROOT, "<tr><td>%d</td><td class=\"l\">%s</td><td>%.3f</td>"
+                            + "<td>%.3f ± %.3f</td><td>%s</td><td>%s</td><td>%.0f</td></tr>%n", s.step(), s.generator(),
+                    s.fid(), 1e3 * s.kidMean(), 1e3 * s.kidStd(),
+                    Double.isNaN(s.coverage()) ? "–" : String.format(Locale.ROOT, "%.0f%%", 100 * s.coverage()),
+                    Double.isNaN(s.klToReal()) ? "–" : String.format(Locale.ROOT, "%.4f", s.klToReal()),
+                    s.imagesPerSecond()));
+        }
+        h.append("</table>\n<h2>Samples</h2>\n<div class=\"grids\">\n");
+        for (CheckpointScore s : checkpoints) {
+            h.append("<figure><img alt=\"samples at step ").append(s.step()).append("\" src=\"data:image/png;base64,")
+                    .append(Base64.getEncoder().encodeToString(s.gridPng())).append("\"><figcaption>step ")
+                    .append(s.step()).append(String.format(Locale.ROOT, " — FID %.2f", s.fid()))
+                    .append("</figcaption></figure>\n");
+        }
+        h.append("</div>\n</body></html>\n");
+        return h.toString();
+    }
+
+    private static void row(StringBuilder h, String name, String value) {
+        h.append("<tr><th class=\"l\">").append(esc(name)).append("</th><td class=\"l\">").append(esc(value))
+                .append("</td></tr>\n");
+    }
+
+    /** A line plot of FID (or KID) against step as inline SVG. */
+    private String plot(boolean fid) {
+        int width = 640;
+        int height = 280;
+        int left = 70;
+        int right = 20;
+        int top = 20;
+        int bottom = 45;
+        double[] xs = checkpoints.stream().mapToDouble(CheckpointScore::step).toArray();
+        double[] ys = checkpoints.stream().mapToDouble(s -> fid ? s.fid() : 1e3 * s.kidMean()).toArray();
+        StringBuilder svg = new StringBuilder();
+        svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
+                + " role=\"img\" aria-label=\"%s against step\" font-size=\"12\">%n", width, height, fid ? "FID" : "KID"));
+        if (xs.length == 0) {
+            return svg.append("<text x=\"20\" y=\"40\">no checkpoints scored yet</text></svg>\n").toString();
+        }
+        double xMin = min(xs);
+        double xMax = max(xs);
+        double yMin = Math.min(0, min(ys));
+        double yMax = max(ys) * 1.1;
+        if (xMax == xMin) {
+            xMin -= 1;
+            xMax += 1;
+        }
+        if (yMax <= yMin) {
+            yMax = yMin + 1;
+        }
+        double plotW = width - left - right;
+        double plotH = height - top - bottom;
+        final double x0 = xMin;
+        final double x1 = xMax;
+        final double y0 = yMin;
+        final double y1 = yMax;
+        java.util.function.DoubleUnaryOperator px = x -> left + (x - x0) / (x1 - x0) * plotW;
+        java.util.function.DoubleUnaryOperator py = y -> top + plotH - (y - y0) / (y1 - y0) * plotH;
+        svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\""
+                + " stroke=\"#999\"/>%n", left, top, plotW, plotH));
+        for (int i = 0; i <= 4; i++) {
+            double y = y0 + (y1 - y0) * i / 4;
+            double x = x0 + (x1 - x0) * i / 4;
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
+                            + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", left, left + plotW,
+                    py.applyAsDouble(y), py.applyAsDouble(y), left - 6, py.applyAsDouble(y) + 4, tick(y)));
+            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+                    px.applyAsDouble(x), top + (int) plotH + 16, tick(x)));
+        }
+        svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">step</text>%n",
+                left + plotW / 2, height - 6));
+        svg.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%.1f\" transform=\"rotate(-90 14 %.1f)\""
+                + " text-anchor=\"middle\">%s</text>%n", top + plotH / 2, top + plotH / 2, fid ? "FID" : "KID × 10³"));
+        StringBuilder points = new StringBuilder();
+        for (int i = 0; i < xs.length; i++) {
+            points.append(String.format(Locale.ROOT, "%.1f,%.1f ", px.applyAsDouble(xs[i]), py.applyAsDouble(ys[i])));
+        }
+        svg.append("<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"").append(points.toString().trim())
+                .append("\"/>\n");
+        for (int i = 0; i < xs.length; i++) {
+            svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"#1f77b4\">"
+                    + "<title>step %.0f: %.3f</title></circle>%n", px.applyAsDouble(xs[i]), py.applyAsDouble(ys[i]),
+                    xs[i], ys[i]));
+        }
+        return svg.append("</svg>\n").toString();
+    }
+
+    private static String tick(double v) {
+        return Math.abs(v) >= 100 || v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v)
+                : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static double min(double[] v) {
+        return java.util.Arrays.stream(v).min().orElse(0);
+    }
+
+    private static double max(double[] v) {
+        return java.util.Arrays.stream(v).max().orElse(1);
+    }
+
+    static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

@@ -1,0 +1,185 @@
+package io.sparkgan.eval;
+
+import io.sparkgan.config.FidConfig;
+import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.io.Npy;
+import io.sparkgan.io.NpyArray;
+import io.sparkgan.io.Png;
+import io.sparkgan.io.RunDirectory;
+import io.sparkgan.io.Storage;
+import io.sparkgan.model.GanArchitecture;
+import io.sparkgan.model.GanLoss;
+import io.sparkgan.model.GanReplica;
+import io.sparkgan.train.ExecutorThreads;
+import io.sparkgan.train.LatentNoise;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scores checkpoints of a run: FID and KID against the real data's statistics, and mode coverage
+ * from the evaluator's class predictions. The path of one checkpoint:
+ * <ol>
+ *   <li>the extractor: the dataset's cached evaluator (trained on Spark when there is none) or the
+ *       user's InceptionV3 weights;</li>
+ *   <li>the real statistics: cached next to the shards, or computed on the executors once;</li>
+ *   <li>the generator (EMA weights when the checkpoint has them) generates {@code fid.samples} images
+ *       from seeded noise on the executors, which extract features and fold them into statistics;</li>
+ *   <li>the driver computes the distances and rewrites {@code fid/report.{json,csv,html}}, so the
+ *       report is complete and readable after every checkpoint, not only at the end.</li>
+ * </ol>
+ */
+public final class FidStage {
+    private static final Logger LOG = LoggerFactory.getLogger(FidStage.class);
+
+    private FidStage() {
+    }
+
+    /** Scores {@code steps} (committed checkpoints of {@code run}) and writes the report; returns it. */
+    public static FidReport run(JavaSparkContext sc, Storage storage, SparkganConfig config, DatasetInfo info,
+                                RunDirectory run, List<Long> steps) throws IOException {
+        FidConfig fid = config.fid();
+        long started = System.nanoTime();
+        int partitions = fid.partitionsOr(config.train().workers());
+        int threads = ExecutorThreads.forTasks(sc, config.train().executorThreads());
+        FidReport.Extractor extractor = resolveExtractor(sc, storage, config, info);
+        ExtractorSpec spec = extractor.spec();
+        int kidRows = (int) Math.ceil((double) Math.min(fid.samples(), KID_POOL) / partitions);
+        DistributedFeatures.Job job = new DistributedFeatures.Job(spec, extractor.featureDim(), extractor.classes(),
+                fid.batch(), kidRows, threads);
+
+        long realStarted = System.nanoTime();
+        RealStatistics.Reference real = RealStatistics.cached(storage, config.data().shards(), info, spec, fid.samples());
+        double realSeconds = 0;
+        if (real == null) {
+            LOG.info("fid: computing real-data statistics ({} images, {} features) on the executors",
+                    Math.min(fid.samples(), info.count()), spec.name());
+            sc.setJobDescription("sparkgan fid: real-data statistics");
+            FeatureSummary summary = DistributedFeatures.ofDataset(sc, storage,
+                    new DistributedFeatures.Job(spec, extractor.featureDim(), extractor.classes(), fid.batch(),
+                            (int) Math.ceil((double) Math.min(fid.samples(), KID_POOL) / info.shards().size()), threads),
+                    config.data().shards(), info, fid.samples());
+            real = RealStatistics.save(storage, config.data().shards(), info, spec, fid.samples(), summary);
+            realSeconds = (System.nanoTime() - realStarted) / 1e9;
+            LOG.info("fid: real statistics of {} images in {} s ({} images/s), saved to {}", real.count(),
+                    fmt(realSeconds), fmt(real.count() / realSeconds), real.npzUri());
+        }
+
+        FidReport report = new FidReport(config.runId(), run.root().toString(), info.name(), info.contentSha256(),
+                info.classes(), extractor, fid.samples(), config.train().seed(), real.npzUri(), real.count(),
+                realSeconds, new ArrayList<>(), Instant.now().toString());
+        GanArchitecture architecture = config.architecture();
+        GanReplica driverReplica = new GanReplica(architecture, GanLoss.NON_SATURATING, 1.0, DataType.FLOAT);
+        for (int i = 0; i < steps.size(); i++) {
+            long step = steps.get(i);
+            long t = System.nanoTime();
+            Generator generator = readGenerator(storage, run, step);
+            sc.setJobDescription("sparkgan fid: checkpoint " + RunDirectory.stepName(step) + " (" + (i + 1) + "/"
+                    + steps.size() + ")");
+            FeatureSummary fake = DistributedFeatures.ofGenerator(sc, storage, job, architecture, generator.params(),
+                    config.train().seed(), fid.samples(), partitions);
+            CheckpointScore score = score(step, generator, fake, real, fid, config, driverReplica, t);
+            report.checkpoints().add(score);
+            report.write(storage, run.fid());
+            LOG.info("fid: {} ({}/{}) FID {} KID {} ± {}{} — {} images in {} s ({} images/s)",
+                    RunDirectory.stepName(step), i + 1, steps.size(), fmt(score.fid()), fmt4(score.kidMean()),
+                    fmt4(score.kidStd()), Double.isNaN(score.coverage()) ? "" : " coverage " + fmt(score.coverage())
+                            + " KL " + fmt4(score.klToReal()), score.samples(), fmt(score.seconds()),
+                    fmt(score.imagesPerSecond()));
+        }
+        LOG.info("fid: report for {} checkpoint(s) in {} s: {}", steps.size(), fmt((System.nanoTime() - started) / 1e9),
+                new Path(run.fid(), "report.html"));
+        return report;
+    }
+
+    /** At most this many feature rows per side go into KID (its subsets are drawn from them). */
+    static final int KID_POOL = 10_000;
+
+    private static CheckpointScore score(long step, Generator generator, FeatureSummary fake,
+                                         RealStatistics.Reference real, FidConfig fid, SparkganConfig config,
+                                         GanReplica driverReplica, long startedNanos) {
+        int d = real.dimension();
+        double distance = FrechetDistance.of(fake.stats.mean(), fake.stats.covariance(), real.mu(), real.sigma(), d);
+        KernelDistance.Result kid = KernelDistance.of(real.kidFeatures(), fake.kidFeatures(), fid.kidSubsets(),
+                fid.kidSubsetSize(), config.train().seed());
+        double coverage = Double.NaN;
+        double kl = Double.NaN;
+        if (fake.classCounts.length > 0) {
+            ModeCoverage.Result modes = ModeCoverage.of(fake.classCounts, real.classCounts());
+            coverage = modes.coverage();
+            kl = modes.kl();
+        }
+        double seconds = (System.nanoTime() - startedNanos) / 1e9;
+        return new CheckpointScore(step, generator.kind(), distance, kid.mean(), kid.std(), coverage, kl,
+                fake.classCounts.clone(), fake.stats.count(), seconds, grid(driverReplica, generator, config, step));
+    }
+
+    private static byte[] grid(GanReplica replica, Generator generator, SparkganConfig config, long step) {
+        GanArchitecture a = config.architecture();
+        int count = config.train().sampleCount();
+        float[] noise = LatentNoise.draw(config.train().seed(), LatentNoise.SAMPLE_STEP, 0, 0, count, a.latentDim());
+        replica.setGenerator(generator.params());
+        float[] images = replica.generate(Nd4j.create(noise, new long[] {count, a.latentDim()}, DataType.FLOAT))
+                .castTo(DataType.FLOAT).data().asFloat();
+        return Png.encode(Png.grid(images, count, a.channels(), a.imageSize()), Png.syntheticMarks(config.runId(), step));
+    }
+
+    /** A checkpoint's generator weights: the EMA ones when it has them. */
+    record Generator(float[] params, String kind) {}
+
+    static Generator readGenerator(Storage storage, RunDirectory run, long step) throws IOException {
+        Path params = new Path(run.checkpoint(step), "params.npz");
+        Map<String, NpyArray> arrays = Npy.readNpz(new ByteArrayInputStream(storage.readBytes(params)));
+        NpyArray ema = arrays.get("generator_ema");
+        if (ema != null) {
+            return new Generator(ema.asFloats(), "ema");
+        }
+        NpyArray raw = arrays.get("generator");
+        if (raw == null) {
+            throw new EvaluationException(params + " has no generator array (it has " + arrays.keySet() + ")");
+        }
+        return new Generator(raw.asFloats(), "raw");
+    }
+
+    private static FidReport.Extractor resolveExtractor(JavaSparkContext sc, Storage storage, SparkganConfig config,
+                                                        DatasetInfo info) throws IOException {
+        FidConfig fid = config.fid();
+        if (fid.extractor().equals("inception")) {
+            // Loading it here checks the file before any executor work and gives its hash and width.
+            InceptionExtractor inception = InceptionExtractor.fromLocation(fid.inceptionWeights(), storage);
+            String uri = Storage.qualify(fid.inceptionWeights().trim()).toString();
+            return new FidReport.Extractor(new ExtractorSpec("inception", uri, inception.contentHash()),
+                    inception.featureDim(), 0, Double.NaN);
+        }
+        EvaluatorTrainer.Stored evaluator = EvaluatorTrainer.findOrTrain(sc, storage, config.data().shards(), info,
+                evaluatorSettings(sc, config));
+        return new FidReport.Extractor(new ExtractorSpec("evaluator", evaluator.uri(), evaluator.sha256()),
+                EvaluatorClassifier.FEATURES, evaluator.classes(), evaluator.testAccuracy());
+    }
+
+    /** The evaluator's training settings from the config. */
+    public static EvaluatorTrainer.Settings evaluatorSettings(JavaSparkContext sc, SparkganConfig config) {
+        return new EvaluatorTrainer.Settings(config.train().workers(), config.fid().evaluatorEpochs(),
+                config.fid().evaluatorImages(), ExecutorThreads.forTasks(sc, config.train().executorThreads()),
+                config.train().seed());
+    }
+
+    static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    static String fmt4(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+}

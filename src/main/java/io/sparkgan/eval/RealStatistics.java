@@ -1,0 +1,118 @@
+package io.sparkgan.eval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.io.Json;
+import io.sparkgan.io.Npy;
+import io.sparkgan.io.NpyArray;
+import io.sparkgan.io.Storage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Instant;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reference statistics of the real images, cached next to the prepared dataset and keyed by
+ * (dataset content hash, extractor hash, N):
+ * <pre>
+ *   &lt;data.shards&gt;/fid/real-&lt;extractor&gt;-&lt;sha12&gt;-n&lt;N&gt;.npz        mu, sigma (pytorch-fid layout)
+ *   &lt;data.shards&gt;/fid/real-&lt;extractor&gt;-&lt;sha12&gt;-n&lt;N&gt;.kid.npy    feature rows for KID, float64 [m, d]
+ *   &lt;data.shards&gt;/fid/real-&lt;extractor&gt;-&lt;sha12&gt;-n&lt;N&gt;.json       the key, class counts; written last
+ * </pre>
+ * The .npz can be handed to pytorch-fid or to {@code sparkgan fid --stats}.
+ */
+final class RealStatistics {
+    private static final Logger LOG = LoggerFactory.getLogger(RealStatistics.class);
+
+    /** The statistics a score needs from the real side. */
+    record Reference(double[] mu, double[] sigma, int dimension, long count, double[][] kidFeatures,
+                     long[] classCounts, String npzUri) {}
+
+    private RealStatistics() {
+    }
+
+    static String baseName(ExtractorSpec extractor, long samples) {
+        return "real-" + extractor.name() + "-" + extractor.sha256().substring(0, 12) + "-n" + samples;
+    }
+
+    static Reference cached(Storage storage, String shardsLocation, DatasetInfo info, ExtractorSpec extractor,
+                            long samples) throws IOException {
+        Path dir = new Path(Storage.qualify(shardsLocation), "fid");
+        String base = baseName(extractor, samples);
+        Path json = new Path(dir, base + ".json");
+        if (!storage.exists(json)) {
+            return null;
+        }
+        JsonNode node = Json.parse(storage.readString(json));
+        if (!info.contentSha256().equals(node.path("dataset_sha256").asText())
+                || !extractor.sha256().equals(node.path("extractor_sha256").asText())) {
+            LOG.info("fid: cached real statistics {} are for other data or features; computing them again", json);
+            return null;
+        }
+        Path npz = new Path(dir, base + ".npz");
+        FidStats stats = FidStatsFile.read(new ByteArrayInputStream(storage.readBytes(npz)));
+        NpyArray kid = Npy.read(new ByteArrayInputStream(storage.readBytes(new Path(dir, base + ".kid.npy"))));
+        long[] classCounts = new long[node.path("class_counts").size()];
+        for (int c = 0; c < classCounts.length; c++) {
+            classCounts[c] = node.path("class_counts").get(c).asLong();
+        }
+        LOG.info("fid: reusing real statistics {}", npz);
+        return new Reference(stats.mu(), stats.sigma(), stats.dimension(), node.path("count").asLong(),
+                rows(kid), classCounts, npz.toString());
+    }
+
+    static Reference save(Storage storage, String shardsLocation, DatasetInfo info, ExtractorSpec extractor,
+                          long samples, FeatureSummary summary) throws IOException {
+        Path dir = new Path(Storage.qualify(shardsLocation), "fid");
+        String base = baseName(extractor, samples);
+        double[] mu = summary.stats.mean();
+        double[] sigma = summary.stats.covariance();
+        int d = summary.stats.dimension();
+        Path npz = new Path(dir, base + ".npz");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        FidStatsFile.write(bytes, mu, sigma, d);
+        storage.writeAtomically(npz, bytes.toByteArray());
+        double[][] kid = summary.kidFeatures();
+        storage.writeAtomically(new Path(dir, base + ".kid.npy"), Npy.toBytes(NpyArray.ofDoubles(flatten(kid, d),
+                kid.length, d)));
+        ObjectNode json = Json.object();
+        json.put("dataset", info.name());
+        json.put("dataset_sha256", info.contentSha256());
+        json.put("extractor", extractor.name());
+        json.put("extractor_sha256", extractor.sha256());
+        json.put("samples_requested", samples);
+        json.put("count", summary.stats.count());
+        json.put("feature_dim", d);
+        ArrayNode counts = json.putArray("class_counts");
+        for (long c : summary.classCounts) {
+            counts.add(c);
+        }
+        json.put("created_at", Instant.now().toString());
+        storage.writeString(new Path(dir, base + ".json"), Json.pretty(json));
+        return new Reference(mu, sigma, d, summary.stats.count(), kid, summary.classCounts.clone(), npz.toString());
+    }
+
+    static double[] flatten(double[][] rows, int d) {
+        double[] flat = new double[rows.length * d];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, flat, i * d, d);
+        }
+        return flat;
+    }
+
+    private static double[][] rows(NpyArray array) {
+        int n = (int) array.shape()[0];
+        int d = (int) array.shape()[1];
+        double[] flat = array.asDoubles();
+        double[][] rows = new double[n][];
+        for (int i = 0; i < n; i++) {
+            rows[i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+        }
+        return rows;
+    }
+}
