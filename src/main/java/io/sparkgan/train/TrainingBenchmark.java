@@ -29,8 +29,8 @@ import org.bytedeco.javacpp.Pointer;
  *       per-step split that {@code metrics.jsonl} records; medians after warm-up steps;</li>
  *   <li>checkpoint: one checkpoint write, amortised over {@code train.checkpoint-every} steps.</li>
  * </ul>
- * Peak memory is this JVM's (in {@code local[N]} the executors are this JVM): heap and the native
- * memory ND4J allocates outside it.
+ * Peak memory is this JVM's (in {@code local[N]} the executors are this JVM): the heap, and the
+ * process's resident set, which includes ND4J's native buffers outside the heap.
  */
 public final class TrainingBenchmark {
     private TrainingBenchmark() {
@@ -58,7 +58,6 @@ public final class TrainingBenchmark {
 
             sparkLoop(config, sc, sparkSteps, warmup, out);
             out.put("peak_heap_bytes", memory.peakHeap);
-            out.put("peak_native_bytes", memory.peakNative);
             out.put("peak_rss_bytes", memory.peakRss);
             return out;
         } finally {
@@ -168,10 +167,9 @@ public final class TrainingBenchmark {
         return v.length == 0 ? Double.NaN : v[v.length / 2];
     }
 
-    /** Samples this JVM's heap, ND4J's native allocations and the process RSS every 50 ms. */
+    /** Samples this JVM's heap and the process's resident set every 50 ms. */
     private static final class MemoryWatch extends Thread {
         volatile long peakHeap;
-        volatile long peakNative;
         volatile long peakRss;
 
         MemoryWatch() {
@@ -189,7 +187,6 @@ public final class TrainingBenchmark {
                     }
                 }
                 peakHeap = Math.max(peakHeap, heap);
-                peakNative = Math.max(peakNative, Pointer.totalBytes());
                 peakRss = Math.max(peakRss, Pointer.physicalBytes());
                 try {
                     Thread.sleep(50);
