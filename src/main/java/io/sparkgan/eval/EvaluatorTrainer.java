@@ -5,19 +5,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.data.DatasetInfo;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Storage;
+import io.sparkgan.train.Nd4jSetup;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
-import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class EvaluatorTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(EvaluatorTrainer.class);
     private static final int BATCH = 32;
-    private static final int MAX_TEST_IMAGES = 10_240;
+    private static final int MAX_TEST_IMAGES = 5_120;
 
     /** A trained evaluator on storage: where it is, its weights' hash and its held-out accuracy. */
     public record Stored(String uri, String sha256, double testAccuracy, int classes) {}
@@ -112,6 +113,7 @@ public final class EvaluatorTrainer {
             sc.setJobDescription("sparkgan evaluator: test accuracy");
             MultiLayerNetwork network = spark.getNetwork();
             List<DataSet> held = test.take(MAX_TEST_IMAGES / 256);
+            Nd4jSetup.threads(Runtime.getRuntime().availableProcessors()); // no tasks run now; tasks reset it
             Evaluation evaluation = network.evaluate(new ListDataSetIterator<>(held));
             byte[] zip = EvaluatorClassifier.toBytes(network);
             String sha = EvaluatorClassifier.sha256(zip);
