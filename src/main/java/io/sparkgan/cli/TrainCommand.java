@@ -10,6 +10,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -19,6 +20,10 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
+    @Option(names = "--fresh", description = {"Discard an earlier attempt in <output.dir>/<run.id> and start over.",
+            "Without it an interrupted run resumes from its newest committed checkpoint, and a finished one is left as is."})
+    boolean fresh;
+
     @Spec
     CommandSpec spec;
 
@@ -27,8 +32,9 @@ final class TrainCommand implements Callable<Integer> {
         SparkganConfig config = options.load();
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "train " + config.runId())) {
             Storage storage = new Storage(sc.hadoopConfiguration());
-            TrainingJob.Result result = TrainingJob.run(config, sc, storage);
-            if (config.fid().enabled()) {
+            TrainingJob.Result result = TrainingJob.run(config, sc, storage, fresh);
+            boolean scored = storage.exists(new org.apache.hadoop.fs.Path(result.run().fid(), "report.json"));
+            if (config.fid().enabled() && !(result.alreadyFinished() && scored)) {
                 // The run is complete (_SUCCESS) before scoring starts: a failed FID stage loses no training.
                 FidStage.run(sc, storage, config, result.dataset(), result.run(), List.of(result.steps()));
             }

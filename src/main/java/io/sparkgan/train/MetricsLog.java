@@ -27,6 +27,24 @@ final class MetricsLog {
         this.path = path;
     }
 
+    /**
+     * The log of a resumed run: the lines up to {@code step}; later ones were logged after the
+     * checkpoint the run resumes from, and those steps run again.
+     */
+    static MetricsLog resume(Storage storage, Path path, long step) throws IOException {
+        MetricsLog log = new MetricsLog(storage, path);
+        if (storage.exists(path)) {
+            for (String line : storage.readString(path).split("\n")) {
+                if (!line.isBlank() && Json.parse(line).path("step").asLong() <= step) {
+                    log.lines.add(line);
+                }
+            }
+        }
+        log.dirty = true;
+        log.flush();
+        return log;
+    }
+
     void append(StepStats s, double wallSeconds, int workers) {
         ObjectNode line = Json.object();
         line.put("step", s.step() + 1);

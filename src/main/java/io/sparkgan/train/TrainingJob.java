@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -33,47 +34,102 @@ import org.slf4j.LoggerFactory;
 public final class TrainingJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
 
-    /** What a finished run left behind. */
+    /**
+     * What a finished run left behind.
+     *
+     * @param alreadyFinished the run had finished before this call, which changed nothing
+     */
     public record Result(RunDirectory run, long steps, float[] generator, float[] discriminator,
-                         String generatorSha256, String discriminatorSha256, double wallSeconds, DatasetInfo dataset) {}
+                         String generatorSha256, String discriminatorSha256, double wallSeconds, DatasetInfo dataset,
+                         boolean alreadyFinished) {}
 
     private TrainingJob() {
     }
 
-    /** prepare → load partitions → train. */
+    /** prepare → load partitions → train (resuming the run when it was interrupted). */
     public static Result run(SparkganConfig config, JavaSparkContext sc, Storage storage) throws IOException {
+        return run(config, sc, storage, false);
+    }
+
+    /** As {@link #run(SparkganConfig, JavaSparkContext, Storage)}; {@code fresh} discards an earlier attempt. */
+    public static Result run(SparkganConfig config, JavaSparkContext sc, Storage storage, boolean fresh)
+            throws IOException {
         DatasetInfo info = Preparer.prepare(config.data(), storage);
         JavaRDD<TrainingPartition> partitions =
                 PartitionLoader.load(sc, storage, config.data().shards(), info, config.train().workers());
-        return train(config, sc, storage, partitions, info);
+        return train(config, sc, storage, partitions, info, fresh);
     }
 
-    /** Trains on partitions already loaded (one per worker, indexed 0..W−1). */
+    /** Trains on partitions already loaded (one per worker, indexed 0..W−1), resuming if interrupted. */
     public static Result train(SparkganConfig config, JavaSparkContext sc, Storage storage,
                                JavaRDD<TrainingPartition> partitions, DatasetInfo info) throws IOException {
+        return train(config, sc, storage, partitions, info, false);
+    }
+
+    /**
+     * Trains into {@code <output.dir>/<run.id>}. An existing run directory is continued: from its
+     * newest committed checkpoint when it has one (a killed driver, a failed job, or more
+     * train.steps than it finished), as a no-op when it already finished train.steps. With
+     * {@code fresh} the directory is removed first.
+     */
+    public static Result train(SparkganConfig config, JavaSparkContext sc, Storage storage,
+                               JavaRDD<TrainingPartition> partitions, DatasetInfo info, boolean fresh)
+            throws IOException {
         TrainConfig train = config.train();
         GanArchitecture architecture = config.architecture();
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
-        startRunDirectory(storage, run, config, sc, info);
-
         GanReplica driverReplica = new GanReplica(architecture, train.loss(), train.realTarget(), DataType.FLOAT);
-        GanState state = new GanState(
-                Dcgan.generatorLayout(architecture).initialise(Seeds.mix(train.seed(), 'G')),
-                Dcgan.discriminatorLayout(architecture).initialise(Seeds.mix(train.seed(), 'D')), train);
-        int threads = ExecutorThreads.forTasks(sc, train.executorThreads());
-        Checkpointer checkpointer = new Checkpointer(storage, run, driverReplica, train.seed(), config.runId());
-        MetricsLog metrics = new MetricsLog(storage, run.metrics());
+        if (fresh && storage.exists(run.root())) {
+            LOG.info("train: --fresh: removing the earlier attempt in {}", run.root());
+            storage.delete(run.root());
+        }
+        List<Long> committed = run.committedCheckpoints(storage);
+        if (storage.exists(run.success())) {
+            long finished = Json.parse(storage.readString(run.success())).path("steps").asLong();
+            if (finished >= train.steps() && !committed.isEmpty()) {
+                GanState last = CheckpointReader.read(storage, run, committed.get(committed.size() - 1), train);
+                LOG.info("train: run {} already finished {} steps; nothing to do (--fresh starts it over)", run.root(),
+                        finished);
+                return new Result(run, last.step, last.generator.clone(), last.discriminator.clone(),
+                        Checkpointer.paramsSha256(last.generator), Checkpointer.paramsSha256(last.discriminator), 0,
+                        info, true);
+            }
+            storage.delete(run.success()); // asked for more steps than it finished: train on
+        }
+        GanState state;
+        MetricsLog metrics;
         float[] sampleNoise = LatentNoise.draw(train.seed(), LatentNoise.SAMPLE_STEP, 0, 0, train.sampleCount(),
                 architecture.latentDim());
+        if (!committed.isEmpty()) {
+            long from = committed.get(committed.size() - 1);
+            state = CheckpointReader.read(storage, run, from, train);
+            requireSameModel(state, driverReplica, run, from);
+            metrics = MetricsLog.resume(storage, run.metrics(), from);
+            storage.writeString(run.runConf(), config.renderedForRunDirectory());
+            LOG.info("train: resuming {} from its checkpoint at step {} (of {})", run.root(), from, train.steps());
+        } else {
+            if (storage.exists(run.root())) {
+                // an attempt that died before its first checkpoint: nothing in it is worth keeping
+                LOG.info("train: {} holds an attempt without a committed checkpoint; starting it over", run.root());
+                storage.delete(run.root());
+            }
+            startRunDirectory(storage, run, config, sc, info);
+            state = new GanState(
+                    Dcgan.generatorLayout(architecture).initialise(Seeds.mix(train.seed(), 'G')),
+                    Dcgan.discriminatorLayout(architecture).initialise(Seeds.mix(train.seed(), 'D')), train);
+            metrics = new MetricsLog(storage, run.metrics());
+            writeSample(storage, run, driverReplica, state, sampleNoise, config);
+        }
+        int threads = ExecutorThreads.forTasks(sc, train.executorThreads());
+        Checkpointer checkpointer = new Checkpointer(storage, run, driverReplica, train.seed(), config.runId());
 
         LOG.info("train: run {} — {} steps, {} workers × {} images, {} G + {} D parameters, {} ND4J threads per task",
                 run.root(), train.steps(), train.workers(), train.batchPerWorker(),
                 driverReplica.generatorLayout().size(), driverReplica.discriminatorLayout().size(), threads);
-        writeSample(storage, run, driverReplica, state, sampleNoise, config);
 
         long started = System.nanoTime();
         double meanStepSeconds = Double.NaN;
-        long lastCheckpoint = -1;
+        long lastCheckpoint = committed.isEmpty() ? -1 : state.step;
         try (Rounds rounds = new SparkRounds(sc, partitions, architecture, train, threads)) {
             GanStep step = new GanStep(train, rounds, state);
             while (state.step < train.steps()) {
@@ -119,19 +175,23 @@ public final class TrainingJob {
         success.put("finished_at", Instant.now().toString());
         storage.writeString(run.success(), Json.pretty(success));
         LOG.info("train: finished {} steps in {}; run directory {}", state.step, formatDuration(wall), run.root());
-        return new Result(run, state.step, state.generator.clone(), state.discriminator.clone(), gSha, dSha, wall, info);
+        return new Result(run, state.step, state.generator.clone(), state.discriminator.clone(), gSha, dSha, wall, info,
+                false);
+    }
+
+    private static void requireSameModel(GanState state, GanReplica replica, RunDirectory run, long step) {
+        if (state.generator.length != replica.generatorLayout().size()
+                || state.discriminator.length != replica.discriminatorLayout().size()) {
+            throw new TrainingException("cannot resume " + run.root() + ": its checkpoint at step " + step + " holds "
+                    + state.generator.length + " G + " + state.discriminator.length + " D parameters, the model"
+                    + " configured now has " + replica.generatorLayout().size() + " + "
+                    + replica.discriminatorLayout().size() + "; resume with the run's own settings (its run.conf) or"
+                    + " start over with --fresh", step);
+        }
     }
 
     private static void startRunDirectory(Storage storage, RunDirectory run, SparkganConfig config,
                                           JavaSparkContext sc, DatasetInfo info) throws IOException {
-        if (storage.exists(run.success())) {
-            throw new TrainingException("run " + run.root() + " already finished (it has _SUCCESS); choose another"
-                    + " run.id to train again", 0);
-        }
-        if (storage.exists(run.root()) && !storage.list(run.root()).isEmpty()) {
-            throw new TrainingException("run directory " + run.root() + " already holds an earlier attempt; choose"
-                    + " another run.id (resuming an interrupted run is not supported by this version)", 0);
-        }
         storage.mkdirs(run.root());
         storage.writeString(run.runConf(), config.renderedForRunDirectory());
         ObjectNode p = Json.object();

@@ -53,7 +53,7 @@ class FidOnFashionMnistTest {
 
         EvaluatorTrainer.Stored evaluator = EvaluatorTrainer.train(sc, storage, config.data().shards(), train,
                 new EvaluatorTrainer.Settings(4, 2, 0, 1, 7));
-        assertTrue(evaluator.testAccuracy() > 0.75, "held-out accuracy " + evaluator.testAccuracy());
+        assertTrue(evaluator.testAccuracy() > 0.7, "held-out accuracy " + evaluator.testAccuracy());
         spec = new ExtractorSpec("evaluator", evaluator.uri(), evaluator.sha256());
         job = new DistributedFeatures.Job(spec, EvaluatorClassifier.FEATURES, 10, 250, 500, 1);
         trainStats = DistributedFeatures.ofDataset(sc, storage, job, config.data().shards(), train, N);
@@ -65,7 +65,7 @@ class FidOnFashionMnistTest {
                 "data.split=" + split, "data.limit=" + limit, "data.shards=" + tmp.resolve(shards),
                 "data.images-per-shard=1000", "output.dir=" + tmp.resolve("runs"), "run.id=fid",
                 "model.g-features=16", "model.d-features=16", "train.workers=4", "train.batch-per-worker=16",
-                "train.steps=80", "train.log-every=20", "train.sample-every=1000", "train.checkpoint-every=1000",
+                "train.steps=160", "train.log-every=20", "train.sample-every=1000", "train.checkpoint-every=1000",
                 "fid.samples=" + N));
     }
 

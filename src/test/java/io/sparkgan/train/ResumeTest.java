@@ -1,0 +1,94 @@
+package io.sparkgan.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgan.TestSpark;
+import io.sparkgan.io.Json;
+import io.sparkgan.io.Storage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An interrupted run resumes from its newest committed checkpoint and ends bit-identical to a run
+ * that was never interrupted: data order, noise, Adam state, EMA and step counter all restored.
+ */
+class ResumeTest {
+    @TempDir
+    Path tmp;
+
+    private TrainingJob.Result train(String runId, int steps, boolean fresh, String... sets) throws IOException {
+        var sc = TestSpark.context();
+        byte[] images = TrainingFixtures.images(400, 5);
+        String[] all = new String[sets.length + 2];
+        all[0] = "train.steps=" + steps;
+        all[1] = "train.checkpoint-every=2";
+        System.arraycopy(sets, 0, all, 2, sets.length);
+        return TrainingJob.train(TrainingFixtures.config(tmp, runId, all), sc, Storage.local(),
+                PartitionLoader.fromArrays(sc, TrainingFixtures.contiguous(images, 400, 4)), null, fresh);
+    }
+
+    @Test
+    void interruptedRunResumesBitIdentical() throws IOException {
+        TrainingJob.Result straight = train("straight", 6, false);
+
+        // The driver dies after the checkpoint at step 4 was committed, half-way through writing the
+        // one at step 6: no _SUCCESS, an uncommitted step-6 directory, metrics logged past step 4.
+        train("killed", 4, false);
+        Path run = tmp.resolve("killed");
+        Files.delete(run.resolve("_SUCCESS"));
+        Files.createDirectories(run.resolve("checkpoints/step-00000006"));
+        Files.writeString(run.resolve("checkpoints/step-00000006/params.npz"), "half-written");
+        Files.writeString(run.resolve("metrics.jsonl"), Files.readString(run.resolve("metrics.jsonl"))
+                + "{\"step\":5,\"d_loss\":1.0}\n");
+
+        TrainingJob.Result resumed = train("killed", 6, false);
+        assertFalse(resumed.alreadyFinished());
+        assertEquals(6, resumed.steps());
+        assertEquals(straight.generatorSha256(), resumed.generatorSha256());
+        assertEquals(straight.discriminatorSha256(), resumed.discriminatorSha256());
+        assertEquals(Files.readString(tmp.resolve("straight/checkpoints/step-00000006/state.json"))
+                        .replaceAll("\"(run_id|created_at)\" : \"[^\"]*\"", ""),
+                Files.readString(run.resolve("checkpoints/step-00000006/state.json"))
+                        .replaceAll("\"(run_id|created_at)\" : \"[^\"]*\"", ""),
+                "same step, EMA updates and hashes, EMA generator included");
+        List<Long> logged = Files.readAllLines(run.resolve("metrics.jsonl")).stream()
+                .map(l -> Json.parse(l).path("step").asLong()).toList();
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), logged, "each step logged once");
+    }
+
+    @Test
+    void finishedRunIsLeftAloneAndFreshStartsOver() throws IOException {
+        TrainingJob.Result first = train("done", 2, false);
+        long modified = Files.getLastModifiedTime(tmp.resolve("done/_SUCCESS")).toMillis();
+        TrainingJob.Result again = train("done", 2, false);
+        assertTrue(again.alreadyFinished());
+        assertEquals(first.generatorSha256(), again.generatorSha256());
+        assertEquals(modified, Files.getLastModifiedTime(tmp.resolve("done/_SUCCESS")).toMillis());
+
+        TrainingJob.Result longer = train("done", 4, false);
+        assertFalse(longer.alreadyFinished());
+        assertEquals(4, longer.steps());
+        assertEquals(train("four", 4, false).generatorSha256(), longer.generatorSha256(),
+                "training on past a finished run equals training that far in one go");
+
+        TrainingJob.Result fresh = train("done", 2, true);
+        assertEquals(first.generatorSha256(), fresh.generatorSha256());
+        assertFalse(Files.exists(tmp.resolve("done/checkpoints/step-00000004")), "--fresh removed the old attempt");
+    }
+
+    @Test
+    void resumingWithAnotherModelSaysWhatDiffers() throws IOException {
+        train("model", 2, false);
+        Files.delete(tmp.resolve("model/_SUCCESS"));
+        TrainingException e = assertThrows(TrainingException.class,
+                () -> train("model", 4, false, "model.g-features=16"));
+        assertTrue(e.getMessage().contains("cannot resume") && e.getMessage().contains("--fresh"), e.getMessage());
+    }
+}
