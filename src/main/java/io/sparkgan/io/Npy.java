@@ -114,6 +114,8 @@ public final class Npy {
         return new NpyArray(dtype, shape, data);
     }
 
+    private static final java.time.LocalDateTime FIXED_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0);
+
     /** Writes an uncompressed .npz, members named {@code <key>.npy} as np.savez names them. */
     public static void writeNpz(Map<String, NpyArray> arrays, OutputStream out) throws IOException {
         ZipOutputStream zip = new ZipOutputStream(out);
@@ -121,6 +123,9 @@ public final class Npy {
             byte[] member = toBytes(e.getValue());
             ZipEntry entry = new ZipEntry(e.getKey() + ".npy");
             entry.setMethod(ZipEntry.STORED);
+            // A fixed time, not "now": the same arrays give the same bytes, so shard hashes (and the
+            // dataset's content hash that FID caches are keyed by) do not change when data is re-prepared.
+            entry.setTimeLocal(FIXED_TIME);
             entry.setSize(member.length);
             entry.setCompressedSize(member.length);
             CRC32 crc = new CRC32();

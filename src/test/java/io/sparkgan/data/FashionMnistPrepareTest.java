@@ -56,6 +56,17 @@ class FashionMnistPrepareTest {
     }
 
     @Test
+    void preparingTheSameImagesAgainGivesTheSameContentHash() throws Exception {
+        DatasetInfo first = Preparer.prepare(new DataConfig("data-manifests/fashion-mnist.conf",
+                tmp.resolve("a").toString(), 28, 1, "train", 200, 128, 0.0, 50_000_000L, false), storage);
+        Thread.sleep(2100); // zip entry times have 2-second resolution
+        DatasetInfo second = Preparer.prepare(new DataConfig("data-manifests/fashion-mnist.conf",
+                tmp.resolve("b").toString(), 28, 1, "train", 200, 128, 0.0, 50_000_000L, false), storage);
+        assertEquals(first.contentSha256(), second.contentSha256(), "FID caches and evaluators are keyed by it");
+        assertEquals(first.shards().get(0).sha256(), second.shards().get(0).sha256());
+    }
+
+    @Test
     void idxFolderWorksWithoutAManifest() throws IOException {
         DatasetInfo info = Preparer.prepare(config(DEBIAN.toString(), 50, "test"), storage);
         assertEquals(50, info.count());
