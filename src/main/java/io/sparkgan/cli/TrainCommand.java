@@ -1,9 +1,11 @@
 package io.sparkgan.cli;
 
 import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.eval.EvaluationException;
 import io.sparkgan.eval.FidStage;
 import io.sparkgan.io.Storage;
 import io.sparkgan.train.TrainingJob;
+import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -35,8 +37,15 @@ final class TrainCommand implements Callable<Integer> {
             TrainingJob.Result result = TrainingJob.run(config, sc, storage, fresh);
             boolean scored = storage.exists(new org.apache.hadoop.fs.Path(result.run().fid(), "report.json"));
             if (config.fid().enabled() && !(result.alreadyFinished() && scored)) {
-                // The run is complete (_SUCCESS) before scoring starts: a failed FID stage loses no training.
-                FidStage.run(sc, storage, config, result.dataset(), result.run(), List.of(result.steps()));
+                try {
+                    FidStage.run(sc, storage, config, result.dataset(), result.run(), List.of(result.steps()));
+                } catch (RuntimeException | IOException e) {
+                    // The run is complete (_SUCCESS) before scoring starts: say so, and how to score it later.
+                    throw new EvaluationException("training finished and " + result.run().root() + " is complete, but"
+                            + " the FID stage failed: " + (e.getMessage() != null ? e.getMessage() : e.toString())
+                            + " — score it later with: sparkgan fid --run " + result.run().root()
+                            + " --checkpoints last", e);
+                }
             }
             spec.commandLine().getOut().println(result.run().root());
         }

@@ -1,10 +1,10 @@
 package io.sparkgan.eval;
 
+import io.sparkgan.data.Hashes;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.HexFormat;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -72,7 +72,7 @@ public final class EvaluatorClassifier implements FeatureExtractor {
     public static EvaluatorClassifier fromBytes(byte[] zip) {
         try {
             MultiLayerNetwork network = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), false);
-            return new EvaluatorClassifier(network, sha256(zip));
+            return new EvaluatorClassifier(network, Hashes.sha256Hex(zip));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the evaluator model: " + e.getMessage(), e);
         }
@@ -87,10 +87,6 @@ public final class EvaluatorClassifier implements FeatureExtractor {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
-    }
-
-    static String sha256(byte[] bytes) {
-        return HexFormat.of().formatHex(io.sparkgan.data.Hashes.sha256().digest(bytes));
     }
 
     @Override

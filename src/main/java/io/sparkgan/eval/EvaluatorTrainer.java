@@ -3,6 +3,7 @@ package io.sparkgan.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.data.Hashes;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Storage;
 import io.sparkgan.train.Nd4jSetup;
@@ -59,7 +60,7 @@ public final class EvaluatorTrainer {
             LOG.info("fid: the evaluator at {} was trained on other data; training a new one", model);
             return null;
         }
-        String sha = EvaluatorClassifier.sha256(storage.readBytes(model));
+        String sha = Hashes.sha256Hex(storage.readBytes(model));
         if (!sha.equals(node.path("sha256").asText())) {
             LOG.warn("fid: {} does not match {} (an interrupted write?); training a new evaluator", model, json);
             return null;
@@ -116,7 +117,7 @@ public final class EvaluatorTrainer {
             Nd4jSetup.threads(Runtime.getRuntime().availableProcessors()); // no tasks run now; tasks reset it
             Evaluation evaluation = network.evaluate(new ListDataSetIterator<>(held));
             byte[] zip = EvaluatorClassifier.toBytes(network);
-            String sha = EvaluatorClassifier.sha256(zip);
+            String sha = Hashes.sha256Hex(zip);
             Path model = modelPath(shardsLocation);
             storage.writeAtomically(model, zip);
             ObjectNode json = Json.object();

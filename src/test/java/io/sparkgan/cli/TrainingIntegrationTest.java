@@ -114,6 +114,23 @@ class TrainingIntegrationTest {
     }
 
     @Test
+    void aFailedFidStageSaysTrainingFinishedAndHowToScoreLater() throws Exception {
+        String[] r = cli("train", "--config", "conf/local.conf",
+                "--set", "data.limit=200", "--set", "data.shards=" + tmp.resolve("shards-small"),
+                "--set", "output.dir=" + tmp.resolve("runs"), "--set", "run.id=fid-fails",
+                "--set", "model.g-features=8", "--set", "model.d-features=8", "--set", "train.steps=2",
+                "--set", "train.batch-per-worker=8", "--set", "fid.extractor=inception",
+                "--set", "spark.conf.\"spark.ui.enabled\"=false");
+        assertEquals("1", r[0], r[2]);
+        assertTrue(r[2].contains("training finished") && r[2].contains("fid.inception-weights")
+                && r[2].contains("sparkgan fid --run"), r[2]);
+        Path failed = tmp.resolve("runs/fid-fails");
+        assertTrue(Files.isRegularFile(failed.resolve("_SUCCESS")), "the trained run stays complete");
+        assertTrue(Files.isRegularFile(failed.resolve("checkpoints/step-00000002/_COMMITTED")));
+        assertTrue(!Files.exists(failed.resolve("fid/report.json")), "no half report");
+    }
+
+    @Test
     void fidRejectsUnknownCheckpointsAndMissingRuns() {
         String[] step = cli("fid", "--run", run.toString(), "--checkpoints", "7");
         assertEquals("2", step[0]);
