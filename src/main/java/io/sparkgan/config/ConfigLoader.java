@@ -258,7 +258,11 @@ public final class ConfigLoader {
                 r.longValue("train.checkpoint-every", 1, big),
                 r.longValue("train.sample-every", 1, big),
                 r.integer("train.sample-count", 1, 4096),
-                r.integer("train.executor-threads", 0, 1024));
+                r.integer("train.executor-threads", 0, 1024),
+                "skip".equals(r.oneOf("train.on-non-finite", "stop", "skip"))
+                        ? TrainConfig.NonFinitePolicy.SKIP : TrainConfig.NonFinitePolicy.STOP,
+                r.integer("train.non-finite-skip-limit", 1, 1_000_000),
+                r.integer("train.keep-checkpoints", 0, 1_000_000));
         int side = (int) Math.round(Math.sqrt(train.sampleCount()));
         if (side * side != train.sampleCount()) {
             r.problem("train.sample-count", "a square number such as 16, 36 or 64");

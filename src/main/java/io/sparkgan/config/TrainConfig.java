@@ -26,7 +26,13 @@ public record TrainConfig(
         long checkpointEvery,
         long sampleEvery,
         int sampleCount,
-        int executorThreads) implements Serializable {
+        int executorThreads,
+        NonFinitePolicy onNonFinite,
+        int nonFiniteSkipLimit,
+        int keepCheckpoints) implements Serializable {
+
+    /** What a NaN or infinite loss or gradient does: stop the job, or skip that update. */
+    public enum NonFinitePolicy { STOP, SKIP }
 
     /** Whether D and G are updated one after the other within a step or from the same D. */
     public enum StepOrder { ALTERNATING, SIMULTANEOUS }

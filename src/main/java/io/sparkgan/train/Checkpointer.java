@@ -54,12 +54,12 @@ final class Checkpointer {
             storage.delete(dir); // an uncommitted leftover of an interrupted earlier attempt
         }
         storage.mkdirs(dir);
-        writeGraph(new Path(dir, "generator.sdz"), exporter.exportGenerator(Nd4j.createFromArray(state.generator)));
+        writeGraph(file(dir, "generator.sdz"), exporter.exportGenerator(Nd4j.createFromArray(state.generator)));
         if (state.generatorEma != null) {
-            writeGraph(new Path(dir, "generator-ema.sdz"),
+            writeGraph(file(dir, "generator-ema.sdz"),
                     exporter.exportGenerator(Nd4j.createFromArray(state.generatorEma.average())));
         }
-        writeGraph(new Path(dir, "discriminator.sdz"),
+        writeGraph(file(dir, "discriminator.sdz"),
                 exporter.exportDiscriminator(Nd4j.createFromArray(state.discriminator)));
 
         Map<String, NpyArray> params = new LinkedHashMap<>();
@@ -68,7 +68,7 @@ final class Checkpointer {
         if (state.generatorEma != null) {
             params.put("generator_ema", NpyArray.ofFloats(state.generatorEma.average()));
         }
-        storage.writeAtomically(new Path(dir, "params.npz"), Npy.npzBytes(params));
+        storage.writeAtomically(file(dir, "params.npz"), Npy.npzBytes(params));
 
         Map<String, NpyArray> optimiser = new LinkedHashMap<>();
         optimiser.put("generator_m", NpyArray.ofFloats(state.generatorOptimiser.firstMoment()));
@@ -77,7 +77,7 @@ final class Checkpointer {
         optimiser.put("discriminator_m", NpyArray.ofFloats(state.discriminatorOptimiser.firstMoment()));
         optimiser.put("discriminator_v", NpyArray.ofFloats(state.discriminatorOptimiser.secondMoment()));
         optimiser.put("discriminator_t", NpyArray.ofLongs(new long[] {state.discriminatorOptimiser.steps()}));
-        storage.writeAtomically(new Path(dir, "optimiser.npz"), Npy.npzBytes(optimiser));
+        storage.writeAtomically(file(dir, "optimiser.npz"), Npy.npzBytes(optimiser));
 
         ObjectNode json = Json.object();
         json.put("step", state.step);
@@ -91,10 +91,16 @@ final class Checkpointer {
             json.put("ema_updates", state.generatorEma.updates());
         }
         json.put("created_at", Instant.now().toString());
-        storage.writeString(new Path(dir, "state.json"), Json.pretty(json));
+        storage.writeString(file(dir, "state.json"), Json.pretty(json));
 
-        storage.writeString(new Path(dir, RunDirectory.COMMIT_MARKER), state.step + "\n");
+        storage.writeString(file(dir, RunDirectory.COMMIT_MARKER), state.step + "\n");
         return dir;
+    }
+
+    private static Path file(Path dir, String name) throws IOException {
+        Path path = new Path(dir, name);
+        FaultHooks.beforeCheckpointWrite(path);
+        return path;
     }
 
     private void writeGraph(Path path, SameDiff graph) throws IOException {

@@ -14,17 +14,22 @@ final class GanStep {
     private final TrainConfig train;
     private final Rounds rounds;
     private final GanState state;
+    private final Guard guard;
 
     GanStep(TrainConfig train, Rounds rounds, GanState state) {
         this.train = train;
         this.rounds = rounds;
         this.state = state;
+        this.guard = new Guard(train);
     }
 
     StepStats run() {
         long step = state.step;
         long started = System.nanoTime();
-        return train.order() == TrainConfig.StepOrder.SIMULTANEOUS ? simultaneous(step, started) : alternating(step, started);
+        StepStats stats = train.order() == TrainConfig.StepOrder.SIMULTANEOUS
+                ? simultaneous(step, started) : alternating(step, started);
+        guard.stepDone(step);
+        return stats;
     }
 
     private StepStats alternating(long step, long started) {
@@ -36,6 +41,7 @@ final class GanStep {
         long bytes = 0;
         long update = 0;
         int skipped = 0;
+        int nonFinite = 0;
         double dGradNorm = 0;
         for (int round = 0; round < k; round++) {
             d = rounds.run(RoundRequest.Kind.DISCRIMINATOR, step, round, step * k + round, state,
@@ -46,9 +52,10 @@ final class GanStep {
             bytes += d.bytesMoved();
             long t = System.nanoTime();
             float[] gradient = RoundSums.mean(d.discriminatorGradient, d.images);
-            Guard.finite(step, "discriminator", d.discriminatorLoss, gradient);
             dGradNorm = norm(gradient);
-            if (d.discriminatorLoss / d.images < train.dSkipBelow()) {
+            if (!guard.admit(step, "discriminator", d.discriminatorLoss, gradient)) {
+                nonFinite++;
+            } else if (d.discriminatorLoss / d.images < train.dSkipBelow()) {
                 skipped++; // D is winning by a wide margin: let G catch up (a GAN-balancing heuristic)
             } else {
                 updateDiscriminator(gradient);
@@ -62,13 +69,16 @@ final class GanStep {
         bytes += g.bytesMoved();
         long t = System.nanoTime();
         float[] gGradient = RoundSums.mean(g.generatorGradient, g.images);
-        Guard.finite(step, "generator", g.generatorLoss, gGradient);
-        updateGenerator(gGradient);
+        if (guard.admit(step, "generator", g.generatorLoss, gGradient)) {
+            updateGenerator(gGradient);
+        } else {
+            nonFinite++;
+        }
         update += System.nanoTime() - t;
         state.step++;
         return new StepStats(step, d.discriminatorLoss / d.images, g.generatorLoss / g.images, d.realScore / d.images,
-                d.fakeScore / d.images, g.fakeScore / g.images, dGradNorm, norm(gGradient), skipped, g.images,
-                compute, sync, broadcast, update, bytes, System.nanoTime() - started);
+                d.fakeScore / d.images, g.fakeScore / g.images, dGradNorm, norm(gGradient), skipped, nonFinite,
+                g.images, compute, sync, broadcast, update, bytes, System.nanoTime() - started);
     }
 
     private StepStats simultaneous(long step, long started) {
@@ -76,20 +86,24 @@ final class GanStep {
         long t = System.nanoTime();
         float[] dGradient = RoundSums.mean(both.discriminatorGradient, both.images);
         float[] gGradient = RoundSums.mean(both.generatorGradient, both.images);
-        Guard.finite(step, "discriminator", both.discriminatorLoss, dGradient);
-        Guard.finite(step, "generator", both.generatorLoss, gGradient);
+        // both verdicts before either update: in this order both gradients came from the same D
+        boolean dFinite = guard.admit(step, "discriminator", both.discriminatorLoss, dGradient);
+        boolean gFinite = guard.admit(step, "generator", both.generatorLoss, gGradient);
         int skipped = 0;
-        if (both.discriminatorLoss / both.images < train.dSkipBelow()) {
+        if (dFinite && both.discriminatorLoss / both.images < train.dSkipBelow()) {
             skipped = 1;
-        } else {
+        } else if (dFinite) {
             updateDiscriminator(dGradient);
         }
-        updateGenerator(gGradient);
+        if (gFinite) {
+            updateGenerator(gGradient);
+        }
+        int nonFinite = (dFinite ? 0 : 1) + (gFinite ? 0 : 1);
         long update = System.nanoTime() - t;
         state.step++;
         return new StepStats(step, both.discriminatorLoss / both.images, both.generatorLoss / both.images,
                 both.realScore / both.images, both.fakeScore / both.images, both.fakeScore / both.images,
-                norm(dGradient), norm(gGradient), skipped, both.images, both.maxComputeNanos,
+                norm(dGradient), norm(gGradient), skipped, nonFinite, both.images, both.maxComputeNanos,
                 both.wallNanos - both.maxComputeNanos, both.broadcastNanos, update, both.bytesMoved(),
                 System.nanoTime() - started);
     }

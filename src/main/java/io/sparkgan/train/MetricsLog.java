@@ -48,14 +48,15 @@ final class MetricsLog {
     void append(StepStats s, double wallSeconds, int workers) {
         ObjectNode line = Json.object();
         line.put("step", s.step() + 1);
-        line.put("d_loss", s.discriminatorLoss());
-        line.put("g_loss", s.generatorLoss());
-        line.put("d_real", s.realScore());
-        line.put("d_fake", s.fakeScore());
-        line.put("d_fake_after_update", s.fakeScoreAfter());
-        line.put("d_grad_norm", s.discriminatorGradNorm());
-        line.put("g_grad_norm", s.generatorGradNorm());
+        number(line, "d_loss", s.discriminatorLoss());
+        number(line, "g_loss", s.generatorLoss());
+        number(line, "d_real", s.realScore());
+        number(line, "d_fake", s.fakeScore());
+        number(line, "d_fake_after_update", s.fakeScoreAfter());
+        number(line, "d_grad_norm", s.discriminatorGradNorm());
+        number(line, "g_grad_norm", s.generatorGradNorm());
         line.put("d_updates_skipped", s.discriminatorSkipped());
+        line.put("non_finite_skipped", s.nonFiniteSkipped());
         line.put("images_per_s", s.images() / (s.wallNanos() / 1e9));
         line.put("step_time_s", s.wallNanos() / 1e9);
         line.put("compute_s", s.computeNanos() / 1e9);
@@ -69,6 +70,15 @@ final class MetricsLog {
         dirty = true;
         if (System.nanoTime() - lastFlush > FLUSH_INTERVAL_NANOS) {
             flush();
+        }
+    }
+
+    /** JSON has no NaN or infinity: a non-finite value (a skipped, diverged step) is written as null. */
+    private static void number(ObjectNode line, String key, double value) {
+        if (Double.isFinite(value)) {
+            line.put(key, value);
+        } else {
+            line.putNull(key);
         }
     }
 

@@ -56,8 +56,8 @@ final class PartitionWorker {
                 fakeScore = g.fakeScoreSum();
             }
         }
-        return new PartitionResult(partition.index(), dGradient, gGradient, dLoss, gLoss, realScore, fakeScore,
-                batch, System.nanoTime() - started);
+        return FaultHooks.afterPartition(request, new PartitionResult(partition.index(), dGradient, gGradient, dLoss,
+                gLoss, realScore, fakeScore, batch, System.nanoTime() - started));
     }
 
     /** The partition's next real minibatch, normalised from uint8 to [-1, 1]. */

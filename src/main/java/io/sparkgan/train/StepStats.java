@@ -8,11 +8,12 @@ package io.sparkgan.train;
  * @param fakeScore mean D(G(z)) in D's round
  * @param fakeScoreAfter mean D(G(z)) in G's round, against the updated D
  * @param discriminatorSkipped D updates skipped in this step (train.d-skip-below)
+ * @param nonFiniteSkipped updates skipped in this step for a NaN or infinite loss or gradient
  * @param syncNanos round wall time not spent in executor compute (scheduling, transfer, summing)
  * @param broadcastNanos the part of {@code syncNanos} the driver spent publishing parameters
  * @param bytesMoved parameter bytes broadcast plus gradient bytes returned, over all rounds
  */
 record StepStats(long step, double discriminatorLoss, double generatorLoss, double realScore, double fakeScore,
                  double fakeScoreAfter, double discriminatorGradNorm, double generatorGradNorm,
-                 int discriminatorSkipped, long images, long computeNanos, long syncNanos, long broadcastNanos,
+                 int discriminatorSkipped, int nonFiniteSkipped, long images, long computeNanos, long syncNanos, long broadcastNanos,
                  long updateNanos, long bytesMoved, long wallNanos) {}

@@ -129,6 +129,7 @@ public final class TrainingJob {
 
         long started = System.nanoTime();
         double meanStepSeconds = Double.NaN;
+        double checkpointSeconds = 0;
         long lastCheckpoint = committed.isEmpty() ? -1 : state.step;
         try (Rounds rounds = new SparkRounds(sc, partitions, architecture, train, threads)) {
             GanStep step = new GanStep(train, rounds, state);
@@ -147,14 +148,23 @@ public final class TrainingJob {
                 }
                 if (done % train.checkpointEvery() == 0 || last) {
                     metrics.flush();
+                    long writeStarted = System.nanoTime();
                     try {
                         Path dir = checkpointer.write(state);
-                        LOG.info("train: checkpoint {}", dir);
+                        checkpointSeconds += (System.nanoTime() - writeStarted) / 1e9;
+                        LOG.info("train: checkpoint {} ({})", dir,
+                                formatDuration((System.nanoTime() - writeStarted) / 1e9));
                     } catch (IOException e) {
                         throw new TrainingException("step " + done + ": writing checkpoint " + run.checkpoint(done)
                                 + " failed (" + e + "); it is not committed and readers ignore it.", done);
                     }
                     lastCheckpoint = done;
+                    try {
+                        CheckpointRetention.apply(storage, run, train.keepCheckpoints());
+                    } catch (IOException e) {
+                        // old checkpoints left behind cost space, not correctness: the next checkpoint retries
+                        LOG.warn("train: could not delete old checkpoints in {}: {}", run.checkpoints(), e.toString());
+                    }
                 }
             }
         } catch (TrainingException e) {
@@ -171,10 +181,13 @@ public final class TrainingJob {
         ObjectNode success = Json.object();
         success.put("steps", state.step);
         success.put("wall_time_s", wall);
+        success.put("checkpoint_time_s", checkpointSeconds);
         success.putObject("params_sha256").put("generator", gSha).put("discriminator", dSha);
         success.put("finished_at", Instant.now().toString());
         storage.writeString(run.success(), Json.pretty(success));
-        LOG.info("train: finished {} steps in {}; run directory {}", state.step, formatDuration(wall), run.root());
+        LOG.info("train: finished {} steps in {} (checkpoint writes {}, {}%); run directory {}", state.step,
+                formatDuration(wall), formatDuration(checkpointSeconds),
+                String.format(java.util.Locale.ROOT, "%.1f", 100 * checkpointSeconds / wall), run.root());
         return new Result(run, state.step, state.generator.clone(), state.discriminator.clone(), gSha, dSha, wall, info,
                 false);
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -74,12 +75,35 @@ class OptimiserAndSamplingTest {
 
     @Test
     void nonFiniteGradientStopsTrainingNamingStepAndNetwork() {
+        Guard guard = new Guard(TrainingFixtures.config(Path.of("unused"), "guard").train());
+        assertTrue(guard.admit(40, "discriminator", 3.0, new float[] {0f, 1f}));
         TrainingException e = assertThrows(TrainingException.class,
-                () -> Guard.finite(41, "discriminator", 3.0, new float[] {0f, Float.NaN}));
+                () -> guard.admit(41, "discriminator", 3.0, new float[] {0f, Float.NaN}));
         assertTrue(e.getMessage().startsWith("step 42: the discriminator gradient holds NaN (at index 1)"), e.getMessage());
         assertEquals(41, e.step());
         TrainingException loss = assertThrows(TrainingException.class,
-                () -> Guard.finite(0, "generator", Double.POSITIVE_INFINITY, new float[] {0f}));
+                () -> guard.admit(0, "generator", Double.POSITIVE_INFINITY, new float[] {0f}));
         assertTrue(loss.getMessage().startsWith("step 1: the generator loss is Infinity"), loss.getMessage());
+    }
+
+    @Test
+    void skipModeSkipsNonFiniteUpdatesUntilTooManyStepsInARow() {
+        Guard guard = new Guard(TrainingFixtures.config(Path.of("unused"), "guard",
+                "train.on-non-finite=skip", "train.non-finite-skip-limit=2").train());
+        float[] nan = {Float.NaN};
+        assertFalse(guard.admit(0, "discriminator", 1.0, nan));
+        assertFalse(guard.admit(0, "generator", 1.0, nan), "a second skip in the same step counts once");
+        guard.stepDone(0);
+        assertTrue(guard.admit(1, "discriminator", 1.0, new float[] {1f}));
+        guard.stepDone(1); // a clean step resets the count
+        assertFalse(guard.admit(2, "generator", Double.NaN, new float[] {1f}));
+        guard.stepDone(2);
+        assertFalse(guard.admit(3, "generator", Double.NaN, new float[] {1f}));
+        guard.stepDone(3);
+        TrainingException e = assertThrows(TrainingException.class,
+                () -> guard.admit(4, "generator", Double.NaN, new float[] {1f}));
+        assertTrue(e.getMessage().startsWith("step 5: the generator loss is NaN; that is 3 steps in a row"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("train.non-finite-skip-limit = 2"), e.getMessage());
     }
 }

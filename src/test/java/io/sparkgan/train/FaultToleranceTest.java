@@ -1,0 +1,202 @@
+package io.sparkgan.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkgan.TestSpark;
+import io.sparkgan.io.Json;
+import io.sparkgan.io.RunDirectory;
+import io.sparkgan.io.Storage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.SparkConf;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Faults injected into real training runs through {@link FaultHooks}: failed tasks, a checkpoint
+ * write that fails half-way, NaN gradients. Nothing is lost and the run ends as a clean one would.
+ */
+class FaultToleranceTest {
+    /** local[4,3]: in local mode Spark retries a failed task only when the master names maxFailures. */
+    private static JavaSparkContext sc;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startRetryingContext() {
+        TestSpark.stop();
+        sc = new JavaSparkContext(new SparkConf().setMaster("local[4,3]").setAppName("sparkgan-fault-tests")
+                .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
+                .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1"));
+        sc.setLogLevel("ERROR"); // the injected task failures would fill the log with stack traces
+    }
+
+    @AfterAll
+    static void stopContext() {
+        sc.close();
+    }
+
+    @AfterEach
+    void clearHooks() {
+        FaultHooks.clear();
+    }
+
+    private TrainingJob.Result train(String runId, int steps, String... sets) throws IOException {
+        byte[] images = TrainingFixtures.images(400, 9);
+        String[] all = new String[sets.length + 2];
+        all[0] = "train.steps=" + steps;
+        all[1] = "train.checkpoint-every=2";
+        System.arraycopy(sets, 0, all, 2, sets.length);
+        return TrainingJob.train(TrainingFixtures.config(tmp, runId, all), sc, Storage.local(),
+                PartitionLoader.fromArrays(sc, TrainingFixtures.contiguous(images, 400, 4)), null, false);
+    }
+
+    @Test
+    void tasksThatFailOnTheirFirstAttemptAreRetriedAndTheRunIsBitIdentical() throws IOException {
+        TrainingJob.Result clean = train("clean", 4);
+
+        AtomicInteger injected = new AtomicInteger();
+        FaultHooks.partition = (request, result) -> {
+            boolean dRoundOfStep2 = request.step() == 1 && request.kind() == RoundRequest.Kind.DISCRIMINATOR
+                    && result.partition() == 2;
+            boolean gRoundOfStep4 = request.step() == 3 && request.kind() == RoundRequest.Kind.GENERATOR
+                    && result.partition() == 0;
+            if ((dRoundOfStep2 || gRoundOfStep4) && TaskContext.get().attemptNumber() == 0) {
+                injected.incrementAndGet();
+                throw new IllegalStateException("injected task failure");
+            }
+            return result;
+        };
+        TrainingJob.Result retried = train("retried", 4);
+
+        assertEquals(2, injected.get(), "both faults fired, once each");
+        assertEquals(clean.generatorSha256(), retried.generatorSha256());
+        assertEquals(clean.discriminatorSha256(), retried.discriminatorSha256());
+    }
+
+    @Test
+    void checkpointWriteFailingHalfWayLeavesThePreviousOneLoadableAndTheRerunMatches() throws IOException {
+        TrainingJob.Result clean = train("clean", 6);
+
+        FaultHooks.checkpointWrite = file -> {
+            if (file.getParent().getName().equals("step-00000004") && file.getName().equals("optimiser.npz")) {
+                throw new IOException("injected: disk quota exceeded");
+            }
+        };
+        TrainingException e = assertThrows(TrainingException.class, () -> train("failed-write", 6));
+        assertTrue(e.getMessage().contains("writing checkpoint") && e.getMessage().contains("step-00000004")
+                && e.getMessage().contains("disk quota exceeded"), e.getMessage());
+        assertTrue(e.getMessage().contains("The last good checkpoint is")
+                && e.getMessage().contains("step-00000002"), e.getMessage());
+
+        RunDirectory run = RunDirectory.of(tmp.toString(), "failed-write");
+        Path half = tmp.resolve("failed-write/checkpoints/step-00000004");
+        assertTrue(Files.exists(half.resolve("params.npz")), "the write got half-way");
+        assertFalse(Files.exists(half.resolve(RunDirectory.COMMIT_MARKER)));
+        assertEquals(List.of(2L), run.committedCheckpoints(Storage.local()));
+        GanState previous = CheckpointReader.read(Storage.local(), run, 2,
+                TrainingFixtures.config(tmp, "failed-write").train());
+        assertEquals(2, previous.step);
+        assertFalse(Files.exists(tmp.resolve("failed-write/_SUCCESS")));
+
+        FaultHooks.clear();
+        TrainingJob.Result rerun = train("failed-write", 6);
+        assertEquals(clean.generatorSha256(), rerun.generatorSha256(), "resumed from step 2, ends as the clean run");
+        assertEquals(clean.discriminatorSha256(), rerun.discriminatorSha256());
+    }
+
+    private static FaultHooks.PartitionFault nanDiscriminatorGradientAt(long step) {
+        return (request, result) -> {
+            if (request.step() != step || result.discriminatorGradient() == null || result.partition() != 1) {
+                return result;
+            }
+            float[] poisoned = result.discriminatorGradient().clone();
+            poisoned[7] = Float.NaN;
+            return new PartitionResult(result.partition(), poisoned, result.generatorGradient(),
+                    result.discriminatorLoss(), result.generatorLoss(), result.realScore(), result.fakeScore(),
+                    result.images(), result.computeNanos());
+        };
+    }
+
+    @Test
+    void nanGradientStopsNamingTheStepAndLeavesTheLastCheckpointIntact() throws IOException {
+        FaultHooks.partition = nanDiscriminatorGradientAt(4);
+        TrainingException e = assertThrows(TrainingException.class, () -> train("diverged", 6));
+        assertEquals(4, e.step());
+        assertTrue(e.getMessage().startsWith("step 5: the discriminator gradient holds NaN (at index 7)"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("train.on-non-finite = skip")
+                && e.getMessage().contains("The last good checkpoint is")
+                && e.getMessage().contains("step-00000004"), e.getMessage());
+
+        RunDirectory run = RunDirectory.of(tmp.toString(), "diverged");
+        assertEquals(List.of(2L, 4L), run.committedCheckpoints(Storage.local()));
+        GanState last = CheckpointReader.read(Storage.local(), run, 4, TrainingFixtures.config(tmp, "d").train());
+        assertTrue(allFinite(last.discriminator) && allFinite(last.generator));
+        assertFalse(Files.exists(tmp.resolve("diverged/_SUCCESS")));
+        List<String> metrics = Files.readAllLines(tmp.resolve("diverged/metrics.jsonl"));
+        assertEquals(4, Json.parse(metrics.get(metrics.size() - 1)).path("step").asLong(),
+                "metrics up to the last finished step were flushed");
+    }
+
+    @Test
+    void skipModeSkipsTheNonFiniteUpdateAndTrainsOn() throws IOException {
+        TrainingJob.Result clean = train("clean", 6);
+        FaultHooks.partition = nanDiscriminatorGradientAt(4);
+        TrainingJob.Result skipped = train("skipped", 6, "train.on-non-finite=skip");
+
+        assertEquals(6, skipped.steps());
+        assertTrue(allFinite(skipped.discriminator()) && allFinite(skipped.generator()));
+        assertNotEquals(clean.discriminatorSha256(), skipped.discriminatorSha256(), "one D update fewer");
+        JsonNode step5 = Files.readAllLines(tmp.resolve("skipped/metrics.jsonl")).stream().map(Json::parse)
+                .filter(l -> l.path("step").asLong() == 5).findFirst().orElseThrow();
+        assertEquals(1, step5.path("non_finite_skipped").asInt());
+        assertTrue(step5.path("d_grad_norm").isNull(), "NaN is written as JSON null: " + step5);
+        assertTrue(Files.exists(tmp.resolve("skipped/_SUCCESS")));
+    }
+
+    @Test
+    void retentionKeepsTheNewestAndTheBestFidCheckpoint() throws IOException {
+        train("kept", 3, "train.checkpoint-every=1", "train.keep-checkpoints=2");
+        RunDirectory run = RunDirectory.of(tmp.toString(), "kept");
+        assertEquals(List.of(2L, 3L), run.committedCheckpoints(Storage.local()));
+
+        // the run was scored: step 2 has the best FID; a NaN FID never wins
+        Files.createDirectories(tmp.resolve("kept/fid"));
+        Files.writeString(tmp.resolve("kept/fid/report.json"), "{\"checkpoints\": ["
+                + "{\"step\": 2, \"fid\": 11.5}, {\"step\": 3, \"fid\": 19.0}, {\"step\": 1, \"fid\": \"NaN\"}]}");
+        // a leftover of a deletion cut short: uncommitted, older than the newest commit
+        Files.createDirectories(tmp.resolve("kept/checkpoints/step-00000001"));
+
+        train("kept", 6, "train.checkpoint-every=1", "train.keep-checkpoints=2");
+        assertEquals(List.of(2L, 5L, 6L), run.committedCheckpoints(Storage.local()));
+        try (var dirs = Files.list(tmp.resolve("kept/checkpoints"))) {
+            assertEquals(List.of("step-00000002", "step-00000005", "step-00000006"),
+                    dirs.map(p -> p.getFileName().toString()).sorted().toList(), "no leftovers either");
+        }
+    }
+
+    private static boolean allFinite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return values.length > 0 && !Arrays.equals(values, new float[values.length]);
+    }
+}
