@@ -6,6 +6,7 @@ import io.sparkgan.io.Storage;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
 import io.sparkgan.model.GanReplica;
+import io.sparkgan.train.GpuBinding;
 import io.sparkgan.train.LatentNoise;
 import io.sparkgan.train.Nd4jSetup;
 import io.sparkgan.train.ReplicaCache;
@@ -51,6 +52,7 @@ final class DistributedFeatures {
             JavaRDD<FeatureSummary> parts = sc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions)
                     .map(p -> {
                         Nd4jSetup.threads(job.threads());
+                        GpuBinding.bindCurrentTask();
                         GanReplica replica = ReplicaCache.get(architecture, GanLoss.NON_SATURATING, 1.0);
                         replica.setGenerator(params.value());
                         FeatureExtractor extractor = Extractors.open(job.extractor(), sharedStorage.value());
@@ -91,6 +93,7 @@ final class DistributedFeatures {
             JavaRDD<FeatureSummary> parts = sc.parallelize(IntStream.range(0, shards).boxed().toList(), shards)
                     .map(s -> {
                         Nd4jSetup.threads(job.threads());
+                        GpuBinding.bindCurrentTask();
                         DatasetInfo d = sharedInfo.value();
                         FeatureExtractor extractor = Extractors.open(job.extractor(), sharedStorage.value());
                         long first = 0;

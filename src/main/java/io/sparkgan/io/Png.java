@@ -90,14 +90,27 @@ public final class Png {
      * torchvision's make_grid does for DCGAN samples.
      */
     public static BufferedImage grid(float[] pixels, int count, int channels, int size) {
-        int side = (int) Math.ceil(Math.sqrt(count));
-        int pad = 2;
-        int width = side * (size + pad) + pad;
-        BufferedImage out = new BufferedImage(width, width, BufferedImage.TYPE_INT_RGB);
+        return grid(pixels, count, channels, size, (int) Math.ceil(Math.sqrt(count)));
+    }
+
+    /** As {@link #grid(float[], int, int, int)} with {@code columns} images a row (1 gives a column). */
+    public static BufferedImage grid(float[] pixels, int count, int channels, int size, int columns) {
+        return tile(pixels, count, channels, size, columns, 2);
+    }
+
+    /** One image (CHW floats in [-1, 1]) on its own, without a border. */
+    public static BufferedImage image(float[] pixels, int channels, int size) {
+        return tile(pixels, 1, channels, size, 1, 0);
+    }
+
+    private static BufferedImage tile(float[] pixels, int count, int channels, int size, int columns, int pad) {
+        int rows = (count + columns - 1) / columns;
+        BufferedImage out = new BufferedImage(columns * (size + pad) + pad, rows * (size + pad) + pad,
+                BufferedImage.TYPE_INT_RGB);
         int plane = size * size;
         for (int n = 0; n < count; n++) {
-            int x0 = pad + (n % side) * (size + pad);
-            int y0 = pad + (n / side) * (size + pad);
+            int x0 = pad + (n % columns) * (size + pad);
+            int y0 = pad + (n / columns) * (size + pad);
             int base = n * channels * plane;
             for (int y = 0; y < size; y++) {
                 for (int x = 0; x < size; x++) {

@@ -15,6 +15,10 @@ public final class LatentNoise {
     public static final long SAMPLE_STEP = -1;
     /** Stream for the images FID and KID are computed on: slot i is the i-th generated image. */
     public static final long FID_STEP = -2;
+    /** Stream for {@code sparkgan sample}: slot i is the i-th image written for a seed. */
+    public static final long SAMPLE_IMAGES_STEP = -3;
+    /** Stream for the endpoints of interpolations: slot 0 of a seed is that seed's latent vector. */
+    public static final long INTERPOLATION_STEP = -4;
 
     private LatentNoise() {
     }

@@ -16,7 +16,7 @@ public final class Nd4jSetup {
      * SameDiff logs every differentiated op at INFO when it builds a gradient function; on a cluster
      * that is thousands of lines per executor. Keep ND4J's and DL4J's chatter to warnings.
      */
-    static void quietLogs() {
+    public static void quietLogs() {
         if (!quiet) {
             Configurator.setLevel("org.nd4j", Level.WARN);
             Configurator.setLevel("org.deeplearning4j", Level.WARN);

@@ -23,6 +23,7 @@ final class PartitionWorker {
                                TrainingPartition partition) {
         long started = System.nanoTime();
         Nd4jSetup.threads(request.threads());
+        GpuBinding.bindCurrentTask();
         GanReplica replica = ReplicaCache.get(request.architecture(), request.loss(), request.realTarget());
         replica.setGenerator(generator);
         replica.setDiscriminator(discriminator);

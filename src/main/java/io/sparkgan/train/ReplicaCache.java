@@ -5,6 +5,7 @@ import io.sparkgan.model.GanLoss;
 import io.sparkgan.model.GanReplica;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One {@link GanReplica} per executor thread, built once and reused every round: building SameDiff
@@ -12,7 +13,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * replica is never shared.
  */
 public final class ReplicaCache {
-    private record Key(GanArchitecture architecture, GanLoss loss, double realTarget) {}
+    /** The device is part of the key: a replica's arrays live on the GPU its thread was bound to. */
+    private record Key(GanArchitecture architecture, GanLoss loss, double realTarget, int device) {}
 
     private static final ThreadLocal<Key> KEY = new ThreadLocal<>();
     private static final ThreadLocal<GanReplica> REPLICA = new ThreadLocal<>();
@@ -21,7 +23,8 @@ public final class ReplicaCache {
     }
 
     public static GanReplica get(GanArchitecture architecture, GanLoss loss, double realTarget) {
-        Key key = new Key(architecture, loss, realTarget);
+        Key key = new Key(architecture, loss, realTarget,
+                Nd4j.getAffinityManager().getDeviceForCurrentThread());
         if (!Objects.equals(KEY.get(), key)) {
             Nd4jSetup.quietLogs();
             REPLICA.set(new GanReplica(architecture, loss, realTarget, DataType.FLOAT));

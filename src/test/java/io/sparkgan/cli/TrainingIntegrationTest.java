@@ -223,4 +223,73 @@ class TrainingIntegrationTest {
         assertTrue(meanStd > 0.05, "per-pixel std across 64 samples is " + meanStd + ": the generator has collapsed");
         assertTrue(images.maxNumber().doubleValue() <= 1.0 && images.minNumber().doubleValue() >= -1.0);
     }
+
+    @Test
+    void sampleWritesMarkedImagesThatDoNotDependOnTheCluster() throws Exception {
+        Path out4 = tmp.resolve("samples-4");
+        String[] r = cli("sample", "--checkpoint", run.toString(), "--n", "70", "--batch", "32",
+                "--out", out4.toString(), "--seed", "7", "--frames", "6");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].trim().endsWith("samples.json"), r[1]);
+        JsonNode manifest = Json.parse(Files.readString(out4.resolve("samples.json")));
+        assertEquals(70, manifest.path("count").asInt());
+        assertEquals(30, manifest.path("step").asInt(), "a run directory means its newest checkpoint");
+        assertEquals("ema", manifest.path("generator").asText());
+        try (var files = Files.list(out4)) {
+            assertEquals(70, files.filter(f -> f.getFileName().toString().matches("sample-\\d{8}\\.png")).count());
+        }
+        for (int i : new int[] {0, 33, 69}) {
+            Path png = out4.resolve(String.format("sample-%08d.png", i));
+            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+            assertEquals(28, image.getWidth());
+            assertEquals(28, image.getHeight());
+            Map<String, String> text;
+            try (InputStream in = Files.newInputStream(png)) {
+                text = Png.readText(in);
+            }
+            assertEquals("true", text.get("Synthetic"));
+            assertEquals("it", text.get("sparkgan:run-id"));
+            assertEquals("30", text.get("sparkgan:step"));
+            assertEquals(String.valueOf(i), text.get("sparkgan:index"));
+        }
+        java.awt.image.BufferedImage strip = javax.imageio.ImageIO.read(out4.resolve("interpolation.png").toFile());
+        assertEquals(6 * 30 + 2, strip.getWidth());
+        assertEquals(30 + 2, strip.getHeight());
+        try (InputStream in = Files.newInputStream(out4.resolve("interpolation.png"))) {
+            assertEquals("true", Png.readText(in).get("Synthetic"));
+        }
+
+        // another cluster shape, the checkpoint named directly: the same files, byte for byte
+        Path out2 = tmp.resolve("samples-2");
+        r = cli("sample", "--checkpoint", run.resolve("checkpoints/step-00000030").toString(), "--n", "70",
+                "--batch", "32", "--out", out2.toString(), "--seed", "7", "--frames", "6",
+                "--set", "spark.master=local[2]");
+        assertEquals("0", r[0], r[2]);
+        for (int i = 0; i < 70; i++) {
+            String name = String.format("sample-%08d.png", i);
+            assertTrue(java.util.Arrays.equals(Files.readAllBytes(out4.resolve(name)), Files.readAllBytes(out2.resolve(name))),
+                    name + " differs between local[4] and local[2]");
+        }
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(out4.resolve("interpolation.png")),
+                Files.readAllBytes(out2.resolve("interpolation.png"))));
+
+        // the raw generator is another network; another seed, other images
+        Path raw = tmp.resolve("samples-raw");
+        assertEquals("0", cli("sample", "--checkpoint", run.toString(), "--n", "3", "--out", raw.toString(),
+                "--seed", "7", "--raw", "--frames", "0")[0]);
+        assertEquals("raw", Json.parse(Files.readString(raw.resolve("samples.json"))).path("generator").asText());
+        assertTrue(!Files.exists(raw.resolve("interpolation.png")));
+
+        String[] missing = cli("sample", "--checkpoint", tmp.resolve("nowhere").toString(), "--n", "3", "--out",
+                tmp.resolve("x").toString());
+        assertEquals("1", missing[0]);
+        assertTrue(missing[2].contains("--checkpoint") && missing[2].contains("no such file"), missing[2]);
+        Path uncommitted = run.resolve("checkpoints/step-00000099");
+        Files.createDirectories(uncommitted);
+        String[] half = cli("sample", "--checkpoint", uncommitted.toString(), "--n", "3", "--out",
+                tmp.resolve("y").toString());
+        Files.delete(uncommitted);
+        assertEquals("1", half[0]);
+        assertTrue(half[2].contains("never committed"), half[2]);
+    }
 }

@@ -1,0 +1,85 @@
+package io.sparkgan.cli;
+
+import io.sparkgan.config.ConfigException;
+import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.eval.Sampling;
+import io.sparkgan.io.Storage;
+import io.sparkgan.train.ExecutorThreads;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "sample", mixinStandardHelpOptions = true,
+        description = {"Write N generated images (one PNG each, marked synthetic) from a checkpoint to any Hadoop",
+                "filesystem, plus interpolation.png between the latent vectors of two seeds and samples.json",
+                "(written last). Generation runs on the executors; the same arguments give the same files."})
+final class SampleCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
+            description = "A committed checkpoint (<run>/checkpoints/step-NNNNNNNN) or a run directory (its newest).")
+    String checkpoint;
+
+    @Option(names = "--n", required = true, paramLabel = "N", description = "Images to write.")
+    long count;
+
+    @Option(names = "--out", required = true, paramLabel = "URI", description = "Output directory (any Hadoop URI).")
+    String out;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Noise seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--batch", defaultValue = "64",
+            description = "Images per forward pass; batch norm uses batch statistics (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--raw", description = "Use the raw generator, not the EMA one the checkpoint holds.")
+    boolean raw;
+
+    @Option(names = "--interpolate", defaultValue = "1,2", paramLabel = "SEED,SEED",
+            description = "Seeds of the interpolation's two latent vectors (default: ${DEFAULT-VALUE}).")
+    String interpolate;
+
+    @Option(names = "--frames", defaultValue = "10",
+            description = "Images in the interpolation strip, 0 for none (default: ${DEFAULT-VALUE}).")
+    int frames;
+
+    @Mixin
+    ConfigOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (count < 0 || batch < 1 || frames < 0 || frames > 1000) {
+            throw new ConfigException("--n " + count + " --batch " + batch + " --frames " + frames
+                    + ": expected N ≥ 0, a batch of at least 1 and 0 to 1000 frames");
+        }
+        String[] ends = interpolate.split(",");
+        long from;
+        long to;
+        try {
+            if (ends.length != 2) {
+                throw new NumberFormatException();
+            }
+            from = Long.parseLong(ends[0].trim());
+            to = Long.parseLong(ends[1].trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException("--interpolate " + interpolate + ": expected two seeds such as 1,2");
+        }
+        SparkganConfig config = options.load();
+        try (JavaSparkContext sc = SparkContexts.start(config.spark(), "sample")) {
+            Storage storage = new Storage(sc.hadoopConfiguration());
+            Path dir = Sampling.resolveCheckpoint(storage, checkpoint);
+            Sampling.Result result = Sampling.write(sc, storage, dir, Storage.qualify(out),
+                    new Sampling.Settings(count, seed, batch, raw, from, to, frames,
+                            ExecutorThreads.forTasks(sc, config.train().executorThreads())));
+            spec.commandLine().getOut().println(new Path(result.out(), Sampling.MANIFEST));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,271 @@
+package io.sparkgan.eval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgan.io.Json;
+import io.sparkgan.io.Png;
+import io.sparkgan.io.RunDirectory;
+import io.sparkgan.io.Storage;
+import io.sparkgan.train.GpuBinding;
+import io.sparkgan.train.LatentNoise;
+import io.sparkgan.train.Nd4jSetup;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code sparkgan sample}: images from a committed checkpoint's exported generator (its {@code .sdz}
+ * graph: placeholder {@code z}, output {@code images}), written as one PNG each by the executors,
+ * straight to the output filesystem; plus an interpolation strip between the latent vectors of two
+ * seeds. Every PNG carries the synthetic-content text chunks. {@code samples.json}, written last,
+ * says what the directory holds; without it the directory is incomplete.
+ *
+ * <p>Image i comes from noise slot i of the seed, and the images are generated in fixed batches of
+ * the whole request that do not depend on how they are spread over executors (the generator's batch
+ * norm uses batch statistics), so the same checkpoint, seed, count and batch give the same files.
+ */
+public final class Sampling {
+    private static final Logger LOG = LoggerFactory.getLogger(Sampling.class);
+    public static final String MANIFEST = "samples.json";
+
+    /**
+     * What to write.
+     *
+     * @param count images to write
+     * @param seed noise seed; image i uses slot i of its stream
+     * @param batch images per forward pass (generation always runs at least one full batch)
+     * @param raw the raw generator instead of the EMA one
+     * @param from seed of the interpolation's first latent vector
+     * @param to seed of its last
+     * @param frames images in the interpolation strip (0 = none)
+     * @param threads ND4J threads per task
+     */
+    public record Settings(long count, long seed, int batch, boolean raw, long from, long to, int frames,
+                           int threads) implements Serializable {}
+
+    /** What was written. */
+    public record Result(Path out, long images, Path interpolation, String runId, long step, String generator,
+                         double seconds) {}
+
+    /** The generator file and the provenance a sample needs, read from a checkpoint directory. */
+    private record Source(Path checkpoint, Path graph, String generator, String runId, long step) {}
+
+    private Sampling() {
+    }
+
+    /**
+     * A committed checkpoint from {@code location}: a checkpoint directory, or a run directory, of
+     * which the newest committed checkpoint is taken.
+     */
+    public static Path resolveCheckpoint(Storage storage, String location) throws IOException {
+        Path path = Storage.qualify(location);
+        if (!storage.exists(path)) {
+            throw new EvaluationException("--checkpoint " + location + ": no such file or directory");
+        }
+        if (storage.exists(new Path(path, RunDirectory.COMMIT_MARKER))) {
+            return path;
+        }
+        RunDirectory run = new RunDirectory(path);
+        if (storage.exists(run.checkpoints())) {
+            List<Long> committed = run.committedCheckpoints(storage);
+            if (committed.isEmpty()) {
+                throw new EvaluationException("--checkpoint " + location + ": the run has no committed checkpoint yet");
+            }
+            return run.checkpoint(committed.get(committed.size() - 1));
+        }
+        throw new EvaluationException("--checkpoint " + location + ": expected a committed checkpoint directory"
+                + " (<run>/checkpoints/step-NNNNNNNN/ with _COMMITTED) or a run directory; "
+                + (path.getName().startsWith("step-") ? "this checkpoint was never committed (its write was"
+                + " interrupted)" : "found neither"));
+    }
+
+    public static Result write(JavaSparkContext sc, Storage storage, Path checkpoint, Path out, Settings settings)
+            throws IOException {
+        long started = System.nanoTime();
+        Source source = source(storage, checkpoint, settings.raw());
+        byte[] graphBytes = storage.readBytes(source.graph());
+        int latent = latentDim(load(graphBytes), source.graph());
+        storage.mkdirs(out);
+        if (storage.exists(new Path(out, MANIFEST))) {
+            storage.delete(new Path(out, MANIFEST)); // the directory is being rewritten: incomplete until the end
+        }
+
+        // Fixed batches over max(count, batch) slots, then whole batches per task.
+        List<long[]> batches = DistributedFeatures.evenBatches(0, Math.max(settings.count(), settings.batch()),
+                settings.batch());
+        int tasks = Math.max(1, Math.min(batches.size(), sc.defaultParallelism()));
+        Broadcast<byte[]> sharedGraph = sc.broadcast(graphBytes);
+        Broadcast<Storage> sharedStorage = sc.broadcast(storage);
+        String dir = out.toString();
+        Map<String, String> marks = Png.syntheticMarks(source.runId(), source.step());
+        long written;
+        try {
+            sc.setJobDescription("sparkgan sample: " + settings.count() + " images from " + checkpoint);
+            written = sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks).map(t -> {
+                Nd4jSetup.threads(settings.threads());
+                GpuBinding.bindCurrentTask();
+                SameDiff generator = load(sharedGraph.value());
+                Storage fs = sharedStorage.value();
+                long count = 0;
+                for (int b = t * batches.size() / tasks; b < (t + 1) * batches.size() / tasks; b++) {
+                    long first = batches.get(b)[0];
+                    int n = (int) (batches.get(b)[1] - first);
+                    INDArray images = generate(generator, LatentNoise.draw(settings.seed(),
+                            LatentNoise.SAMPLE_IMAGES_STEP, 0, first, n, latent), n, latent);
+                    float[] pixels = images.data().asFloat();
+                    int channels = (int) images.size(1);
+                    int size = (int) images.size(2);
+                    int perImage = channels * size * size;
+                    for (int i = 0; i < n && first + i < settings.count(); i++) {
+                        float[] one = java.util.Arrays.copyOfRange(pixels, i * perImage, (i + 1) * perImage);
+                        Map<String, String> text = new java.util.LinkedHashMap<>(marks);
+                        text.put("sparkgan:seed", Long.toString(settings.seed()));
+                        text.put("sparkgan:index", Long.toString(first + i));
+                        try {
+                            fs.writeAtomically(new Path(dir, fileName(first + i)),
+                                    Png.encode(Png.image(one, channels, size), text));
+                        } catch (IOException e) {
+                            throw new UncheckedIOException("cannot write " + fileName(first + i) + " in " + dir, e);
+                        }
+                        count++;
+                    }
+                }
+                return count;
+            }).reduce(Long::sum);
+        } finally {
+            sharedGraph.destroy(false);
+            sharedStorage.destroy(false);
+        }
+
+        Path interpolation = null;
+        if (settings.frames() > 0) {
+            interpolation = new Path(out, "interpolation.png");
+            SameDiff generator = load(graphBytes);
+            float[] z = interpolate(LatentNoise.draw(settings.from(), LatentNoise.INTERPOLATION_STEP, 0, 0, 1, latent),
+                    LatentNoise.draw(settings.to(), LatentNoise.INTERPOLATION_STEP, 0, 0, 1, latent), settings.frames());
+            INDArray frames = generate(generator, z, settings.frames(), latent);
+            float[] pixels = frames.data().asFloat();
+            int channels = (int) frames.size(1);
+            int size = (int) frames.size(2);
+            Map<String, String> text = new java.util.LinkedHashMap<>(marks);
+            text.put("sparkgan:interpolation", "slerp from seed " + settings.from() + " to seed " + settings.to()
+                    + ", " + settings.frames() + " frames");
+            storage.writeAtomically(interpolation, Png.encode(
+                    Png.grid(pixels, settings.frames(), channels, size, settings.frames()), text));
+        }
+
+        double seconds = (System.nanoTime() - started) / 1e9;
+        ObjectNode manifest = Json.object();
+        manifest.put("checkpoint", checkpoint.toString());
+        manifest.put("run_id", source.runId());
+        manifest.put("step", source.step());
+        manifest.put("generator", source.generator());
+        manifest.put("count", written);
+        manifest.put("files", "sample-NNNNNNNN.png (image i from noise slot i of the seed)");
+        manifest.put("seed", settings.seed());
+        manifest.put("batch", settings.batch());
+        if (interpolation != null) {
+            manifest.putObject("interpolation").put("file", interpolation.getName()).put("from_seed", settings.from())
+                    .put("to_seed", settings.to()).put("frames", settings.frames()).put("method", "slerp");
+        }
+        manifest.put("synthetic", true);
+        manifest.put("seconds", seconds);
+        manifest.put("created_at", Instant.now().toString());
+        storage.writeString(new Path(out, MANIFEST), Json.pretty(manifest));
+        LOG.info("sample: {} images from {} ({} generator, step {}) in {} s ({} images/s) to {}", written, checkpoint,
+                source.generator(), source.step(), String.format(Locale.ROOT, "%.1f", seconds),
+                String.format(Locale.ROOT, "%.0f", written / seconds), out);
+        return new Result(out, written, interpolation, source.runId(), source.step(), source.generator(), seconds);
+    }
+
+    static String fileName(long index) {
+        return String.format(Locale.ROOT, "sample-%08d.png", index);
+    }
+
+    /**
+     * Spherical interpolation (slerp) from a to b in {@code frames} steps, ends included: for Gaussian
+     * latents it keeps the norm typical of z, where a straight line passes through the unlikely
+     * region near the origin (White, "Sampling Generative Networks", 2016).
+     */
+    static float[] interpolate(float[] a, float[] b, int frames) {
+        int d = a.length;
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < d; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        double omega = Math.acos(Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb))));
+        float[] z = new float[frames * d];
+        for (int f = 0; f < frames; f++) {
+            double t = frames == 1 ? 0 : f / (double) (frames - 1);
+            double wa;
+            double wb;
+            if (omega < 1e-6) {
+                wa = 1 - t;  // (anti)parallel endpoints: slerp degenerates to the straight line
+                wb = t;
+            } else {
+                wa = Math.sin((1 - t) * omega) / Math.sin(omega);
+                wb = Math.sin(t * omega) / Math.sin(omega);
+            }
+            for (int i = 0; i < d; i++) {
+                z[f * d + i] = (float) (wa * a[i] + wb * b[i]);
+            }
+        }
+        return z;
+    }
+
+    private static Source source(Storage storage, Path checkpoint, boolean raw) throws IOException {
+        Path ema = new Path(checkpoint, "generator-ema.sdz");
+        boolean useEma = !raw && storage.exists(ema);
+        Path graph = useEma ? ema : new Path(checkpoint, "generator.sdz");
+        if (!storage.exists(graph)) {
+            throw new EvaluationException(checkpoint + " has no " + graph.getName()
+                    + "; expected a checkpoint written by sparkgan train");
+        }
+        JsonNode state = Json.parse(storage.readString(new Path(checkpoint, "state.json")));
+        return new Source(checkpoint, graph, useEma ? "ema" : "raw", state.path("run_id").asText(""),
+                state.path("step").asLong());
+    }
+
+    private static SameDiff load(byte[] graph) {
+        Nd4jSetup.quietLogs();
+        try {
+            return SameDiff.load(new ByteArrayInputStream(graph), false);
+        } catch (RuntimeException e) {
+            throw new EvaluationException("cannot load the generator graph: " + e.getMessage());
+        }
+    }
+
+    private static int latentDim(SameDiff generator, Path graph) {
+        long[] shape = generator.getVariable("z") == null ? null : generator.getVariable("z").getShape();
+        if (shape == null || shape.length != 2 || shape[1] <= 0) {
+            throw new EvaluationException(graph + ": expected a generator with a placeholder z of shape [n, latent]");
+        }
+        return (int) shape[1];
+    }
+
+    /** Images [n, channels, size, size] in [-1, 1], as float32. */
+    private static INDArray generate(SameDiff generator, float[] z, int n, int latent) {
+        INDArray input = Nd4j.create(z, new long[] {n, latent}, DataType.FLOAT);
+        return generator.output(Map.of("z", input), "images").get("images").castTo(DataType.FLOAT).dup('c');
+    }
+}
