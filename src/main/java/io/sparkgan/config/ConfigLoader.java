@@ -262,7 +262,9 @@ public final class ConfigLoader {
                 "skip".equals(r.oneOf("train.on-non-finite", "stop", "skip"))
                         ? TrainConfig.NonFinitePolicy.SKIP : TrainConfig.NonFinitePolicy.STOP,
                 r.integer("train.non-finite-skip-limit", 1, 1_000_000),
-                r.integer("train.keep-checkpoints", 0, 1_000_000));
+                r.integer("train.keep-checkpoints", 0, 1_000_000),
+                "bf16".equals(r.oneOf("train.gradient-transfer", "fp32", "bf16"))
+                        ? TrainConfig.GradientTransfer.BF16 : TrainConfig.GradientTransfer.FP32);
         int side = (int) Math.round(Math.sqrt(train.sampleCount()));
         if (side * side != train.sampleCount()) {
             r.problem("train.sample-count", "a square number such as 16, 36 or 64");

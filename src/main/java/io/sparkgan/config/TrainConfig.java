@@ -29,7 +29,11 @@ public record TrainConfig(
         int executorThreads,
         NonFinitePolicy onNonFinite,
         int nonFiniteSkipLimit,
-        int keepCheckpoints) implements Serializable {
+        int keepCheckpoints,
+        GradientTransfer gradientTransfer) implements Serializable {
+
+    /** How executors send gradients to the driver: float32, or bfloat16 (half the bytes, 2⁻⁸ rounding). */
+    public enum GradientTransfer { FP32, BF16 }
 
     /** What a NaN or infinite loss or gradient does: stop the job, or skip that update. */
     public enum NonFinitePolicy { STOP, SKIP }

@@ -69,8 +69,16 @@ public final class PartitionLoader {
         return new TrainingPartition(partition, images, (int) (to - from), pixels);
     }
 
-    /** Partitions built from arrays already in memory (for tests and benchmarks). */
+    /**
+     * Partitions built from arrays already in memory (for tests and benchmarks). They go out as one
+     * broadcast, so that, as with {@link #load}, no task of a round carries images: a parallelized
+     * collection would put each partition's images into every one of its tasks.
+     */
     public static JavaRDD<TrainingPartition> fromArrays(JavaSparkContext sc, List<TrainingPartition> partitions) {
-        return sc.parallelize(partitions, partitions.size()).persist(StorageLevel.MEMORY_ONLY());
+        Broadcast<List<TrainingPartition>> shared = sc.broadcast(List.copyOf(partitions));
+        JavaRDD<TrainingPartition> rdd = sc.parallelize(IntStream.range(0, partitions.size()).boxed().toList(),
+                partitions.size()).map(p -> shared.value().get(p)).persist(StorageLevel.MEMORY_ONLY());
+        rdd.count();
+        return rdd;
     }
 }

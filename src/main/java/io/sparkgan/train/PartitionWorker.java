@@ -57,8 +57,13 @@ final class PartitionWorker {
                 fakeScore = g.fakeScoreSum();
             }
         }
+        if (request.bfloat16Gradients()) {
+            // rounded here, not only on the wire, so the driver sums the same values in any deployment
+            Bfloat16.roundInPlace(dGradient == null ? new float[0] : dGradient);
+            Bfloat16.roundInPlace(gGradient == null ? new float[0] : gGradient);
+        }
         return FaultHooks.afterPartition(request, new PartitionResult(partition.index(), dGradient, gGradient, dLoss,
-                gLoss, realScore, fakeScore, batch, System.nanoTime() - started));
+                gLoss, realScore, fakeScore, batch, System.nanoTime() - started, request.bfloat16Gradients()));
     }
 
     /** The partition's next real minibatch, normalised from uint8 to [-1, 1]. */

@@ -14,10 +14,12 @@ import java.io.Serializable;
  * @param step the generator step (0-based)
  * @param dRound which of the step's discriminator rounds (for D and BOTH)
  * @param batchNumber the partition-local minibatch number to draw real images from
+ * @param bfloat16Gradients round the gradient sums to bfloat16 and send them in 16 bits
  */
 public record RoundRequest(Kind kind, long step, int dRound, long batchNumber,
                            GanArchitecture architecture, GanLoss loss, double realTarget,
-                           int batchPerWorker, long seed, boolean shuffle, int threads) implements Serializable {
+                           int batchPerWorker, long seed, boolean shuffle, int threads,
+                           boolean bfloat16Gradients) implements Serializable {
 
     /** D's gradient, G's gradient, or both against the same D (the simultaneous order). */
     public enum Kind { DISCRIMINATOR, GENERATOR, BOTH }

@@ -17,14 +17,14 @@ final class RoundSums {
     final long images;
     final long maxComputeNanos;
     final long wallNanos;
-    /** Floats sent to the executors (parameter broadcasts) and received back (gradients). */
+    /** Floats sent to the executors (parameter broadcasts); bytes of gradients received back. */
     final long floatsSent;
-    final long floatsReceived;
+    final long gradientBytesReceived;
     /** Driver time spent creating the round's broadcasts. */
     final long broadcastNanos;
 
     private RoundSums(float[] dGrad, float[] gGrad, double dLoss, double gLoss, double real, double fake, long images,
-                      long maxCompute, long wall, long floatsSent, long floatsReceived, long broadcastNanos) {
+                      long maxCompute, long wall, long floatsSent, long gradientBytesReceived, long broadcastNanos) {
         this.discriminatorGradient = dGrad;
         this.generatorGradient = gGrad;
         this.discriminatorLoss = dLoss;
@@ -35,7 +35,7 @@ final class RoundSums {
         this.maxComputeNanos = maxCompute;
         this.wallNanos = wall;
         this.floatsSent = floatsSent;
-        this.floatsReceived = floatsReceived;
+        this.gradientBytesReceived = gradientBytesReceived;
         this.broadcastNanos = broadcastNanos;
     }
 
@@ -59,7 +59,8 @@ final class RoundSums {
             fake += r.fakeScore();
             images += r.images();
             maxCompute = Math.max(maxCompute, r.computeNanos());
-            received += length(r.discriminatorGradient()) + length(r.generatorGradient());
+            received += (long) r.bytesPerGradientValue()
+                    * (length(r.discriminatorGradient()) + length(r.generatorGradient()));
         }
         return new RoundSums(dGrad, gGrad, dLoss, gLoss, real, fake, images, maxCompute, wallNanos, floatsSent,
                 received, broadcastNanos);
@@ -83,7 +84,7 @@ final class RoundSums {
     }
 
     long bytesMoved() {
-        return 4 * (floatsSent + floatsReceived);
+        return 4 * floatsSent + gradientBytesReceived;
     }
 
     /** The gradient of the mean loss: the summed gradient divided by the number of images. */

@@ -43,7 +43,8 @@ final class SparkRounds implements Rounds {
                 + discriminator.publish(sc, state.discriminator, state.discriminatorVersion);
         long broadcastNanos = System.nanoTime() - started;
         RoundRequest request = new RoundRequest(kind, step, dRound, batchNumber, architecture, train.loss(),
-                train.realTarget(), train.batchPerWorker(), train.seed(), train.shuffle(), threads);
+                train.realTarget(), train.batchPerWorker(), train.seed(), train.shuffle(), threads,
+                train.gradientTransfer() == TrainConfig.GradientTransfer.BF16);
         Broadcast<float[]> g = generator.handle;
         Broadcast<float[]> d = discriminator.handle;
         sc.setJobDescription(description);

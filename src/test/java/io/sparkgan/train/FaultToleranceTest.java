@@ -129,7 +129,7 @@ class FaultToleranceTest {
             poisoned[7] = Float.NaN;
             return new PartitionResult(result.partition(), poisoned, result.generatorGradient(),
                     result.discriminatorLoss(), result.generatorLoss(), result.realScore(), result.fakeScore(),
-                    result.images(), result.computeNanos());
+                    result.images(), result.computeNanos(), result.bfloat16());
         };
     }
 
