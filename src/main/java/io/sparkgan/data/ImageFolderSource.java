@@ -4,12 +4,18 @@ import io.sparkgan.io.Storage;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.hadoop.fs.FileStatus;
@@ -61,13 +67,15 @@ final class ImageFolderSource implements DatasetSource {
     /** Every file under {@code root}, recursively, in path order. */
     static ImageFolderSource folder(Path root, Storage storage, ImageDecoder decoder) throws IOException {
         List<Entry> entries = new ArrayList<>();
+        Set<String> listed = new HashSet<>();
         String rootString = root.toUri().getPath();
         RemoteIterator<LocatedFileStatus> files = storage.fs(root).listFiles(root, true);
         while (files.hasNext()) {
             LocatedFileStatus status = files.next();
             Path path = status.getPath();
+            listed.add(path.toUri().getPath());
             String file = path.getName();
-            if (file.startsWith(".") || file.startsWith("_") || hasExtension(file, SIDECAR_EXTENSIONS)) {
+            if (ignored(file)) {
                 continue;
             }
             String relative = path.toUri().getPath().substring(Math.min(path.toUri().getPath().length(), rootString.length()));
@@ -80,8 +88,66 @@ final class ImageFolderSource implements DatasetSource {
                     : "not an image file name (expected .png, .jpg or .jpeg)";
             entries.add(new Entry(path, label, null, status.getLen(), status.getModificationTime(), problem));
         }
+        if ("file".equals(root.toUri().getScheme())) {
+            entries.addAll(unlistedLocalFiles(root, listed));
+        }
         entries.sort((a, b) -> a.path().toString().compareTo(b.path().toString()));
         return new ImageFolderSource(root.getName(), storage, decoder, entries, "folder:" + root);
+    }
+
+    private static boolean ignored(String file) {
+        return file.startsWith(".") || file.startsWith("_") || hasExtension(file, SIDECAR_EXTENSIONS);
+    }
+
+    /**
+     * Local files that Hadoop's listing leaves out without a word, as rejects with the reason: names
+     * whose bytes do not decode in the JVM's file name encoding (Hadoop paths are strings, and the
+     * string, holding U+FFFD, names no file), and symbolic links to nothing.
+     */
+    private static List<Entry> unlistedLocalFiles(Path root, Set<String> listed) throws IOException {
+        java.nio.file.Path base = java.nio.file.Paths.get(root.toUri());
+        String rawBase = base.toUri().getRawPath().replaceFirst("/$", "");
+        List<Entry> unlisted = new ArrayList<>();
+        Files.walkFileTree(base, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(java.nio.file.Path file, BasicFileAttributes attributes) throws IOException {
+                boolean brokenLink = attributes.isSymbolicLink() && !Files.exists(file);
+                if (listed.contains(file.toString()) || ignored(file.getFileName().toString())
+                        || !(brokenLink || Files.isRegularFile(file))) {
+                    return FileVisitResult.CONTINUE;
+                }
+                String relative = base.relativize(file).toString();
+                String problem;
+                if (relative.indexOf('\uFFFD') >= 0) {
+                    problem = undecodableName(file.toUri().getRawPath().substring(rawBase.length() + 1));
+                } else if (brokenLink) {
+                    problem = "broken symbolic link: it points at " + Files.readSymbolicLink(file) + ", which does not exist";
+                } else {
+                    return FileVisitResult.CONTINUE; // created after Hadoop listed the folder: the next prepare takes it
+                }
+                // Path(scheme, authority, path) reads no scheme into a ':' in the name, unlike Path(parent, child)
+                Path path = new Path(root.toUri().getScheme(), root.toUri().getAuthority(), root.toUri().getPath() + "/" + relative);
+                unlisted.add(new Entry(path, null, null, -1, -1, problem));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(java.nio.file.Path file, IOException e) {
+                return FileVisitResult.CONTINUE; // what cannot be read here, Hadoop's listing has reported already
+            }
+        });
+        return unlisted;
+    }
+
+    /** Why a name with bytes that the JVM could not decode cannot be read; {@code raw} is percent-encoded. */
+    private static String undecodableName(String raw) {
+        String encoding = System.getProperty("sun.jnu.encoding", "UTF-8");
+        if (encoding.equalsIgnoreCase("UTF-8")) {
+            return "file name is not valid UTF-8 (its bytes, percent-encoded: " + raw + "); Hadoop paths are Unicode "
+                    + "strings, so it cannot be opened: rename it to UTF-8";
+        }
+        return "file name cannot be decoded in the JVM's file name encoding " + encoding + " (its bytes, percent-encoded: "
+                + raw + "): run with a UTF-8 locale (e.g. LANG=C.UTF-8) or rename it";
     }
 
     /** The rows of a CSV manifest; rows pointing at missing files become rejects when loaded. */
@@ -111,8 +177,15 @@ final class ImageFolderSource implements DatasetSource {
                 continue;
             }
             String location = row.get(pathColumn).trim();
-            Path path = location.contains("://") || location.startsWith("/")
-                    ? Storage.qualify(location) : new Path(csv.getParent(), location);
+            Path path;
+            try {
+                path = location.contains("://") || location.startsWith("/")
+                        ? Storage.qualify(location) : new Path(csv.getParent(), location);
+            } catch (IllegalArgumentException e) {
+                entries.add(new Entry(new Path(csv + "#line" + (line + 1)), null, null, -1, -1, "manifest line "
+                        + (line + 1) + ": '" + location + "' is not a usable path: " + e.getMessage()));
+                continue;
+            }
             String label = labelColumn >= 0 ? row.get(labelColumn).trim() : null;
             String sha = shaColumn >= 0 ? row.get(shaColumn).trim().toLowerCase(Locale.ROOT) : null;
             long length = -1;
@@ -123,7 +196,12 @@ final class ImageFolderSource implements DatasetSource {
                 length = status.getLen();
                 modified = status.getModificationTime();
             } catch (FileNotFoundException e) {
-                problem = "missing: the manifest lists it but no such file exists";
+                problem = location.indexOf('\uFFFD') >= 0
+                        ? "missing: the manifest's path is not valid UTF-8 (bytes shown as U+FFFD); write the manifest in UTF-8"
+                        : "missing: the manifest lists it but no such file exists";
+            }
+            if (problem == null && sha != null && !sha.isEmpty() && !sha.matches("[0-9a-f]{64}")) {
+                problem = "manifest line " + (line + 1) + ": sha256 '" + sha + "' is not a SHA-256 (64 hex digits)";
             }
             entries.add(new Entry(path, label, sha == null || sha.isEmpty() ? null : sha, length, modified, problem));
         }
@@ -180,8 +258,11 @@ final class ImageFolderSource implements DatasetSource {
                         bytes = storage.readBytes(e.path());
                     } catch (FileNotFoundException ex) {
                         return new Reject(path(), "missing: no such file");
-                    } catch (IOException ex) {
-                        return new Reject(path(), "unreadable: " + ex.getMessage());
+                    } catch (IOException | RuntimeException ex) {
+                        // Hadoop's local filesystem cannot even name the checksum file of a name holding ':'
+                        return new Reject(path(), e.path().getName().contains(":")
+                                ? "unreadable: Hadoop paths cannot hold ':' in a file name, rename it (" + ex.getMessage() + ")"
+                                : "unreadable: " + ex.getMessage());
                     }
                     if (e.sha256() != null) {
                         String actual = HexFormat.of().formatHex(Hashes.sha256().digest(bytes));

@@ -36,6 +36,11 @@ public final class Preparer {
         if (storage.exists(infoPath)) {
             DatasetInfo existing = DatasetInfo.fromJson(storage.readString(infoPath));
             if (existing.fingerprint().equals(fingerprint) && shardsPresent(storage, dir, existing)) {
+                DataException tooMany = tooManyRejects(existing.rejected(), existing.count() + existing.rejected(), data,
+                        dir, "");
+                if (tooMany != null) {
+                    throw tooMany; // data.max-reject-fraction is not part of the fingerprint: check it here too
+                }
                 LOG.info("prepare: reusing {} images in {} (source and settings unchanged)", existing.count(), dir);
                 return existing;
             }
@@ -106,17 +111,16 @@ public final class Preparer {
             shards.add(writeShard(storage, dir, shards.size(), images, labels, inShard, data));
         }
         writeRejects(storage, dir, rejects);
-        long total = items.size();
-        double fraction = total == 0 ? 1.0 : (double) rejects.size() / total;
+        DataException tooMany = tooManyRejects(rejects.size(), items.size(), data, dir, firstReasons(rejects));
+        if (accepted == 0 || tooMany != null) {
+            removeShards(storage, dir, shards); // a failed prepare leaves only rejects.csv, nothing to mistake for data
+        }
         if (accepted == 0) {
             throw new DataException("prepare: no usable images in " + data.source() + " (" + rejects.size()
                     + " rejected; reasons in " + new Path(dir, "rejects.csv") + ")" + firstReasons(rejects));
         }
-        if (fraction > data.maxRejectFraction()) {
-            throw new DataException(String.format(java.util.Locale.ROOT,
-                    "prepare: %d of %d images (%.2f%%) were rejected, more than data.max-reject-fraction=%s; reasons in %s%s",
-                    rejects.size(), total, 100 * fraction, data.maxRejectFraction(), new Path(dir, "rejects.csv"),
-                    firstReasons(rejects)));
+        if (tooMany != null) {
+            throw tooMany;
         }
         MessageDigest content = Hashes.sha256();
         for (DatasetInfo.Shard s : shards) {
@@ -140,6 +144,17 @@ public final class Preparer {
         return new DatasetInfo.Shard(file, count, HexFormat.of().formatHex(Hashes.sha256().digest(bytes)));
     }
 
+    /** The failure for more rejects than data.max-reject-fraction allows, or null. */
+    private static DataException tooManyRejects(long rejected, long total, DataConfig data, Path dir, String reasons) {
+        double fraction = total == 0 ? 1.0 : (double) rejected / total;
+        if (fraction <= data.maxRejectFraction()) {
+            return null;
+        }
+        return new DataException(String.format(java.util.Locale.ROOT,
+                "prepare: %d of %d images (%.2f%%) were rejected, more than data.max-reject-fraction=%s; reasons in %s%s",
+                rejected, total, 100 * fraction, data.maxRejectFraction(), new Path(dir, "rejects.csv"), reasons));
+    }
+
     private static void writeRejects(Storage storage, Path dir, List<Reject> rejects) throws IOException {
         StringBuilder csv = new StringBuilder("path,reason\n");
         for (Reject r : rejects) {
@@ -154,6 +169,12 @@ public final class Preparer {
             s.append("\n  ").append(rejects.get(i).path()).append(": ").append(rejects.get(i).reason());
         }
         return s.toString();
+    }
+
+    private static void removeShards(Storage storage, Path dir, List<DatasetInfo.Shard> shards) throws IOException {
+        for (DatasetInfo.Shard s : shards) {
+            storage.delete(new Path(dir, s.file()));
+        }
     }
 
     private static boolean shardsPresent(Storage storage, Path dir, DatasetInfo info) throws IOException {
