@@ -8,7 +8,7 @@
 #   deploy/kubernetes/submit.sh --dry-run nightly-20261121 prepare  # print the spark-submit command
 # Environment (defaults in brackets; the sizes are shared by all three scripts, see deploy/README.md):
 #   SPARKGAN_MASTER [k8s://https://kubernetes.default.svc:443, the API server seen from inside a pod]
-#   SPARKGAN_IMAGE [sparkgan-cuda:<version>]  SPARKGAN_K8S_NAMESPACE [default]
+#   SPARKGAN_K8S_IMAGE [sparkgan-cuda:latest]  SPARKGAN_K8S_NAMESPACE [default]
 #   SPARKGAN_K8S_SERVICE_ACCOUNT [spark: may create, watch and delete pods in the namespace]
 #   SPARKGAN_K8S_POD_TEMPLATE [deploy/kubernetes/gpu-pod-template.yaml]
 #   SPARKGAN_JAR [local:///opt/sparkgan/sparkgan.jar]  SPARKGAN_CONFIG [/opt/sparkgan/conf/cluster-gpu.conf]
@@ -20,10 +20,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/submit-common.sh"
 sparkgan_parse_args "$@"
 sparkgan_sizes
 
-version=$(basename "$(sparkgan_default_jar)" | sed -e 's/^sparkgan-//' -e 's/-cuda\.jar$//')
 master="${SPARKGAN_MASTER:-k8s://https://kubernetes.default.svc:443}"
 deploy_mode="${SPARKGAN_DEPLOY_MODE:-cluster}"
-image="${SPARKGAN_IMAGE:-sparkgan-cuda:$version}"
+image="${SPARKGAN_K8S_IMAGE:-sparkgan-cuda:latest}"
 namespace="${SPARKGAN_K8S_NAMESPACE:-default}"
 service_account="${SPARKGAN_K8S_SERVICE_ACCOUNT:-spark}"
 pod_template="${SPARKGAN_K8S_POD_TEMPLATE:-$sparkgan_home/deploy/kubernetes/gpu-pod-template.yaml}"
