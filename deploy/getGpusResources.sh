@@ -4,7 +4,10 @@
 # Spark runs it when the executor starts and reads one JSON object from stdout naming the GPUs the
 # container may use, e.g.
 #   {"name": "gpu", "addresses": ["0","1"]}
-# The addresses are nvidia-smi's GPU indices. It assumes the cluster manager isolates GPUs (YARN with
+# The addresses are the CUDA device indices a process in this container uses, which is what sparkgan
+# binds each task to. nvidia-smi ignores CUDA_VISIBLE_DEVICES but CUDA renumbers the devices it
+# names 0..k-1, so when it is set (some YARN setups) the script reports 0..k-1. Otherwise it reports
+# nvidia-smi's GPU indices and assumes the cluster manager isolates GPUs (YARN with
 # GPU isolation or Docker, Kubernetes with the NVIDIA device plugin): nvidia-smi then lists only the
 # GPUs this container was given. Without isolation every executor on a node sees every GPU.
 #
@@ -40,5 +43,12 @@ done <<<"$listing"
 if [ -z "$addresses" ]; then
   echo "getGpusResources.sh: nvidia-smi lists no GPUs on $where" >&2
   exit 1
+fi
+if [ -n "${CUDA_VISIBLE_DEVICES:-}" ]; then
+  IFS=',' read -r -a visible <<<"$CUDA_VISIBLE_DEVICES"
+  addresses=""
+  for ((i = 0; i < ${#visible[@]}; i++)); do
+    addresses="${addresses:+$addresses,}\"$i\""
+  done
 fi
 printf '{"name": "gpu", "addresses": [%s]}\n' "$addresses"

@@ -458,14 +458,15 @@ class DeployScriptsTest(unittest.TestCase):
 
 
 class DiscoveryScriptTest(unittest.TestCase):
-    def run_with_nvidia_smi(self, body: "str | None") -> subprocess.CompletedProcess:
+    def run_with_nvidia_smi(self, body: "str | None", visible: "str | None" = None) -> subprocess.CompletedProcess:
+        env_extra = {} if visible is None else {"CUDA_VISIBLE_DEVICES": visible}
         with tempfile.TemporaryDirectory() as bin_dir:
             if body is not None:
                 fake = os.path.join(bin_dir, "nvidia-smi")
                 write(fake, "#!/bin/sh\n" + body)
                 os.chmod(fake, 0o755)
             # only the fake (or nothing) on PATH: the script must need no other command
-            return subprocess.run(["/bin/bash", DISCOVERY], env={"PATH": bin_dir, "HOSTNAME": "node7"},
+            return subprocess.run(["/bin/bash", DISCOVERY], env={"PATH": bin_dir, "HOSTNAME": "node7", **env_extra},
                                   capture_output=True, text=True, timeout=30)
 
     def test_prints_spark_resource_information_for_every_gpu(self):
@@ -473,6 +474,11 @@ class DiscoveryScriptTest(unittest.TestCase):
             '[ "$*" = "--query-gpu=index --format=csv,noheader" ] || exit 9\nprintf "0\\n1\\n"\n')
         self.assertEqual(0, done.returncode, done.stderr)
         self.assertEqual('{"name": "gpu", "addresses": ["0","1"]}\n', done.stdout)
+        self.assertEqual({"name": "gpu", "addresses": ["0", "1"]}, json.loads(done.stdout))
+
+    def test_cuda_visible_devices_are_renumbered_as_cuda_does(self):
+        done = self.run_with_nvidia_smi('printf "0\\n1\\n2\\n3\\n"\n', visible="2,3")
+        self.assertEqual(0, done.returncode, done.stderr)
         self.assertEqual({"name": "gpu", "addresses": ["0", "1"]}, json.loads(done.stdout))
 
     def test_no_nvidia_smi_is_a_clear_error(self):
