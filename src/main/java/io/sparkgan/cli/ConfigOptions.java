@@ -38,6 +38,15 @@ final class ConfigOptions {
         return ConfigLoader.load(userFile().withFallback(base), all);
     }
 
+    /**
+     * Storage for reads before Spark starts, with the Hadoop settings ({@code spark.conf} keys
+     * {@code "spark.hadoop.*"}) that --config and --set give: e.g. the endpoint and credentials to read
+     * a run's run.conf on S3, which holds its own credentials only redacted.
+     */
+    Storage storageBeforeSpark() {
+        return SparkContexts.storageBeforeStart(ConfigLoader.sparkConf(userFile(), sets));
+    }
+
     private Config userFile() {
         if (configFile == null) {
             return ConfigFactory.empty();
@@ -45,7 +54,9 @@ final class ConfigOptions {
         String text;
         try {
             if (configFile.contains("://") && !configFile.startsWith("file:")) {
-                text = Storage.local().readString(Storage.qualify(configFile));
+                // A config on S3 or HDFS is read with the Hadoop settings of --set and spark-submit's --conf.
+                Storage storage = SparkContexts.storageBeforeStart(ConfigLoader.sparkConf(ConfigFactory.empty(), sets));
+                text = storage.readStringUncached(Storage.qualify(configFile));
             } else {
                 Path path = Path.of(configFile.startsWith("file:") ? configFile.substring(5) : configFile);
                 if (!Files.isRegularFile(path)) {

@@ -63,13 +63,21 @@ final class FidCommand implements Callable<Integer> {
             return compareStats();
         }
         Path root = Storage.qualify(target.run);
-        Storage local = Storage.local();
         RunDirectory run = new RunDirectory(root);
-        if (!local.exists(run.runConf())) {
+        // run.conf holds its credentials redacted: the Hadoop settings to read it (an S3 endpoint and
+        // keys) come from this command's --config and --set, spark-submit's --conf or the environment.
+        String runConfText;
+        try {
+            runConfText = options.storageBeforeSpark().readStringUncached(run.runConf());
+        } catch (java.io.FileNotFoundException e) {
             throw new ConfigException("--run " + target.run + ": no run.conf there; expected a run directory made by"
                     + " sparkgan train (<output.dir>/<run.id>/)");
+        } catch (IOException e) {
+            throw new ConfigException("--run " + target.run + ": cannot read " + run.runConf() + " (" + e.getMessage()
+                    + "); give the filesystem's settings and credentials with --config or --set (spark.conf"
+                    + " \"spark.hadoop.fs.s3a.*\" keys for s3a://) or the environment, as for the train that wrote it");
         }
-        Config runConf = ConfigLoader.parse(new StringReader(local.readString(run.runConf())), run.runConf().toString());
+        Config runConf = ConfigLoader.parse(new StringReader(runConfText), run.runConf().toString());
         SparkganConfig config = options.load(usable(runConf),
                 List.of("output.dir=" + root.getParent(), "run.id=" + root.getName()));
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "fid " + config.runId())) {
@@ -129,7 +137,7 @@ final class FidCommand implements Callable<Integer> {
         if (target.stats.size() != 2) {
             throw new ConfigException("--stats: give exactly two statistics files, got " + target.stats.size());
         }
-        Storage storage = Storage.local();
+        Storage storage = options.storageBeforeSpark();
         FidStats[] s = new FidStats[2];
         for (int i = 0; i < 2; i++) {
             Path path = Storage.qualify(target.stats.get(i));

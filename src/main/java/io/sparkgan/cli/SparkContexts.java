@@ -1,8 +1,12 @@
 package io.sparkgan.cli;
 
 import io.sparkgan.config.SparkSettings;
+import io.sparkgan.io.Storage;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import scala.Tuple2;
 
 /** Creates the Spark context from the config, respecting what spark-submit already decided. */
 public final class SparkContexts {
@@ -30,5 +34,21 @@ public final class SparkContexts {
         JavaSparkContext sc = new JavaSparkContext(conf(settings, stage));
         sc.setLogLevel("WARN");
         return sc;
+    }
+
+    /**
+     * Storage for what a command reads before its Spark context exists (a run's run.conf, a --config
+     * file on S3): the Hadoop settings that context will have, i.e. the {@code spark.hadoop.*} keys of
+     * {@code sparkConf} and of spark-submit's --conf, with the prefix removed. Credentials in the
+     * environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) reach s3a through its own provider chain.
+     */
+    public static Storage storageBeforeStart(Map<String, String> sparkConf) {
+        SparkConf conf = new SparkConf(); // spark.* system properties, as spark-submit passes --conf
+        sparkConf.forEach(conf::set);
+        Configuration hadoop = new Configuration();
+        for (Tuple2<String, String> setting : conf.getAllWithPrefix("spark.hadoop.")) {
+            hadoop.set(setting._1(), setting._2());
+        }
+        return new Storage(hadoop);
     }
 }

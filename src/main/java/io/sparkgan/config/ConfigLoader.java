@@ -83,6 +83,31 @@ public final class ConfigLoader {
         return typed(resolved, user.hasPath("spark.master"));
     }
 
+    /**
+     * The {@code spark.conf} settings that a user config and --set overrides give, without loading or
+     * checking the rest: what a command needs before its full configuration can be read, e.g. the
+     * Hadoop settings ({@code spark.hadoop.*}) to read a run's run.conf or a --config file on S3.
+     */
+    public static Map<String, String> sparkConf(Config userFile, List<String> sets) {
+        List<String> problems = new ArrayList<>();
+        Config user = userFile;
+        for (String set : sets) {
+            user = parseSet(set, problems).withFallback(user);
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        if (!user.hasPath(FREE_FORM)) {
+            return Map.of();
+        }
+        KeyReader reader = new KeyReader(user);
+        Map<String, String> conf = reader.stringMap(FREE_FORM);
+        if (!reader.problems().isEmpty()) {
+            throw new ConfigException(reader.problems());
+        }
+        return conf;
+    }
+
     /** Parses HOCON text (a config file read from any filesystem). */
     public static Config parse(Reader reader, String originDescription) {
         try {

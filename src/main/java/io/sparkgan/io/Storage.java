@@ -108,6 +108,20 @@ public final class Storage implements Serializable {
         return new String(readBytes(path), StandardCharsets.UTF_8);
     }
 
+    /**
+     * Reads a file through a FileSystem instance of its own, closed afterwards: for reads before a job's
+     * Spark context exists, whose settings must not stay behind in Hadoop's FileSystem cache (keyed by
+     * scheme, authority and user, not by settings), where the job's own storage would be given them.
+     *
+     * @throws FileNotFoundException when there is no such file
+     */
+    public String readStringUncached(Path path) throws IOException {
+        try (FileSystem fs = FileSystem.newInstance(path.toUri(), conf());
+             InputStream in = fs.open(path)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     /** Files (not directories) directly under {@code dir}, sorted by name. */
     public List<FileStatus> listFiles(Path dir) throws IOException {
         List<FileStatus> files = new ArrayList<>();
