@@ -31,7 +31,9 @@ final class DoctorCommand implements Callable<Integer> {
         out.println("sparkgan " + BuildInfo.version());
         out.println("java " + System.getProperty("java.version") + ", " + Runtime.getRuntime().availableProcessors()
                 + " cores, max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
-        out.println("nd4j backend: " + Nd4j.getBackend().getClass().getName());
+        out.println("nd4j backend: " + Nd4j.getBackend().getClass().getName() + ", "
+                + Nd4j.getAffinityManager().getNumberOfDevices() + " device(s), this thread on device "
+                + Nd4j.getAffinityManager().getDeviceForCurrentThread());
         Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
         for (String key : new java.util.TreeSet<>(env.stringPropertyNames())) {
             out.println("  " + key + " = " + env.getProperty(key));
