@@ -78,8 +78,9 @@ final class FidCommand implements Callable<Integer> {
                     + " \"spark.hadoop.fs.s3a.*\" keys for s3a://) or the environment, as for the train that wrote it");
         }
         Config runConf = ConfigLoader.parse(new StringReader(runConfText), run.runConf().toString());
-        SparkganConfig config = options.load(usable(runConf),
-                List.of("output.dir=" + root.getParent(), "run.id=" + root.getName()));
+        List<String> forced = new ArrayList<>(List.of("output.dir=" + root.getParent(), "run.id=" + root.getName()));
+        forced.addAll(pinnedByTheRun(runConf));
+        SparkganConfig config = options.load(usable(runConf), forced);
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "fid " + config.runId())) {
             Storage storage = new Storage(sc.hadoopConfiguration());
             List<Long> steps = select(run.committedCheckpoints(storage), checkpoints, run);
@@ -88,6 +89,25 @@ final class FidCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(new Path(run.fid(), "report.html"));
         }
         return 0;
+    }
+
+    /**
+     * The keys that define the checkpoints' networks and the FID noise: they come from the run's
+     * run.conf even when --config or --set say otherwise (a --config written for another model, or
+     * conf/local.conf, would otherwise build networks the checkpoints' parameters do not fit).
+     */
+    static List<String> pinnedByTheRun(Config runConf) {
+        List<String> pinned = new ArrayList<>();
+        for (String path : List.of("model", "data.image-size", "data.channels", "train.seed")) {
+            if (!runConf.hasPath(path)) {
+                continue;
+            }
+            Config only = runConf.withOnlyPath(path);
+            for (Map.Entry<String, ConfigValue> e : only.entrySet()) {
+                pinned.add(e.getKey() + "=" + e.getValue().render(com.typesafe.config.ConfigRenderOptions.concise()));
+            }
+        }
+        return pinned;
     }
 
     /**

@@ -33,7 +33,23 @@ public final class SparkContexts {
     public static JavaSparkContext start(SparkSettings settings, String stage) {
         JavaSparkContext sc = new JavaSparkContext(conf(settings, stage));
         sc.setLogLevel("WARN");
+        keepOurProgressVisible();
         return sc;
+    }
+
+    /**
+     * setLogLevel("WARN") quiets Spark's INFO chatter by lowering the root logger. Under
+     * spark-submit the cluster's log4j2 configuration is in charge and usually names no level for
+     * io.sparkgan, which then inherits WARN and the progress lines, checkpoint and FID messages
+     * vanish from the driver log. Give io.sparkgan INFO unless that configuration sets it.
+     */
+    static void keepOurProgressVisible() {
+        org.apache.logging.log4j.core.LoggerContext context =
+                (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+        if (!context.getConfiguration().getLoggers().containsKey("io.sparkgan")) {
+            org.apache.logging.log4j.core.config.Configurator.setLevel("io.sparkgan",
+                    org.apache.logging.log4j.Level.INFO);
+        }
     }
 
     /**

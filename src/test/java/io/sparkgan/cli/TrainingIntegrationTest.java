@@ -88,7 +88,11 @@ class TrainingIntegrationTest {
 
     @Test
     void fidReportsEveryCheckpointAndComparesStatisticsFiles() throws Exception {
-        String[] r = cli("fid", "--run", run.toString(), "--checkpoints", "all", "--set", "fid.samples=600",
+        // a --config written for another model (the run used width 16): the run's own model is kept
+        Path otherModel = tmp.resolve("other-model.conf");
+        Files.writeString(otherModel, "model { g-features = 32, d-features = 32 }\ntrain.seed = 7\n");
+        String[] r = cli("fid", "--run", run.toString(), "--checkpoints", "all", "--config", otherModel.toString(),
+                "--set", "fid.samples=600",
                 "--set", "fid.kid-subsets=10", "--set", "fid.kid-subset-size=100");
         assertEquals("0", r[0], r[2]);
         JsonNode report = Json.parse(Files.readString(run.resolve("fid/report.json")));
