@@ -51,6 +51,10 @@ final class FidCommand implements Callable<Integer> {
             description = "Which committed checkpoints to score (default: ${DEFAULT-VALUE}).")
     String checkpoints;
 
+    @Option(names = "--rescore", description = "Score every checkpoint again, even those the run's report already"
+            + " holds with the same extractor, samples and seed (which are otherwise reused).")
+    boolean rescore;
+
     @Mixin
     ConfigOptions options;
 
@@ -85,7 +89,7 @@ final class FidCommand implements Callable<Integer> {
             Storage storage = new Storage(sc.hadoopConfiguration());
             List<Long> steps = select(run.committedCheckpoints(storage), checkpoints, run);
             DatasetInfo info = Preparer.prepare(config.data(), storage);
-            FidStage.run(sc, storage, config, info, run, steps);
+            FidStage.run(sc, storage, config, info, run, steps, rescore);
             spec.commandLine().getOut().println(new Path(run.fid(), "report.html"));
         }
         return 0;

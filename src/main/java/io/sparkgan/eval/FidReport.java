@@ -19,8 +19,9 @@ import org.apache.hadoop.fs.Path;
  * it was copied off HDFS, S3 or a local disk. Each file is replaced atomically.
  */
 public record FidReport(String runId, String runDirectory, String dataset, String datasetSha256, List<String> classes,
-                        Extractor extractor, int samplesRequested, long seed, String realStats, long realCount,
-                        double realStatsSeconds, List<CheckpointScore> checkpoints, String createdAt) {
+                        Extractor extractor, int samplesRequested, long seed, int kidSubsets, int kidSubsetSize,
+                        String realStats, long realCount, double realStatsSeconds, List<CheckpointScore> checkpoints,
+                        String createdAt) {
 
     /** The features the scores are computed on; {@code testAccuracy} is NaN for inception. */
     public record Extractor(ExtractorSpec spec, int featureDim, int classes, double testAccuracy) {}
@@ -46,6 +47,8 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
         }
         root.put("samples", samplesRequested);
         root.put("seed", seed);
+        root.put("kid_subsets", kidSubsets);
+        root.put("kid_subset_size", kidSubsetSize);
         root.putObject("real_statistics").put("uri", realStats).put("count", realCount)
                 .put("seconds", realStatsSeconds);
         root.put("fid_method", "symmetric eigendecomposition in double precision: tr((S1^1/2 S2 S1^1/2)^1/2)");
@@ -73,6 +76,47 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
         }
         root.put("created_at", createdAt);
         return Json.pretty(root);
+    }
+
+    /**
+     * The scores in an earlier {@code report.json} in {@code dir} that are what scoring again would
+     * give: the same extractor (by hash), sample count, seed, KID settings and real statistics. By
+     * step, without grids; empty when there is no such report.
+     */
+    static java.util.Map<Long, CheckpointScore> reusableScores(Storage storage, Path dir, String extractorSha256,
+                                                              int samples, long seed, int kidSubsets,
+                                                              int kidSubsetSize, String realStats) throws IOException {
+        java.util.Map<Long, CheckpointScore> scores = new java.util.TreeMap<>();
+        Path json = new Path(dir, "report.json");
+        if (!storage.exists(json)) {
+            return scores;
+        }
+        com.fasterxml.jackson.databind.JsonNode root;
+        try {
+            root = Json.parse(storage.readString(json));
+        } catch (RuntimeException e) {
+            return scores; // unreadable: score again and rewrite it
+        }
+        boolean same = extractorSha256.equals(root.path("extractor").path("sha256").asText())
+                && root.path("samples").asInt(-1) == samples && root.path("seed").asLong() == seed
+                && root.has("seed") && root.path("kid_subsets").asInt(-1) == kidSubsets
+                && root.path("kid_subset_size").asInt(-1) == kidSubsetSize
+                && realStats.equals(root.path("real_statistics").path("uri").asText());
+        if (!same) {
+            return scores;
+        }
+        for (com.fasterxml.jackson.databind.JsonNode row : root.path("checkpoints")) {
+            long[] counts = new long[row.path("class_counts").size()];
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = row.path("class_counts").get(i).asLong();
+            }
+            scores.put(row.path("step").asLong(), new CheckpointScore(row.path("step").asLong(),
+                    row.path("generator").asText(), row.path("fid").asDouble(), row.path("kid_mean").asDouble(),
+                    row.path("kid_std").asDouble(), row.path("mode_coverage").asDouble(Double.NaN),
+                    row.path("class_kl_to_real").asDouble(Double.NaN), counts, row.path("samples").asLong(),
+                    row.path("seconds").asDouble(), null));
+        }
+        return scores;
     }
 
     String csv() {

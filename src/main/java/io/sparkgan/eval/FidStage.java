@@ -46,9 +46,21 @@ public final class FidStage {
     private FidStage() {
     }
 
-    /** Scores {@code steps} (committed checkpoints of {@code run}) and writes the report; returns it. */
+    /**
+     * Scores {@code steps} (committed checkpoints of {@code run}) and writes the report; returns it.
+     * Scores already in the run's report that scoring again would reproduce (same extractor, samples,
+     * seed, KID settings and real statistics) are reused unless {@code rescore}: a rerun of a scored
+     * run, such as a cleared Airflow task, computes nothing and leaves the report as it was.
+     *
+     * @return the report written, or null when every checkpoint asked for was scored already
+     */
     public static FidReport run(JavaSparkContext sc, Storage storage, SparkganConfig config, DatasetInfo info,
                                 RunDirectory run, List<Long> steps) throws IOException {
+        return run(sc, storage, config, info, run, steps, false);
+    }
+
+    public static FidReport run(JavaSparkContext sc, Storage storage, SparkganConfig config, DatasetInfo info,
+                                RunDirectory run, List<Long> steps, boolean rescore) throws IOException {
         FidConfig fid = config.fid();
         long started = System.nanoTime();
         int partitions = fid.partitionsOr(config.train().workers());
@@ -76,15 +88,34 @@ public final class FidStage {
                     fmt(realSeconds), fmt(real.count() / realSeconds), real.npzUri());
         }
 
+        Map<Long, CheckpointScore> earlier = rescore ? Map.of() : FidReport.reusableScores(storage, run.fid(),
+                spec.sha256(), fid.samples(), config.train().seed(), fid.kidSubsets(), fid.kidSubsetSize(),
+                real.npzUri());
+        if (!earlier.isEmpty() && earlier.keySet().equals(new java.util.TreeSet<>(steps))) {
+            LOG.info("fid: {} already scores checkpoints {} with the same extractor, samples and seed; nothing to do"
+                    + " (--rescore scores them again)", new Path(run.fid(), "report.json"), steps);
+            return null;
+        }
         FidReport report = new FidReport(config.runId(), run.root().toString(), info.name(), info.contentSha256(),
-                info.classes(), extractor, fid.samples(), config.train().seed(), real.npzUri(), real.count(),
-                realSeconds, new ArrayList<>(), Instant.now().toString());
+                info.classes(), extractor, fid.samples(), config.train().seed(), fid.kidSubsets(),
+                fid.kidSubsetSize(), real.npzUri(), real.count(), realSeconds, new ArrayList<>(),
+                Instant.now().toString());
         GanArchitecture architecture = config.architecture();
         GanReplica driverReplica = new GanReplica(architecture, GanLoss.NON_SATURATING, 1.0, DataType.FLOAT);
         for (int i = 0; i < steps.size(); i++) {
             long step = steps.get(i);
             long t = System.nanoTime();
             Generator generator = readGenerator(storage, run, step);
+            CheckpointScore prior = earlier.get(step);
+            if (prior != null) {
+                report.checkpoints().add(new CheckpointScore(prior.step(), prior.generator(), prior.fid(),
+                        prior.kidMean(), prior.kidStd(), prior.coverage(), prior.klToReal(), prior.classCounts(),
+                        prior.samples(), prior.seconds(), grid(driverReplica, generator, config, step)));
+                report.write(storage, run.fid());
+                LOG.info("fid: {} ({}/{}) FID {}: scored before with the same settings, reused", RunDirectory.stepName(step),
+                        i + 1, steps.size(), fmt(prior.fid()));
+                continue;
+            }
             sc.setJobDescription("sparkgan fid: checkpoint " + RunDirectory.stepName(step) + " (" + (i + 1) + "/"
                     + steps.size() + ")");
             FeatureSummary fake = DistributedFeatures.ofGenerator(sc, storage, job, architecture, generator.params(),

@@ -104,6 +104,25 @@ class TrainingIntegrationTest {
         String html = Files.readString(run.resolve("fid/report.html"));
         assertTrue(html.contains("<svg") && html.contains("<polyline"), "FID plot");
         assertEquals(2, html.split("data:image/png;base64,", -1).length - 1, "one grid per checkpoint");
+        assertEquals(Json.parse(trainReport).path("checkpoints").get(0).path("fid").asDouble(),
+                report.path("checkpoints").get(1).path("fid").asDouble(), "step 30 as the train stage scored it");
+
+        // a rerun (a cleared Airflow task) scores nothing and leaves the report as it was
+        String before = Files.readString(run.resolve("fid/report.json"));
+        String[] again = cli("fid", "--run", run.toString(), "--set", "fid.samples=600", "--set", "fid.kid-subsets=10",
+                "--set", "fid.kid-subset-size=100");
+        assertEquals("0", again[0], again[2]);
+        assertEquals(before, Files.readString(run.resolve("fid/report.json")));
+        // --rescore computes them again: a new report, the same numbers
+        String[] rescored = cli("fid", "--run", run.toString(), "--rescore", "--set", "fid.samples=600",
+                "--set", "fid.kid-subsets=10", "--set", "fid.kid-subset-size=100");
+        assertEquals("0", rescored[0], rescored[2]);
+        JsonNode fresh = Json.parse(Files.readString(run.resolve("fid/report.json")));
+        assertTrue(!fresh.path("created_at").equals(report.path("created_at")));
+        for (int i = 0; i < 2; i++) {
+            assertEquals(report.path("checkpoints").get(i).path("fid").asDouble(),
+                    fresh.path("checkpoints").get(i).path("fid").asDouble());
+        }
         // the cached real statistics (pytorch-fid layout) against themselves: FID 0, JSON alone on stdout
         Path stats;
         try (var files = Files.list(tmp.resolve("shards/fid"))) {
