@@ -132,6 +132,26 @@ sparkgan_conf() {
   conf+=(--conf "$1=$2")
 }
 
+# The settings every cluster manager gets: one training task per executor holding all its cores,
+# every executor for the whole run, memory for ND4J's off-heap arrays (the driver's JVM options are
+# the caller's: $1), task retries. Memory overhead is YARN's and Kubernetes' only (sparkgan_overheads).
+sparkgan_task_conf() {
+  sparkgan_conf spark.dynamicAllocation.enabled false   # synchronous training holds every executor all run
+  sparkgan_conf spark.executor.cores "$executor_cores"
+  sparkgan_conf spark.task.cpus "$executor_cores"       # = executor cores: one training task per executor
+  sparkgan_conf spark.executor.memory "${executor_heap}g"
+  sparkgan_conf spark.executor.extraJavaOptions "$executor_javacpp"
+  sparkgan_conf spark.driver.memory "${driver_heap}g"
+  sparkgan_conf spark.driver.extraJavaOptions "$1"
+  sparkgan_conf spark.task.maxFailures "$max_failures"  # a retried task computes the same gradient
+}
+
+# Container sizes where the cluster manager enforces them: heap + ND4J's off-heap + slack.
+sparkgan_overheads() {
+  sparkgan_conf spark.executor.memoryOverhead "${executor_overhead}g"
+  sparkgan_conf spark.driver.memoryOverhead "${driver_overhead}g"
+}
+
 # Sets app_args: the stage, the run directory (fid) or run id (train), --config, then the user's.
 sparkgan_app_args() {
   local config_arg="$1"

@@ -34,16 +34,9 @@ if [ "$deploy_mode" = cluster ]; then
 fi
 
 sparkgan_conf spark.cores.max "$((executors * executor_cores))"   # standalone's executor count
-sparkgan_conf spark.dynamicAllocation.enabled false   # synchronous training holds every executor all run
-sparkgan_conf spark.executor.cores "$executor_cores"
-sparkgan_conf spark.task.cpus "$executor_cores"       # = executor cores: one training task per executor
-sparkgan_conf spark.executor.memory "${executor_heap}g"
 # Standalone has no memory overhead setting: leave SPARKGAN_EXECUTOR_OFFHEAP_GB + 4 GiB per executor
-# outside SPARK_WORKER_MEMORY; JavaCPP's limits below keep ND4J inside it.
-sparkgan_conf spark.executor.extraJavaOptions "$executor_javacpp"
-sparkgan_conf spark.driver.memory "${driver_heap}g"
-sparkgan_conf spark.driver.extraJavaOptions "$driver_java"
-sparkgan_conf spark.task.maxFailures "$max_failures"
+# outside SPARK_WORKER_MEMORY; JavaCPP's limits keep ND4J inside it.
+sparkgan_task_conf "$driver_java"
 if ! sparkgan_is_local_master "$master"; then         # resource settings hang local[N]
   sparkgan_conf spark.executor.resource.gpu.amount 1
   sparkgan_conf spark.task.resource.gpu.amount 1

@@ -40,16 +40,8 @@ esac
 discovery_in_container="./$(basename "$discovery")"
 
 sparkgan_conf spark.executor.instances "$executors"
-sparkgan_conf spark.dynamicAllocation.enabled false   # synchronous training holds every executor all run
-sparkgan_conf spark.executor.cores "$executor_cores"
-sparkgan_conf spark.task.cpus "$executor_cores"       # = executor cores: one training task per executor
-sparkgan_conf spark.executor.memory "${executor_heap}g"
-sparkgan_conf spark.executor.memoryOverhead "${executor_overhead}g"
-sparkgan_conf spark.executor.extraJavaOptions "$executor_javacpp"
-sparkgan_conf spark.driver.memory "${driver_heap}g"
-sparkgan_conf spark.driver.memoryOverhead "${driver_overhead}g"
-sparkgan_conf spark.driver.extraJavaOptions "$driver_javacpp"
-sparkgan_conf spark.task.maxFailures "$max_failures"
+sparkgan_task_conf "$driver_javacpp"
+sparkgan_overheads
 sparkgan_conf spark.yarn.maxAppAttempts 2             # a lost driver restarts and resumes from its checkpoint
 if ! sparkgan_is_local_master "$master"; then         # resource settings hang local[N]
   sparkgan_conf spark.executor.resource.gpu.amount 1
