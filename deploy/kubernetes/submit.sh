@@ -58,9 +58,4 @@ if ! sparkgan_is_local_master "$master"; then         # resource settings hang l
 fi
 
 sparkgan_app_args "$config"
-submit=("$(sparkgan_spark_submit)" --master "$master" --deploy-mode "$deploy_mode"
-  --name "sparkgan-$stage-$run_id" --class io.sparkgan.cli.Main "${conf[@]}")
-# shellcheck disable=SC2206
-submit+=(${SPARKGAN_SUBMIT_OPTS:-})
-submit+=("$jar" "${app_args[@]}")
-sparkgan_run "${submit[@]}"
+sparkgan_submit_stage

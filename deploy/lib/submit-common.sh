@@ -152,6 +152,17 @@ sparkgan_overheads() {
   sparkgan_conf spark.driver.memoryOverhead "${driver_overhead}g"
 }
 
+# Submits the stage: spark-submit's own options, then "$@" (e.g. YARN's --queue and --files), the
+# --conf settings, SPARKGAN_SUBMIT_OPTS (last, so they win), the jar and sparkgan's arguments.
+sparkgan_submit_stage() {
+  local submit=("$(sparkgan_spark_submit)" --master "$master" --deploy-mode "$deploy_mode"
+    --name "sparkgan-$stage-$run_id" --class io.sparkgan.cli.Main "$@" "${conf[@]}")
+  # shellcheck disable=SC2206
+  submit+=(${SPARKGAN_SUBMIT_OPTS:-})
+  submit+=("$jar" "${app_args[@]}")
+  sparkgan_run "${submit[@]}"
+}
+
 # Sets app_args: the stage, the run directory (fid) or run id (train), --config, then the user's.
 sparkgan_app_args() {
   local config_arg="$1"

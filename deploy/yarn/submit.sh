@@ -56,11 +56,7 @@ if ! sparkgan_is_local_master "$master"; then         # resource settings hang l
 fi
 
 sparkgan_app_args "$config_arg"
-submit=("$(sparkgan_spark_submit)" --master "$master" --deploy-mode "$deploy_mode"
-  --name "sparkgan-$stage-$run_id" --class io.sparkgan.cli.Main)
-[ -n "${SPARKGAN_YARN_QUEUE:-}" ] && submit+=(--queue "$SPARKGAN_YARN_QUEUE")
-submit+=(--files "$(IFS=,; echo "${files[*]}")" "${conf[@]}")
-# shellcheck disable=SC2206
-submit+=(${SPARKGAN_SUBMIT_OPTS:-})
-submit+=("$jar" "${app_args[@]}")
-sparkgan_run "${submit[@]}"
+yarn_options=()
+[ -n "${SPARKGAN_YARN_QUEUE:-}" ] && yarn_options+=(--queue "$SPARKGAN_YARN_QUEUE")
+yarn_options+=(--files "$(IFS=,; echo "${files[*]}")")
+sparkgan_submit_stage "${yarn_options[@]}"

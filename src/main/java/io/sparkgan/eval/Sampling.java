@@ -12,7 +12,6 @@ import io.sparkgan.train.Nd4jSetup;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,7 +140,9 @@ public final class Sampling {
                             fs.writeAtomically(new Path(dir, fileName(first + i)),
                                     Png.encode(Png.image(one, channels, size), text));
                         } catch (IOException e) {
-                            throw new UncheckedIOException("cannot write " + fileName(first + i) + " in " + dir, e);
+                            throw new EvaluationException("sample: cannot write " + fileName(first + i) + " in " + dir
+                                    + " (" + e + "); samples.json is not written, so the directory reads as"
+                                    + " incomplete: rerun the same command to rewrite it", e);
                         }
                         count++;
                     }

@@ -1,5 +1,6 @@
 package io.sparkgan.train;
 
+import io.sparkgan.config.ConfigException;
 import java.util.Map;
 import java.util.OptionalInt;
 import org.apache.spark.TaskContext;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * <p>The address is the device index the executor's discovery script reported (see
  * {@code deploy/getGpusResources.sh}), which is the CUDA index inside the executor's container. In
  * {@code local[N]} mode no GPU resources are configured (they hang local mode), tasks carry none, and
- * ND4J keeps the driver's default device.
+ * ND4J keeps the driver's default device. A device that cannot be used is a configuration error of
+ * the cluster (its discovery script), reported as such.
  */
 public final class GpuBinding {
     private static final Logger LOG = LoggerFactory.getLogger(GpuBinding.class);
@@ -45,7 +47,7 @@ public final class GpuBinding {
             return;
         }
         if (device.getAsInt() >= devices) {
-            throw new IllegalStateException("Spark assigned this task GPU " + device.getAsInt() + ", but ND4J sees "
+            throw new ConfigException("Spark assigned this task GPU " + device.getAsInt() + ", but ND4J sees "
                     + devices + " CUDA device(s) on " + host() + "; the GPU discovery script must report the indices"
                     + " CUDA uses in the executor (0.." + (devices - 1) + "; note CUDA_VISIBLE_DEVICES renumbers them)");
         }
@@ -69,7 +71,7 @@ public final class GpuBinding {
         } catch (NumberFormatException e) {
             // fall through to the message below
         }
-        throw new IllegalStateException("Spark assigned this task the GPU address '" + address + "'; expected a"
+        throw new ConfigException("Spark assigned this task the GPU address '" + address + "'; expected a"
                 + " CUDA device index such as 0 (the GPU discovery script must print indices, as"
                 + " deploy/getGpusResources.sh does)");
     }

@@ -57,13 +57,7 @@ class FaultToleranceTest {
     }
 
     private TrainingJob.Result train(String runId, int steps, String... sets) throws IOException {
-        byte[] images = TrainingFixtures.images(400, 9);
-        String[] all = new String[sets.length + 2];
-        all[0] = "train.steps=" + steps;
-        all[1] = "train.checkpoint-every=2";
-        System.arraycopy(sets, 0, all, 2, sets.length);
-        return TrainingJob.train(TrainingFixtures.config(tmp, runId, all), sc, Storage.local(),
-                PartitionLoader.fromArrays(sc, TrainingFixtures.contiguous(images, 400, 4)), null, false);
+        return TrainingFixtures.trainSmall(sc, tmp, runId, 9, steps, false, sets);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.TestSpark;
+import io.sparkgan.config.ConfigException;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -26,7 +27,7 @@ class GpuBindingTest {
                 GpuBinding.assignedDevice(Map.of("gpu", new ResourceInformation("gpu", new String[] {"1"}))));
         assertEquals(OptionalInt.empty(),
                 GpuBinding.assignedDevice(Map.of("gpu", new ResourceInformation("gpu", new String[] {}))));
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> GpuBinding.assignedDevice(
+        ConfigException e = assertThrows(ConfigException.class, () -> GpuBinding.assignedDevice(
                 Map.of("gpu", new ResourceInformation("gpu", new String[] {"GPU-8f3c"}))));
         assertTrue(e.getMessage().contains("'GPU-8f3c'") && e.getMessage().contains("getGpusResources.sh"),
                 e.getMessage());

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.TestSpark;
 import io.sparkgan.io.Json;
-import io.sparkgan.io.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,14 +23,7 @@ class ResumeTest {
     Path tmp;
 
     private TrainingJob.Result train(String runId, int steps, boolean fresh, String... sets) throws IOException {
-        var sc = TestSpark.context();
-        byte[] images = TrainingFixtures.images(400, 5);
-        String[] all = new String[sets.length + 2];
-        all[0] = "train.steps=" + steps;
-        all[1] = "train.checkpoint-every=2";
-        System.arraycopy(sets, 0, all, 2, sets.length);
-        return TrainingJob.train(TrainingFixtures.config(tmp, runId, all), sc, Storage.local(),
-                PartitionLoader.fromArrays(sc, TrainingFixtures.contiguous(images, 400, 4)), null, fresh);
+        return TrainingFixtures.trainSmall(TestSpark.context(), tmp, runId, 5, steps, fresh, sets);
     }
 
     @Test

@@ -2,11 +2,14 @@ package io.sparkgan.train;
 
 import io.sparkgan.config.ConfigLoader;
 import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.io.Storage;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.apache.spark.api.java.JavaSparkContext;
 
 /** Small configurations and in-memory partitions for training tests. */
 final class TrainingFixtures {
@@ -23,6 +26,19 @@ final class TrainingFixtures {
                 "train.sample-count=16"));
         all.addAll(Arrays.asList(sets));
         return ConfigLoader.load((Path) null, all);
+    }
+
+    /**
+     * Trains 400 random images (of {@code imageSeed}) over four in-memory partitions into
+     * {@code output/runId} for {@code steps} steps with a checkpoint every 2 steps; extra --set
+     * values win. What the resume and fault tests run again and again.
+     */
+    static TrainingJob.Result trainSmall(JavaSparkContext sc, Path output, String runId, long imageSeed, int steps,
+                                         boolean fresh, String... sets) throws IOException {
+        List<String> all = new ArrayList<>(List.of("train.steps=" + steps, "train.checkpoint-every=2"));
+        all.addAll(Arrays.asList(sets));
+        return TrainingJob.train(config(output, runId, all.toArray(String[]::new)), sc, Storage.local(),
+                PartitionLoader.fromArrays(sc, contiguous(images(400, imageSeed), 400, 4)), null, fresh);
     }
 
     /** Random uint8 28×28 images, the same for the same seed. */
