@@ -9,18 +9,19 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.DeConv2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * DCGAN generator and discriminator as SameDiff ops.
- *
- * <p>SameDiff rather than DL4J's layer API: its convolution ops call libnd4j's native kernels, which
- * reach oneDNN on CPU and cuDNN on GPU with no patch (the layer API reaches neither in M2.x, see
- * DESIGN.md). Parameter names and shapes are fixed by {@link #generatorLayout} and
- * {@link #discriminatorLayout}; the graph code below only refers to them by name.
+ * DCGAN generator and discriminator: the parameter layouts, and the networks as SameDiff graphs, the
+ * form checkpoints export ({@code generator.sdz}, {@code discriminator.sdz}) so that a model loads
+ * with nothing but ND4J. Training runs the same networks as native kernels ({@link DcganPasses});
+ * {@code DcganPassesTest} holds the two to the same outputs and gradients. Parameter names and
+ * shapes are fixed by {@link #generatorLayout} and {@link #discriminatorLayout}; the graph code
+ * below only refers to them by name.
  *
  * <p>Batch normalisation always normalises with the statistics of the batch it is given, in training
  * and in sampling alike (as pytorch's DCGAN example samples). Running averages would lag a generator
  * whose weights move every step and would not fit the EMA generator's weights at all; generate in
- * batches of a few dozen. It is built from elementary ops because SameDiff's own batchNorm op has no
- * gradient in M2.1.
+ * batches of a few dozen. In the graphs it is built from elementary ops: a graph with M2.1's fused
+ * batchNorm op could not be differentiated, and these graphs keep the reference test independent of
+ * the kernels the training path calls.
  */
 public final class Dcgan {
     private static final double LEAKY_SLOPE = 0.2;

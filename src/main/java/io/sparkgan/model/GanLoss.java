@@ -1,11 +1,13 @@
 package io.sparkgan.model;
 
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The adversarial objectives. Every loss is a <em>sum</em> over the batch, so that partial sums from
- * the executors add up to the loss of the whole global batch; the driver divides by the image count.
+ * The adversarial objectives, as functions of D's logits. Every loss is a <em>sum</em> over the
+ * batch, so that partial sums from the executors add up to the loss of the whole global batch; the
+ * driver divides by the image count. A batch has 64–128 logits, so the losses and their derivatives
+ * are computed here in double precision rather than as native kernels.
  */
 public enum GanLoss {
     /**
@@ -20,33 +22,64 @@ public enum GanLoss {
      */
     WGAN;
 
-    public SDVariable discriminatorLoss(SameDiff sd, SDVariable realLogits, SDVariable fakeLogits,
-                                        double realTarget) {
-        return switch (this) {
-            case NON_SATURATING -> binaryCrossEntropy(sd, realLogits, realTarget).sum()
-                    .add(binaryCrossEntropy(sd, fakeLogits, 0.0).sum());
-            case WGAN -> fakeLogits.sum().sub(realLogits.sum());
-        };
+    /**
+     * One batch's share of a loss: its sum over the batch, the summed score logged as D(x) or
+     * D(G(z)), and dLoss/dlogits (shape and type of the logits).
+     */
+    public record Term(double lossSum, double scoreSum, INDArray gradLogits) {}
+
+    /** D's loss on real images, whose target is {@code realTarget} (1, or less with label smoothing). */
+    public Term discriminatorOnReal(INDArray logits, double realTarget) {
+        return this == NON_SATURATING ? crossEntropy(logits, realTarget) : linear(logits, -1);
     }
 
-    public SDVariable generatorLoss(SameDiff sd, SDVariable fakeLogits) {
-        return switch (this) {
-            case NON_SATURATING -> binaryCrossEntropy(sd, fakeLogits, 1.0).sum();
-            case WGAN -> fakeLogits.sum().neg();
-        };
+    /** D's loss on generated images (target 0). */
+    public Term discriminatorOnFake(INDArray logits) {
+        return this == NON_SATURATING ? crossEntropy(logits, 0) : linear(logits, +1);
     }
 
-    /** The score logged as D(x) and D(G(z)): a probability for the classic GAN, the critic value for WGAN. */
-    public SDVariable score(SameDiff sd, SDVariable logits) {
-        return switch (this) {
-            case NON_SATURATING -> sd.nn().sigmoid(logits);
-            case WGAN -> logits;
-        };
+    /** G's loss through D: non-saturating −log D(G(z)), or −D(G(z)) for WGAN. */
+    public Term generator(INDArray logits) {
+        return this == NON_SATURATING ? crossEntropy(logits, 1) : linear(logits, -1);
     }
 
-    /** −[y log σ(l) + (1−y) log(1−σ(l))] written as max(l,0) − l·y + log(1 + e^−|l|), finite for any l. */
-    private static SDVariable binaryCrossEntropy(SameDiff sd, SDVariable logits, double target) {
-        SDVariable softplusOfMinusAbs = sd.math().log1p(sd.math().exp(sd.math().abs(logits).neg()));
-        return sd.nn().relu(logits, 0.0).sub(logits.mul(target)).add(softplusOfMinusAbs);
+    /**
+     * Σ −[y log σ(l) + (1−y) log(1−σ(l))], written as max(l,0) − l·y + log(1 + e^−|l|) so that it is
+     * finite for any l; its derivative is σ(l) − y. The score is σ(l), D's probability.
+     */
+    private static Term crossEntropy(INDArray logits, double target) {
+        double[] l = logits.toDoubleVector();
+        double[] grad = new double[l.length];
+        double loss = 0;
+        double score = 0;
+        for (int i = 0; i < l.length; i++) {
+            loss += Math.max(l[i], 0) - l[i] * target + Math.log1p(Math.exp(-Math.abs(l[i])));
+            double sigmoid = sigmoid(l[i]);
+            score += sigmoid;
+            grad[i] = sigmoid - target;
+        }
+        return new Term(loss, score, like(logits, grad));
+    }
+
+    /** Σ sign·l, the critic's loss terms; the score is the critic value itself. */
+    private static Term linear(INDArray logits, double sign) {
+        double[] l = logits.toDoubleVector();
+        double[] grad = new double[l.length];
+        double sum = 0;
+        for (int i = 0; i < l.length; i++) {
+            sum += l[i];
+            grad[i] = sign;
+        }
+        return new Term(sign * sum, sum, like(logits, grad));
+    }
+
+    /** 1/(1+e^−l), computed from e^−|l| so that neither branch overflows. */
+    static double sigmoid(double l) {
+        double e = Math.exp(-Math.abs(l));
+        return l >= 0 ? 1 / (1 + e) : e / (1 + e);
+    }
+
+    private static INDArray like(INDArray logits, double[] values) {
+        return Nd4j.createFromArray(values).castTo(logits.dataType()).reshape(logits.shape());
     }
 }

@@ -1,42 +1,45 @@
 package io.sparkgan.model;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.MirroringPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * One replica of the GAN: the graphs an executor needs for one training step. It holds no training
+ * One replica of the GAN: what an executor needs for one training step. It holds no training
  * state; the driver sets the parameters before every round, so a retried task computes exactly what
  * the first attempt did.
  *
- * <p>Three SameDiff graphs share nothing but parameter names: G alone (z → images), the
- * discriminator round (real and fake images → D's loss and gradient), and the generator round
- * (z → G → D → G's loss and gradient, D held fixed because only G's gradient is asked for).
+ * <p>Training runs the networks as native kernels with a hand-written backward pass
+ * ({@link DcganPasses}): SameDiff's interpreter cost ~50 ms per step on top of the kernels, and
+ * M2.1's SameDiff cannot differentiate its fused batch norm. {@link Dcgan}'s SameDiff graphs are what
+ * checkpoints export; {@code DcganPassesTest} holds both to the same outputs and gradients.
  */
 public final class GanReplica {
+    private static final WorkspaceConfiguration ROUND_WORKSPACE = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyLearning(LearningPolicy.FIRST_LOOP) // sized by the first round, then reused
+            .policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.2)
+            .policySpill(SpillPolicy.REALLOCATE) // a larger batch later grows it instead of failing
+            .policyMirroring(MirroringPolicy.FULL)
+            .build();
     private final GanArchitecture architecture;
+    private final GanLoss loss;
+    private final double realTarget;
     private final ParamLayout generatorLayout;
     private final ParamLayout discriminatorLayout;
     private final DataType dtype;
-    private final SameDiff generatorGraph;
-    private final SameDiff discriminatorRound;
-    private final SameDiff generatorRound;
-    private final List<String> generatorNames;
-    private final List<String> discriminatorNames;
-    /**
-     * The latest parameters, copied into a graph only when that graph runs: a D round never runs the
-     * G-through-D graph, so copying every vector into every graph each round would be wasted work.
-     */
-    private INDArray generatorParams;
-    private INDArray discriminatorParams;
-    private final java.util.Map<SameDiff, INDArray[]> copiedInto = new java.util.IdentityHashMap<>();
+    private final DcganPasses passes;
+    private DcganPasses.Params generatorParams;
+    private DcganPasses.Params discriminatorParams;
 
     /** What one round on one minibatch produced: the summed gradient and summed statistics. */
     public record RoundOutput(INDArray gradient, double lossSum, double realScoreSum, double fakeScoreSum) {}
@@ -44,38 +47,12 @@ public final class GanReplica {
     public GanReplica(GanArchitecture architecture, GanLoss loss, double realTarget, DataType dtype) {
         SameDiffOutputFilter.install();
         this.architecture = architecture;
+        this.loss = loss;
+        this.realTarget = realTarget;
         this.dtype = dtype;
         this.generatorLayout = Dcgan.generatorLayout(architecture);
         this.discriminatorLayout = Dcgan.discriminatorLayout(architecture);
-        this.generatorNames = names(generatorLayout);
-        this.discriminatorNames = names(discriminatorLayout);
-        long[] imageShape = {-1, architecture.channels(), architecture.imageSize(), architecture.imageSize()};
-
-        generatorGraph = SameDiff.create();
-        Dcgan.declare(generatorGraph, generatorLayout, dtype);
-        SDVariable z = generatorGraph.placeHolder("z", dtype, -1, architecture.latentDim());
-        Dcgan.generator(generatorGraph, z, architecture).rename("images");
-
-        discriminatorRound = SameDiff.create();
-        Dcgan.declare(discriminatorRound, discriminatorLayout, dtype);
-        SDVariable real = discriminatorRound.placeHolder("real", dtype, imageShape);
-        SDVariable fake = discriminatorRound.placeHolder("fake", dtype, imageShape);
-        SDVariable realLogits = Dcgan.discriminatorLogits(discriminatorRound, real, architecture);
-        SDVariable fakeLogits = Dcgan.discriminatorLogits(discriminatorRound, fake, architecture);
-        loss.discriminatorLoss(discriminatorRound, realLogits, fakeLogits, realTarget).rename("loss");
-        loss.score(discriminatorRound, realLogits).sum().rename("real_score");
-        loss.score(discriminatorRound, fakeLogits).sum().rename("fake_score");
-        discriminatorRound.setLossVariables("loss");
-
-        generatorRound = SameDiff.create();
-        Dcgan.declare(generatorRound, generatorLayout, dtype);
-        Dcgan.declare(generatorRound, discriminatorLayout, dtype);
-        SDVariable gz = generatorRound.placeHolder("z", dtype, -1, architecture.latentDim());
-        SDVariable images = Dcgan.generator(generatorRound, gz, architecture);
-        SDVariable logits = Dcgan.discriminatorLogits(generatorRound, images, architecture);
-        loss.generatorLoss(generatorRound, logits).rename("loss");
-        loss.score(generatorRound, logits).sum().rename("fake_score");
-        generatorRound.setLossVariables("loss");
+        this.passes = new DcganPasses(architecture);
     }
 
     public GanArchitecture architecture() {
@@ -105,40 +82,24 @@ public final class GanReplica {
     /** Sets G's parameters from a flat vector in {@link #generatorLayout()} order. */
     public void setGenerator(INDArray flat) {
         checkLength(generatorLayout, flat);
-        generatorParams = flat;
-        copiedInto.values().forEach(held -> held[0] = null); // even the same array may hold new values
+        generatorParams = new DcganPasses.Params(generatorLayout, typed(flat));
     }
 
     /** Sets D's parameters from a flat vector in {@link #discriminatorLayout()} order. */
     public void setDiscriminator(INDArray flat) {
         checkLength(discriminatorLayout, flat);
-        discriminatorParams = flat;
-        copiedInto.values().forEach(held -> held[1] = null);
+        discriminatorParams = new DcganPasses.Params(discriminatorLayout, typed(flat));
     }
 
-    /** Copies the latest G and/or D parameters into {@code graph} unless it already holds them. */
-    private void sync(SameDiff graph, boolean generator, boolean discriminator) {
-        INDArray[] held = copiedInto.computeIfAbsent(graph, g -> new INDArray[2]);
-        if (generator) {
-            requireSet(generatorParams, "generator");
-            if (held[0] != generatorParams) {
-                assign(graph, generatorLayout, generatorParams);
-                held[0] = generatorParams;
-            }
-        }
-        if (discriminator) {
-            requireSet(discriminatorParams, "discriminator");
-            if (held[1] != discriminatorParams) {
-                assign(graph, discriminatorLayout, discriminatorParams);
-                held[1] = discriminatorParams;
-            }
-        }
+    private INDArray typed(INDArray flat) {
+        return flat.dataType() == dtype ? flat : flat.castTo(dtype);
     }
 
-    private static void requireSet(INDArray params, String network) {
+    private static DcganPasses.Params require(DcganPasses.Params params, String network) {
         if (params == null) {
             throw new IllegalStateException("the " + network + "'s parameters were never set");
         }
+        return params;
     }
 
     private static void checkLength(ParamLayout layout, INDArray flat) {
@@ -150,40 +111,71 @@ public final class GanReplica {
 
     /** G(z) for z of shape [n, latentDim]; images NCHW in [-1, 1]. */
     public INDArray generate(INDArray z) {
-        sync(generatorGraph, true, false);
-        return generatorGraph.output(Map.of("z", z.castTo(dtype)), "images").get("images");
+        DcganPasses.Params g = require(generatorParams, "generator");
+        try (MemoryWorkspace ignored = roundWorkspace()) {
+            return passes.generator(g, z.castTo(dtype)).output().detach();
+        }
     }
 
-    /** D's loss and its gradient with respect to D's parameters, summed over both image batches. */
+    /**
+     * The workspace every round's arrays live in. A round allocates ~50 arrays of up to a few MB;
+     * ND4J's ordinary allocation (off-heap, tracked for the garbage collector) took 1.3 ms for one
+     * 1.6 MB array here, a quarter of a batch-64 step in all. In a workspace they come from one block
+     * that is sized on the first round and reused (per thread, so concurrent tasks do not share it).
+     * Anything returned is detached (copied out) first.
+     */
+    private static MemoryWorkspace roundWorkspace() {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(ROUND_WORKSPACE, "sparkgan-round");
+    }
+
+    /**
+     * D's loss and its gradient with respect to D's parameters, summed over both image batches. Real
+     * and generated images go through D separately, so each batch is normalised with its own
+     * statistics (as in DCGAN's reference training loop).
+     */
     public RoundOutput discriminatorRound(INDArray real, INDArray fake) {
-        sync(discriminatorRound, false, true);
-        OutAndGrad result = discriminatorRound.calculateGradientsAndOutputs(
-                Map.of("real", real.castTo(dtype), "fake", fake.castTo(dtype)),
-                List.of("loss", "real_score", "fake_score"), discriminatorNames);
-        Map<String, INDArray> out = result.getOutputs();
-        return new RoundOutput(flatten(result.getGradients(), discriminatorNames),
-                out.get("loss").getDouble(0), out.get("real_score").getDouble(0),
-                out.get("fake_score").getDouble(0));
+        DcganPasses.Params d = require(discriminatorParams, "discriminator");
+        try (MemoryWorkspace ignored = roundWorkspace()) {
+            INDArray gradient = Nd4j.zeros(dtype, discriminatorLayout.size());
+            DcganPasses.Pass onReal = passes.discriminator(d, real.castTo(dtype));
+            GanLoss.Term realTerm = loss.discriminatorOnReal(onReal.output(), realTarget);
+            onReal.backward(realTerm.gradLogits(), gradient);
+            DcganPasses.Pass onFake = passes.discriminator(d, fake.castTo(dtype));
+            GanLoss.Term fakeTerm = loss.discriminatorOnFake(onFake.output());
+            onFake.backward(fakeTerm.gradLogits(), gradient);
+            return new RoundOutput(gradient.detach(), realTerm.lossSum() + fakeTerm.lossSum(), realTerm.scoreSum(),
+                    fakeTerm.scoreSum());
+        }
     }
 
-    /** G's loss through D and its gradient with respect to G's parameters only. */
+    /** G's loss through D and its gradient with respect to G's parameters only (D is held fixed). */
     public RoundOutput generatorRound(INDArray z) {
-        sync(generatorRound, true, true);
-        OutAndGrad result = generatorRound.calculateGradientsAndOutputs(
-                Map.of("z", z.castTo(dtype)), List.of("loss", "fake_score"), generatorNames);
-        Map<String, INDArray> out = result.getOutputs();
-        return new RoundOutput(flatten(result.getGradients(), generatorNames),
-                out.get("loss").getDouble(0), Double.NaN, out.get("fake_score").getDouble(0));
+        DcganPasses.Params g = require(generatorParams, "generator");
+        DcganPasses.Params d = require(discriminatorParams, "discriminator");
+        try (MemoryWorkspace ignored = roundWorkspace()) {
+            DcganPasses.Pass generated = passes.generator(g, z.castTo(dtype));
+            DcganPasses.Pass judged = passes.discriminator(d, generated.output());
+            GanLoss.Term term = loss.generator(judged.output());
+            // D's parameter gradients are computed on the way (libnd4j's backward kernels produce them
+            // together with the input gradient) and discarded; only dL/dimages continues into G.
+            INDArray gradImages = judged.backward(term.gradLogits(), Nd4j.zeros(dtype, discriminatorLayout.size()));
+            INDArray gradient = Nd4j.zeros(dtype, generatorLayout.size());
+            generated.backward(gradImages, gradient);
+            return new RoundOutput(gradient.detach(), term.lossSum(), Double.NaN, term.scoreSum());
+        }
     }
 
-    /** A standalone copy of G (placeholder {@code z}, output {@code images}) with the given parameters. */
+    /** A standalone SameDiff G (placeholder {@code z}, output {@code images}) with the given parameters. */
     public SameDiff exportGenerator(INDArray flat) {
-        SameDiff copy = generatorGraph.dup();
-        assign(copy, generatorLayout, flat);
-        return copy;
+        SameDiff sd = SameDiff.create();
+        Dcgan.declare(sd, generatorLayout, dtype);
+        SDVariable z = sd.placeHolder("z", dtype, -1, architecture.latentDim());
+        Dcgan.generator(sd, z, architecture).rename("images");
+        assign(sd, generatorLayout, flat);
+        return sd;
     }
 
-    /** A standalone D (placeholder {@code images}, output {@code logits}) with the given parameters. */
+    /** A standalone SameDiff D (placeholder {@code images}, output {@code logits}) with the given parameters. */
     public SameDiff exportDiscriminator(INDArray flat) {
         SameDiff sd = SameDiff.create();
         Dcgan.declare(sd, discriminatorLayout, dtype);
@@ -201,21 +193,5 @@ public final class GanReplica {
             INDArray slice = typed.get(NDArrayIndex.interval(p.offset(), p.offset() + p.length()));
             sd.getVariable(p.name()).getArr().assign(slice.reshape('c', p.shape()));
         }
-    }
-
-    private static INDArray flatten(Map<String, INDArray> gradients, List<String> order) {
-        List<INDArray> parts = new ArrayList<>(order.size());
-        for (String name : order) {
-            parts.add(gradients.get(name));
-        }
-        return Nd4j.toFlattened('c', parts);
-    }
-
-    private static List<String> names(ParamLayout layout) {
-        List<String> names = new ArrayList<>();
-        for (ParamLayout.Param p : layout.params()) {
-            names.add(p.name());
-        }
-        return List.copyOf(names);
     }
 }

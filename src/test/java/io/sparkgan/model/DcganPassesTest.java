@@ -1,0 +1,154 @@
+package io.sparkgan.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The training path (native kernels, hand-written backward pass) against SameDiff's automatic
+ * differentiation of {@link Dcgan}'s graphs, the networks checkpoints export: the same generated
+ * images, losses, scores and gradients, in float32 (where convolutions and batch norm run on
+ * oneDNN) at DCGAN's real sizes. {@link GradientCheckTest} checks the same path against finite
+ * differences in double precision.
+ */
+class DcganPassesTest {
+    private static final double TOLERANCE = 2e-4;
+
+    @ParameterizedTest(name = "{0}×{0}×{1}, width {2}, batch norm {3}, {4}, real target {5}")
+    @CsvSource({
+            "28, 1, 32, true, NON_SATURATING, 1.0",
+            "28, 1, 16, false, NON_SATURATING, 0.9",
+            "32, 3, 16, true, WGAN, 1.0",
+            "64, 3, 8, true, NON_SATURATING, 0.9"})
+    void roundsMatchSameDiffAutodiff(int size, int channels, int width, boolean batchNorm, GanLoss loss,
+                                     double realTarget) {
+        GanArchitecture a = new GanArchitecture(size, channels, 20, width, width, batchNorm);
+        GanReplica replica = new GanReplica(a, loss, realTarget, DataType.FLOAT);
+        INDArray g = Nd4j.createFromArray(replica.generatorLayout().initialise(1));
+        INDArray d = jittered(replica.discriminatorLayout(), 2); // nonzero biases: no unit sits on a kink
+        replica.setGenerator(g);
+        replica.setDiscriminator(d);
+        Nd4j.getRandom().setSeed(3);
+        INDArray z = Nd4j.randn(DataType.FLOAT, 16, a.latentDim());
+        INDArray real = Nd4j.rand(DataType.FLOAT, 16, channels, size, size).muli(2).subi(1);
+
+        SameDiff generator = replica.exportGenerator(g);
+        INDArray fake = generator.output(Map.of("z", z), "images").get("images");
+        assertClose("G(z)", fake, replica.generate(z));
+
+        GanReplica.RoundOutput dRound = replica.discriminatorRound(real, fake);
+        Reference dReference = discriminatorReference(replica, d, real, fake, loss, realTarget);
+        assertEquals(dReference.loss, dRound.lossSum(), TOLERANCE * Math.abs(dReference.loss) + 1e-4, "D loss");
+        assertEquals(dReference.realScore, dRound.realScoreSum(), 1e-3, "D(x)");
+        assertEquals(dReference.fakeScore, dRound.fakeScoreSum(), 1e-3, "D(G(z))");
+        assertClose("D gradient", dReference.gradient, dRound.gradient());
+
+        GanReplica.RoundOutput gRound = replica.generatorRound(z);
+        Reference gReference = generatorReference(replica, g, d, z, loss);
+        assertEquals(gReference.loss, gRound.lossSum(), TOLERANCE * Math.abs(gReference.loss) + 1e-4, "G loss");
+        assertEquals(gReference.fakeScore, gRound.fakeScoreSum(), 1e-3, "G's D(G(z))");
+        assertClose("G gradient", gReference.gradient, gRound.gradient());
+    }
+
+    private record Reference(INDArray gradient, double loss, double realScore, double fakeScore) {}
+
+    private static Reference discriminatorReference(GanReplica replica, INDArray d, INDArray real, INDArray fake,
+                                                    GanLoss loss, double realTarget) {
+        GanArchitecture a = replica.architecture();
+        SameDiff sd = SameDiff.create();
+        Dcgan.declare(sd, replica.discriminatorLayout(), DataType.FLOAT);
+        assign(sd, replica.discriminatorLayout(), d);
+        long[] shape = {-1, a.channels(), a.imageSize(), a.imageSize()};
+        SDVariable realLogits = Dcgan.discriminatorLogits(sd, sd.placeHolder("real", DataType.FLOAT, shape), a);
+        SDVariable fakeLogits = Dcgan.discriminatorLogits(sd, sd.placeHolder("fake", DataType.FLOAT, shape), a);
+        SDVariable lossVar = loss == GanLoss.WGAN
+                ? fakeLogits.sum().sub(realLogits.sum())
+                : crossEntropy(sd, realLogits, realTarget).add(crossEntropy(sd, fakeLogits, 0));
+        lossVar.rename("loss");
+        score(sd, realLogits, loss).rename("real_score");
+        score(sd, fakeLogits, loss).rename("fake_score");
+        sd.setLossVariables("loss");
+        List<String> names = names(replica.discriminatorLayout());
+        OutAndGrad result = sd.calculateGradientsAndOutputs(Map.of("real", real, "fake", fake),
+                List.of("loss", "real_score", "fake_score"), names);
+        return new Reference(flatten(result.getGradients(), names), result.getOutputs().get("loss").getDouble(0),
+                result.getOutputs().get("real_score").getDouble(0), result.getOutputs().get("fake_score").getDouble(0));
+    }
+
+    private static Reference generatorReference(GanReplica replica, INDArray g, INDArray d, INDArray z, GanLoss loss) {
+        GanArchitecture a = replica.architecture();
+        SameDiff sd = SameDiff.create();
+        Dcgan.declare(sd, replica.generatorLayout(), DataType.FLOAT);
+        Dcgan.declare(sd, replica.discriminatorLayout(), DataType.FLOAT);
+        assign(sd, replica.generatorLayout(), g);
+        assign(sd, replica.discriminatorLayout(), d);
+        SDVariable images = Dcgan.generator(sd, sd.placeHolder("z", DataType.FLOAT, -1, a.latentDim()), a);
+        SDVariable logits = Dcgan.discriminatorLogits(sd, images, a);
+        SDVariable lossVar = loss == GanLoss.WGAN ? logits.sum().neg() : crossEntropy(sd, logits, 1);
+        lossVar.rename("loss");
+        score(sd, logits, loss).rename("fake_score");
+        sd.setLossVariables("loss");
+        List<String> names = names(replica.generatorLayout());
+        OutAndGrad result = sd.calculateGradientsAndOutputs(Map.of("z", z), List.of("loss", "fake_score"), names);
+        return new Reference(flatten(result.getGradients(), names), result.getOutputs().get("loss").getDouble(0),
+                Double.NaN, result.getOutputs().get("fake_score").getDouble(0));
+    }
+
+    /** Σ −[y log σ(l) + (1−y) log(1−σ(l))], written out independently of {@link GanLoss}. */
+    private static SDVariable crossEntropy(SameDiff sd, SDVariable logits, double target) {
+        SDVariable p = sd.nn().sigmoid(logits);
+        return sd.math().log(p).mul(target).add(sd.math().log(p.rsub(1)).mul(1 - target)).sum().neg();
+    }
+
+    private static SDVariable score(SameDiff sd, SDVariable logits, GanLoss loss) {
+        return (loss == GanLoss.WGAN ? logits : sd.nn().sigmoid(logits)).sum();
+    }
+
+    private static INDArray jittered(ParamLayout layout, long seed) {
+        INDArray initial = Nd4j.createFromArray(layout.initialise(seed));
+        Nd4j.getRandom().setSeed(seed);
+        return initial.addi(Nd4j.randn(DataType.FLOAT, layout.size()).muli(0.02));
+    }
+
+    private static void assign(SameDiff sd, ParamLayout layout, INDArray flat) {
+        for (ParamLayout.Param p : layout.params()) {
+            sd.getVariable(p.name()).getArr().assign(
+                    flat.get(NDArrayIndex.interval(p.offset(), p.offset() + p.length())).reshape('c', p.shape()));
+        }
+    }
+
+    private static List<String> names(ParamLayout layout) {
+        List<String> names = new ArrayList<>();
+        layout.params().forEach(p -> names.add(p.name()));
+        return names;
+    }
+
+    private static INDArray flatten(Map<String, INDArray> gradients, List<String> order) {
+        List<INDArray> parts = new ArrayList<>();
+        order.forEach(name -> parts.add(gradients.get(name)));
+        return Nd4j.toFlattened('c', parts);
+    }
+
+    /** Elementwise agreement relative to the largest magnitude in the reference. */
+    private static void assertClose(String what, INDArray expected, INDArray actual) {
+        assertEquals(expected.length(), actual.length(), what + " length");
+        double scale = expected.castTo(DataType.DOUBLE).amaxNumber().doubleValue();
+        assertTrue(scale > 0, what + " is all zeros");
+        double worst = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE).reshape(expected.shape()))
+                .amaxNumber().doubleValue();
+        assertTrue(worst <= TOLERANCE * scale, what + ": largest difference " + worst + " against largest value "
+                + scale);
+    }
+}
