@@ -66,7 +66,7 @@ public final class TrainingBenchmark {
     }
 
     /** One executor's GAN step in a loop: D round, D update, G round, G update. Returns images/s. */
-    static double singleProcess(SparkganConfig config, int threads, int steps, int warmup) {
+    public static double singleProcess(SparkganConfig config, int threads, int steps, int warmup) {
         GanArchitecture a = config.architecture();
         TrainConfig train = config.train();
         int batch = train.batchPerWorker();

@@ -48,4 +48,48 @@ class BenchCommandTest {
             assertEquals(0, runs.count(), "the scratch run directory is removed");
         }
     }
+
+    /**
+     * With --torch, each pair times our step and then the reference back to back, and the ratio
+     * reported is the median of the pairs'. The reference here is a shell script that reports a
+     * fixed speed (PyTorch is not installed in CI; the comparison, not PyTorch, is under test), and
+     * one that fails.
+     */
+    @Test
+    void pairsOurStepWithTheReferenceAndReportsTheMedianRatio() throws Exception {
+        Path reference = tmp.resolve("reference.sh");
+        Files.writeString(reference, "echo 'some warning'\necho '{\"torch_version\": \"x\", \"torch_images_per_s\": 100.0}'\n");
+        JsonNode r = bench("--torch", reference.toString(), "--python", "/bin/sh", "--pairs", "3");
+        JsonNode pairs = r.path("torch").path("pairs");
+        assertEquals(3, pairs.size(), r.toString());
+        List<Double> ratios = new java.util.ArrayList<>();
+        for (JsonNode pair : pairs) {
+            assertEquals(100.0, pair.path("torch_images_per_s").asDouble());
+            assertEquals(pair.path("sparkgan_images_per_s").asDouble() / 100.0, pair.path("ratio").asDouble(), 1e-12);
+            ratios.add(pair.path("ratio").asDouble());
+        }
+        ratios.sort(null);
+        assertEquals(ratios.get(1), r.path("single_process_vs_torch").asDouble(), 1e-12);
+        assertEquals("x", r.path("torch").path("torch_version").asText());
+
+        Path failing = tmp.resolve("failing.sh");
+        Files.writeString(failing, "echo 'ModuleNotFoundError: No module named torch'\nexit 1\n");
+        JsonNode f = bench("--torch", failing.toString(), "--python", "/bin/sh");
+        assertTrue(f.path("torch").path("error").asText().contains("No module named torch"), f.toString());
+        assertTrue(f.path("single_process_vs_torch").isMissingNode(), f.toString());
+    }
+
+    private JsonNode bench(String... extra) {
+        TestSpark.stop();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        List<String> args = new java.util.ArrayList<>(List.of("bench", "--threads", "1", "--steps", "2", "--warmup", "1",
+                "--set", "spark.master=local[2]", "--set", "train.workers=2", "--set", "train.batch-per-worker=4",
+                "--set", "model.g-features=4", "--set", "model.d-features=4",
+                "--set", "output.dir=" + tmp.resolve("runs"), "--set", "spark.conf.\"spark.ui.enabled\"=false"));
+        args.addAll(List.of(extra));
+        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
+        assertEquals(0, code, err.toString());
+        return Json.parse(out.toString());
+    }
 }
