@@ -111,7 +111,7 @@ final class DcganPasses {
             String layer = "g/up" + s;
             boolean last = s == a.stages();
             boolean norm = a.batchNorm() && !last;
-            h = deconv(h, g.get(layer + "/W"), norm ? null : g.get(layer + "/b"), layer, steps);
+            h = convolution(true, h, g.get(layer + "/W"), norm ? null : g.get(layer + "/b"), layer, steps);
             if (last) {
                 h = tanh(h, steps);
             } else {
@@ -131,7 +131,7 @@ final class DcganPasses {
         for (int s = 0; s < a.stages(); s++) {
             String layer = "d/down" + s;
             boolean norm = a.batchNorm() && s > 0;
-            h = conv(h, d.get(layer + "/W"), norm ? null : d.get(layer + "/b"), layer, steps);
+            h = convolution(false, h, d.get(layer + "/W"), norm ? null : d.get(layer + "/b"), layer, steps);
             if (norm) {
                 h = batchNorm(h, d, layer, steps);
             }
@@ -166,31 +166,21 @@ final class DcganPasses {
         return h.reshape('c', shape);
     }
 
-    private static INDArray conv(INDArray x, INDArray w, INDArray b, String layer, Deque<BackwardStep> steps) {
-        INDArray y = Kernels.conv2d(x, w, b);
+    /** A stride-2 convolution (D) or transposed convolution (G); {@code b} null when batch norm follows. */
+    private static INDArray convolution(boolean transposed, INDArray x, INDArray w, INDArray b, String layer,
+                                        Deque<BackwardStep> steps) {
+        INDArray y = transposed ? Kernels.deconv2d(x, w, b) : Kernels.conv2d(x, w, b);
         steps.push((gradOut, sink) -> {
-            INDArray[] grads = Kernels.conv2dBackward(x, w, b, gradOut);
-            addParamGradients(sink, layer, grads);
+            INDArray[] grads = transposed
+                    ? Kernels.deconv2dBackward(x, w, b, gradOut)
+                    : Kernels.conv2dBackward(x, w, b, gradOut);
+            sink.get(layer + "/W").addi(grads[1]);
+            if (b != null) {
+                sink.get(layer + "/b").addi(grads[2]);
+            }
             return grads[0];
         });
         return y;
-    }
-
-    private static INDArray deconv(INDArray x, INDArray w, INDArray b, String layer, Deque<BackwardStep> steps) {
-        INDArray y = Kernels.deconv2d(x, w, b);
-        steps.push((gradOut, sink) -> {
-            INDArray[] grads = Kernels.deconv2dBackward(x, w, b, gradOut);
-            addParamGradients(sink, layer, grads);
-            return grads[0];
-        });
-        return y;
-    }
-
-    private static void addParamGradients(Params sink, String layer, INDArray[] grads) {
-        sink.get(layer + "/W").addi(grads[1]);
-        if (grads.length > 2) {
-            sink.get(layer + "/b").addi(grads[2]);
-        }
     }
 
     /**

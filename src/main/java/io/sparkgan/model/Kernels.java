@@ -27,30 +27,39 @@ final class Kernels {
     /** Stride-2 4×4 convolution: [n, in, h, w] → [n, out, h/2, w/2]; {@code bias} may be null. */
     static INDArray conv2d(INDArray x, INDArray weights, INDArray bias) {
         long[] s = x.shape();
-        INDArray y = Nd4j.createUninitialized(x.dataType(), s[0], weights.size(3), s[2] / 2, s[3] / 2);
-        exec(op("conv2d", DCGAN_CONV).addInputs(withOptional(x, weights, bias)).addOutputs(y));
-        return y;
-    }
-
-    /** Gradients of {@link #conv2d}: {input, weights, bias (when given)}. */
-    static INDArray[] conv2dBackward(INDArray x, INDArray weights, INDArray bias, INDArray gradOut) {
-        INDArray[] grads = gradientsLike(x, weights, bias);
-        exec(op("conv2d_bp", DCGAN_CONV).addInputs(withOptional(x, weights, bias, gradOut)).addOutputs(grads));
-        return grads;
+        return convolution("conv2d", x, weights, bias, s[0], weights.size(3), s[2] / 2, s[3] / 2);
     }
 
     /** Stride-2 4×4 transposed convolution: [n, in, h, w] → [n, out, 2h, 2w]; {@code bias} may be null. */
     static INDArray deconv2d(INDArray x, INDArray weights, INDArray bias) {
         long[] s = x.shape();
-        INDArray y = Nd4j.createUninitialized(x.dataType(), s[0], weights.size(2), s[2] * 2, s[3] * 2);
-        exec(op("deconv2d", DCGAN_CONV).addInputs(withOptional(x, weights, bias)).addOutputs(y));
-        return y;
+        return convolution("deconv2d", x, weights, bias, s[0], weights.size(2), s[2] * 2, s[3] * 2);
+    }
+
+    /** Gradients of {@link #conv2d}: {input, weights, bias (when given)}. */
+    static INDArray[] conv2dBackward(INDArray x, INDArray weights, INDArray bias, INDArray gradOut) {
+        return convolutionBackward("conv2d_bp", x, weights, bias, gradOut);
     }
 
     /** Gradients of {@link #deconv2d}: {input, weights, bias (when given)}. */
     static INDArray[] deconv2dBackward(INDArray x, INDArray weights, INDArray bias, INDArray gradOut) {
-        INDArray[] grads = gradientsLike(x, weights, bias);
-        exec(op("deconv2d_bp", DCGAN_CONV).addInputs(withOptional(x, weights, bias, gradOut)).addOutputs(grads));
+        return convolutionBackward("deconv2d_bp", x, weights, bias, gradOut);
+    }
+
+    private static INDArray convolution(String kernel, INDArray x, INDArray weights, INDArray bias, long... outShape) {
+        INDArray y = Nd4j.createUninitialized(x.dataType(), outShape);
+        exec(op(kernel, DCGAN_CONV).addInputs(withOptional(x, weights, bias)).addOutputs(y));
+        return y;
+    }
+
+    private static INDArray[] convolutionBackward(String kernel, INDArray x, INDArray weights, INDArray bias,
+                                                  INDArray gradOut) {
+        INDArray gradInput = Nd4j.createUninitialized(x.dataType(), x.shape());
+        INDArray gradWeights = Nd4j.createUninitialized(x.dataType(), weights.shape());
+        INDArray[] grads = bias == null
+                ? new INDArray[] {gradInput, gradWeights}
+                : new INDArray[] {gradInput, gradWeights, Nd4j.createUninitialized(x.dataType(), bias.shape())};
+        exec(op(kernel, DCGAN_CONV).addInputs(withOptional(x, weights, bias, gradOut)).addOutputs(grads));
         return grads;
     }
 
@@ -151,13 +160,5 @@ final class Kernels {
 
     private static INDArray[] withOptional(INDArray... arrays) {
         return java.util.Arrays.stream(arrays).filter(java.util.Objects::nonNull).toArray(INDArray[]::new);
-    }
-
-    private static INDArray[] gradientsLike(INDArray x, INDArray weights, INDArray bias) {
-        INDArray gradInput = Nd4j.createUninitialized(x.dataType(), x.shape());
-        INDArray gradWeights = Nd4j.createUninitialized(x.dataType(), weights.shape());
-        return bias == null
-                ? new INDArray[] {gradInput, gradWeights}
-                : new INDArray[] {gradInput, gradWeights, Nd4j.createUninitialized(x.dataType(), bias.shape())};
     }
 }
