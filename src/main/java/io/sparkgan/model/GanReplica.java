@@ -79,13 +79,17 @@ public final class GanReplica {
         setDiscriminator(Nd4j.createFromArray(params));
     }
 
-    /** Sets G's parameters from a flat vector in {@link #generatorLayout()} order. */
+    /**
+     * Sets G's parameters from a flat vector in {@link #generatorLayout()} order. The replica reads
+     * them through views of {@code flat} (no copy per round), so the caller must not modify it
+     * while the replica uses it.
+     */
     public void setGenerator(INDArray flat) {
         checkLength(generatorLayout, flat);
         generatorParams = new DcganPasses.Params(generatorLayout, typed(flat));
     }
 
-    /** Sets D's parameters from a flat vector in {@link #discriminatorLayout()} order. */
+    /** Sets D's parameters from a flat vector in {@link #discriminatorLayout()} order; views, as for G. */
     public void setDiscriminator(INDArray flat) {
         checkLength(discriminatorLayout, flat);
         discriminatorParams = new DcganPasses.Params(discriminatorLayout, typed(flat));
