@@ -289,7 +289,13 @@ public final class ConfigLoader {
                 r.integer("train.non-finite-skip-limit", 1, 1_000_000),
                 r.integer("train.keep-checkpoints", 0, 1_000_000),
                 "bf16".equals(r.oneOf("train.gradient-transfer", "fp32", "bf16"))
-                        ? TrainConfig.GradientTransfer.BF16 : TrainConfig.GradientTransfer.FP32);
+                        ? TrainConfig.GradientTransfer.BF16 : TrainConfig.GradientTransfer.FP32,
+                switch (r.oneOf("train.sync", "auto", "driver", "collective")) {
+                    case "driver" -> TrainConfig.Sync.DRIVER;
+                    case "collective" -> TrainConfig.Sync.COLLECTIVE;
+                    default -> TrainConfig.Sync.AUTO;
+                },
+                r.integer("train.steps-per-job", 1, 1_000_000));
         int side = (int) Math.round(Math.sqrt(train.sampleCount()));
         if (side * side != train.sampleCount()) {
             r.problem("train.sample-count", "a square number such as 16, 36 or 64");

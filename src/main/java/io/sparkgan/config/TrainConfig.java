@@ -30,7 +30,15 @@ public record TrainConfig(
         NonFinitePolicy onNonFinite,
         int nonFiniteSkipLimit,
         int keepCheckpoints,
-        GradientTransfer gradientTransfer) implements Serializable {
+        GradientTransfer gradientTransfer,
+        Sync sync,
+        int stepsPerJob) implements Serializable {
+
+    /**
+     * How the workers' gradients are combined: on the driver after a Spark job per round, among the
+     * workers inside one barrier job per train.steps-per-job steps, or whichever this cluster allows.
+     */
+    public enum Sync { AUTO, DRIVER, COLLECTIVE }
 
     /** How executors send gradients to the driver: float32, or bfloat16 (half the bytes, 2⁻⁸ rounding). */
     public enum GradientTransfer { FP32, BF16 }

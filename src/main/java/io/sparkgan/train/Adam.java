@@ -5,7 +5,7 @@ package io.sparkgan.train;
  * parameter vector, in the arrangement PyTorch uses (bias corrections folded into the step size and
  * the denominator), so that hyper-parameters carry over from the DCGAN literature unchanged.
  */
-public final class Adam {
+public final class Adam implements java.io.Serializable {
     private final double learningRate;
     private final double beta1;
     private final double beta2;
@@ -21,6 +21,13 @@ public final class Adam {
         this.epsilon = epsilon;
         this.m = new float[size];
         this.v = new float[size];
+    }
+
+    /** An independent copy: same hyper-parameters, moments and step count. */
+    public Adam copy() {
+        Adam copy = new Adam(m.length, learningRate, beta1, beta2, epsilon);
+        copy.restore(m, v, t);
+        return copy;
     }
 
     /** One update of {@code params} in place with the (mean) gradient {@code gradient}. */

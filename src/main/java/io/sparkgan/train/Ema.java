@@ -7,7 +7,7 @@ package io.sparkgan.train;
  * ExponentialMovingAverage does with num_updates, so that short runs are not dominated by the
  * random initial weights.
  */
-public final class Ema {
+public final class Ema implements java.io.Serializable {
     private final double decay;
     private final float[] average;
     private long updates;
@@ -15,6 +15,13 @@ public final class Ema {
     public Ema(float[] initial, double decay) {
         this.decay = decay;
         this.average = initial.clone();
+    }
+
+    /** An independent copy with the same average and update count. */
+    public Ema copy() {
+        Ema copy = new Ema(average, decay);
+        copy.updates = updates;
+        return copy;
     }
 
     public void update(float[] params) {

@@ -15,13 +15,25 @@ public final class ExecutorThreads {
         if (configured > 0) {
             return configured;
         }
-        String master = sc.master();
-        int cores = Runtime.getRuntime().availableProcessors();
-        if (master.startsWith("local")) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+)").matcher(master);
-            int tasks = m.find() ? Integer.parseInt(m.group(1)) : (master.equals("local") ? 1 : cores);
-            return Math.max(1, cores / tasks);
+        int tasks = localTaskSlots(sc.master());
+        if (tasks > 0) {
+            return Math.max(1, Runtime.getRuntime().availableProcessors() / tasks);
         }
         return Math.max(1, sc.getConf().getInt("spark.task.cpus", 1));
+    }
+
+    /**
+     * How many tasks a local master runs at once: N for {@code local[N]} and {@code local[N,F]}, the
+     * cores for {@code local[*]}, 1 for {@code local}; -1 for any other master.
+     */
+    static int localTaskSlots(String master) {
+        if (master.equals("local")) {
+            return 1;
+        }
+        if (!master.startsWith("local[")) {
+            return -1;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+)").matcher(master);
+        return m.find() ? Integer.parseInt(m.group(1)) : Runtime.getRuntime().availableProcessors();
     }
 }

@@ -6,7 +6,7 @@ import io.sparkgan.config.TrainConfig;
  * The driver's master copy of everything that changes during training: both networks' parameters,
  * their optimisers, the EMA generator and the step counter. A checkpoint saves exactly this.
  */
-final class GanState {
+final class GanState implements java.io.Serializable {
     final float[] generator;
     final float[] discriminator;
     final Adam generatorOptimiser;
@@ -29,6 +29,43 @@ final class GanState {
         this.discriminatorOptimiser = new Adam(discriminator.length, train.dLearningRate(), train.adamBeta1(),
                 train.adamBeta2(), train.adamEpsilon());
         this.generatorEma = train.emaDecay() > 0 ? new Ema(generator, train.emaDecay()) : null;
+    }
+
+    private GanState(GanState other) {
+        this.generator = other.generator.clone();
+        this.discriminator = other.discriminator.clone();
+        this.generatorOptimiser = other.generatorOptimiser.copy();
+        this.discriminatorOptimiser = other.discriminatorOptimiser.copy();
+        this.generatorEma = other.generatorEma == null ? null : other.generatorEma.copy();
+        this.step = other.step;
+        this.generatorVersion = other.generatorVersion;
+        this.discriminatorVersion = other.discriminatorVersion;
+    }
+
+    /** An independent deep copy. */
+    GanState copy() {
+        return new GanState(this);
+    }
+
+    /** Overwrites everything in this state with {@code other}'s values (same model and settings). */
+    void copyFrom(GanState other) {
+        System.arraycopy(other.generator, 0, generator, 0, generator.length);
+        System.arraycopy(other.discriminator, 0, discriminator, 0, discriminator.length);
+        generatorOptimiser.restore(other.generatorOptimiser.firstMoment(), other.generatorOptimiser.secondMoment(),
+                other.generatorOptimiser.steps());
+        discriminatorOptimiser.restore(other.discriminatorOptimiser.firstMoment(),
+                other.discriminatorOptimiser.secondMoment(), other.discriminatorOptimiser.steps());
+        if (generatorEma != null) {
+            generatorEma.restore(other.generatorEma.average(), other.generatorEma.updates());
+        }
+        step = other.step;
+        generatorVersion = other.generatorVersion;
+        discriminatorVersion = other.discriminatorVersion;
+    }
+
+    /** Floats in this state: what a collective job ships out and back. */
+    long floatCount() {
+        return 3L * (generator.length + discriminator.length) + (generatorEma == null ? 0 : generator.length);
     }
 
     /** The generator to sample from: the EMA weights when enabled. */

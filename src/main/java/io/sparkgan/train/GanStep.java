@@ -16,11 +16,12 @@ final class GanStep {
     private final GanState state;
     private final Guard guard;
 
-    GanStep(TrainConfig train, Rounds rounds, GanState state) {
+    /** A step that updates {@code state} in place; {@code guard} carries the count of skipped steps. */
+    GanStep(TrainConfig train, Rounds rounds, GanState state, Guard guard) {
         this.train = train;
         this.rounds = rounds;
         this.state = state;
-        this.guard = new Guard(train);
+        this.guard = guard;
     }
 
     StepStats run() {

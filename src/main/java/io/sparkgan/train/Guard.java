@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * the update is skipped and training goes on, until too many steps in a row were skipped (skip).
  * Either way the parameters are never updated with a non-finite value.
  */
-final class Guard {
+final class Guard implements java.io.Serializable {
     private static final Logger LOG = LoggerFactory.getLogger(Guard.class);
 
     private final TrainConfig.NonFinitePolicy policy;
@@ -21,6 +21,18 @@ final class Guard {
     Guard(TrainConfig train) {
         this.policy = train.onNonFinite();
         this.skipLimit = train.nonFiniteSkipLimit();
+    }
+
+    private Guard(Guard other) {
+        this.policy = other.policy;
+        this.skipLimit = other.skipLimit;
+        this.consecutiveSkippedSteps = other.consecutiveSkippedSteps;
+        this.lastSkippedStep = other.lastSkippedStep;
+    }
+
+    /** An independent copy with the same count of skipped steps (it travels with a collective job). */
+    Guard copy() {
+        return new Guard(this);
     }
 
     /** Whether the update of {@code network} at (0-based) {@code step} may be applied. */

@@ -21,6 +21,14 @@ public record RoundRequest(Kind kind, long step, int dRound, long batchNumber,
                            int batchPerWorker, long seed, boolean shuffle, int threads,
                            boolean bfloat16Gradients) implements Serializable {
 
+    /** A request with the run's settings from {@code train}. */
+    static RoundRequest of(Kind kind, long step, int dRound, long batchNumber, GanArchitecture architecture,
+                           io.sparkgan.config.TrainConfig train, int threads) {
+        return new RoundRequest(kind, step, dRound, batchNumber, architecture, train.loss(), train.realTarget(),
+                train.batchPerWorker(), train.seed(), train.shuffle(), threads,
+                train.gradientTransfer() == io.sparkgan.config.TrainConfig.GradientTransfer.BF16);
+    }
+
     /** D's gradient, G's gradient, or both against the same D (the simultaneous order). */
     public enum Kind { DISCRIMINATOR, GENERATOR, BOTH }
 }

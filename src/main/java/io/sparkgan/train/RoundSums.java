@@ -17,7 +17,10 @@ final class RoundSums {
     final long images;
     final long maxComputeNanos;
     final long wallNanos;
-    /** Floats sent to the executors (parameter broadcasts); bytes of gradients received back. */
+    /**
+     * Floats sent to the executors (parameter broadcasts); bytes of gradients received back (in
+     * collective mode: bytes all workers sent each other in the all-reduce).
+     */
     final long floatsSent;
     final long gradientBytesReceived;
     /** Driver time spent creating the round's broadcasts. */
@@ -64,6 +67,15 @@ final class RoundSums {
         }
         return new RoundSums(dGrad, gGrad, dLoss, gLoss, real, fake, images, maxCompute, wallNanos, floatsSent,
                 received, broadcastNanos);
+    }
+
+    /**
+     * Sums that an all-reduce among the workers produced (collective mode): the same values, added in
+     * the same partition order, as {@link #of} computes on the driver.
+     */
+    static RoundSums reduced(float[] dGrad, float[] gGrad, double dLoss, double gLoss, double real, double fake,
+                             long images, long maxCompute, long wall, long bytesMoved) {
+        return new RoundSums(dGrad, gGrad, dLoss, gLoss, real, fake, images, maxCompute, wall, 0, bytesMoved, 0);
     }
 
     private static int length(float[] values) {

@@ -42,9 +42,7 @@ final class SparkRounds implements Rounds {
         long sentFloats = generator.publish(sc, state.generator, state.generatorVersion)
                 + discriminator.publish(sc, state.discriminator, state.discriminatorVersion);
         long broadcastNanos = System.nanoTime() - started;
-        RoundRequest request = new RoundRequest(kind, step, dRound, batchNumber, architecture, train.loss(),
-                train.realTarget(), train.batchPerWorker(), train.seed(), train.shuffle(), threads,
-                train.gradientTransfer() == TrainConfig.GradientTransfer.BF16);
+        RoundRequest request = RoundRequest.of(kind, step, dRound, batchNumber, architecture, train, threads);
         Broadcast<float[]> g = generator.handle;
         Broadcast<float[]> d = discriminator.handle;
         sc.setJobDescription(description);

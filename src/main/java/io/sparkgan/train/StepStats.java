@@ -16,4 +16,13 @@ package io.sparkgan.train;
 record StepStats(long step, double discriminatorLoss, double generatorLoss, double realScore, double fakeScore,
                  double fakeScoreAfter, double discriminatorGradNorm, double generatorGradNorm,
                  int discriminatorSkipped, int nonFiniteSkipped, long images, long computeNanos, long syncNanos, long broadcastNanos,
-                 long updateNanos, long bytesMoved, long wallNanos) {}
+                 long updateNanos, long bytesMoved, long wallNanos) implements java.io.Serializable {
+
+    /** These stats with {@code extra} nanoseconds of synchronisation (and of it, broadcast) and bytes added. */
+    StepStats plusSync(long extraNanos, long extraBroadcastNanos, long extraBytes) {
+        return new StepStats(step, discriminatorLoss, generatorLoss, realScore, fakeScore, fakeScoreAfter,
+                discriminatorGradNorm, generatorGradNorm, discriminatorSkipped, nonFiniteSkipped, images, computeNanos,
+                syncNanos + extraNanos, broadcastNanos + extraBroadcastNanos, updateNanos, bytesMoved + extraBytes,
+                wallNanos + extraNanos);
+    }
+}

@@ -93,9 +93,7 @@ public final class TrainingBenchmark {
     }
 
     private static RoundRequest request(RoundRequest.Kind kind, long step, SparkganConfig config, int threads) {
-        TrainConfig t = config.train();
-        return new RoundRequest(kind, step, 0, step, config.architecture(), t.loss(), t.realTarget(), t.batchPerWorker(),
-                t.seed(), t.shuffle(), threads, t.gradientTransfer() == TrainConfig.GradientTransfer.BF16);
+        return RoundRequest.of(kind, step, 0, step, config.architecture(), config.train(), threads);
     }
 
     /** The real training loop on Spark over random images; fills the Spark figures into {@code out}. */

@@ -78,6 +78,7 @@ public final class TrainingJob {
         TrainConfig train = config.train();
         GanArchitecture architecture = config.architecture();
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
+        TrainConfig.Sync sync = chooseSync(sc, train);
         GanReplica driverReplica = new GanReplica(architecture, train.loss(), train.realTarget(), DataType.FLOAT);
         if (fresh && storage.exists(run.root())) {
             LOG.info("train: --fresh: removing the earlier attempt in {}", run.root());
@@ -123,26 +124,28 @@ public final class TrainingJob {
         int threads = ExecutorThreads.forTasks(sc, train.executorThreads());
         Checkpointer checkpointer = new Checkpointer(storage, run, driverReplica, train.seed(), config.runId());
 
-        LOG.info("train: run {} — {} steps, {} workers × {} images, {} G + {} D parameters, {} ND4J threads per task",
-                run.root(), train.steps(), train.workers(), train.batchPerWorker(),
-                driverReplica.generatorLayout().size(), driverReplica.discriminatorLayout().size(), threads);
-
         long started = System.nanoTime();
-        double meanStepSeconds = Double.NaN;
+        double[] meanStepSeconds = {Double.NaN};
         double checkpointSeconds = 0;
         long lastCheckpoint = committed.isEmpty() ? -1 : state.step;
-        try (Rounds rounds = new SparkRounds(sc, partitions, architecture, train, threads)) {
-            GanStep step = new GanStep(train, rounds, state);
+        try (StepRunner steps = stepRunner(sync, sc, partitions, architecture, train, threads, state)) {
+            LOG.info("train: run {} — {} steps, {} workers × {} images, {} G + {} D parameters, {} ND4J threads per"
+                    + " task; {}", run.root(), train.steps(), train.workers(), train.batchPerWorker(),
+                    driverReplica.generatorLayout().size(), driverReplica.discriminatorLayout().size(), threads,
+                    steps.describe());
             while (state.step < train.steps()) {
-                StepStats stats = step.run();
+                steps.runSteps(nextStop(state.step, train), stats -> {
+                    long done = stats.step() + 1;
+                    double seconds = stats.wallNanos() / 1e9;
+                    meanStepSeconds[0] = Double.isNaN(meanStepSeconds[0]) ? seconds
+                            : 0.9 * meanStepSeconds[0] + 0.1 * seconds;
+                    if (done % train.logEvery() == 0 || done == train.steps() || done == 1) {
+                        metrics.append(stats, (System.nanoTime() - started) / 1e9, train.workers());
+                        LOG.info(progressLine(stats, train, meanStepSeconds[0]));
+                    }
+                });
                 long done = state.step;
-                double seconds = stats.wallNanos() / 1e9;
-                meanStepSeconds = Double.isNaN(meanStepSeconds) ? seconds : 0.9 * meanStepSeconds + 0.1 * seconds;
                 boolean last = done == train.steps();
-                if (done % train.logEvery() == 0 || last || done == 1) {
-                    metrics.append(stats, (System.nanoTime() - started) / 1e9, train.workers());
-                    LOG.info(progressLine(stats, train, meanStepSeconds));
-                }
                 if (done % train.sampleEvery() == 0 || last) {
                     writeSample(storage, run, driverReplica, state, sampleNoise, config);
                 }
@@ -190,6 +193,48 @@ public final class TrainingJob {
                 String.format(java.util.Locale.ROOT, "%.1f", 100 * checkpointSeconds / wall), run.root());
         return new Result(run, state.step, state.generator.clone(), state.discriminator.clone(), gSha, dSha, wall, info,
                 false);
+    }
+
+    /**
+     * The step where the driver next needs the state (a sample grid, a checkpoint, the end) or wants
+     * to report early progress (step 1); a collective job never runs past it.
+     */
+    static long nextStop(long step, TrainConfig train) {
+        long next = Math.min(train.steps(), Math.min(nextMultiple(step, train.sampleEvery()),
+                nextMultiple(step, train.checkpointEvery())));
+        return step == 0 ? 1 : next;
+    }
+
+    private static long nextMultiple(long step, long every) {
+        return (step / every + 1) * every;
+    }
+
+    /**
+     * The mode train.sync asks for: "auto" takes the collective one where this cluster allows it.
+     * Decided before the run directory is touched, so that a setting that cannot work leaves nothing.
+     */
+    static TrainConfig.Sync chooseSync(JavaSparkContext sc, TrainConfig train) {
+        if (train.sync() == TrainConfig.Sync.DRIVER) {
+            return TrainConfig.Sync.DRIVER;
+        }
+        String unsupported = CollectiveStepRunner.unsupportedBecause(sc, train.workers());
+        if (unsupported == null) {
+            return TrainConfig.Sync.COLLECTIVE;
+        }
+        if (train.sync() == TrainConfig.Sync.COLLECTIVE) {
+            throw new io.sparkgan.config.ConfigException("train.sync = collective cannot run here: " + unsupported
+                    + ". Use train.sync = driver (or auto), or give the job at least train.workers task slots.");
+        }
+        LOG.info("train: train.sync = auto chose the driver mode: {}", unsupported);
+        return TrainConfig.Sync.DRIVER;
+    }
+
+    private static StepRunner stepRunner(TrainConfig.Sync sync, JavaSparkContext sc,
+                                         JavaRDD<TrainingPartition> partitions, GanArchitecture architecture,
+                                         TrainConfig train, int threads, GanState state) {
+        return sync == TrainConfig.Sync.COLLECTIVE
+                ? new CollectiveStepRunner(sc, partitions, architecture, train, threads, state)
+                : new DriverStepRunner(sc, partitions, architecture, train, threads, state);
     }
 
     private static void requireSameModel(GanState state, GanReplica replica, RunDirectory run, long step) {

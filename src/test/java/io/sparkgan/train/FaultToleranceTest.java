@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.SparkConf;
 import org.apache.spark.TaskContext;
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Faults injected into real training runs through {@link FaultHooks}: failed tasks, a checkpoint
@@ -60,27 +63,61 @@ class FaultToleranceTest {
         return TrainingFixtures.trainSmall(sc, tmp, runId, 9, steps, false, sets);
     }
 
-    @Test
-    void tasksThatFailOnTheirFirstAttemptAreRetriedAndTheRunIsBitIdentical() throws IOException {
-        TrainingJob.Result clean = train("clean", 4);
+    /**
+     * In driver mode Spark retries the failed task; in collective mode the failed task fails its whole
+     * barrier job, which the driver runs again from the job's starting state. Either way the run ends
+     * bit-identical to a clean one (the clean run is in driver mode, so this also holds the modes equal).
+     */
+    @ParameterizedTest(name = "train.sync = {0}")
+    @ValueSource(strings = {"driver", "collective"})
+    void tasksThatFailOnTheirFirstAttemptAreRetriedAndTheRunIsBitIdentical(String sync) throws IOException {
+        TrainingJob.Result clean = train("clean", 4, "train.sync=driver");
 
-        AtomicInteger injected = new AtomicInteger();
+        AtomicBoolean dFault = new AtomicBoolean();
+        AtomicBoolean gFault = new AtomicBoolean();
         FaultHooks.partition = (request, result) -> {
             boolean dRoundOfStep2 = request.step() == 1 && request.kind() == RoundRequest.Kind.DISCRIMINATOR
                     && result.partition() == 2;
             boolean gRoundOfStep4 = request.step() == 3 && request.kind() == RoundRequest.Kind.GENERATOR
                     && result.partition() == 0;
-            if ((dRoundOfStep2 || gRoundOfStep4) && TaskContext.get().attemptNumber() == 0) {
-                injected.incrementAndGet();
+            if ((dRoundOfStep2 && dFault.compareAndSet(false, true))
+                    || (gRoundOfStep4 && gFault.compareAndSet(false, true))) {
                 throw new IllegalStateException("injected task failure");
             }
             return result;
         };
-        TrainingJob.Result retried = train("retried", 4);
+        TrainingJob.Result retried = train("retried-" + sync, 4, "train.sync=" + sync);
 
-        assertEquals(2, injected.get(), "both faults fired, once each");
+        assertTrue(dFault.get() && gFault.get(), "both faults fired");
         assertEquals(clean.generatorSha256(), retried.generatorSha256());
         assertEquals(clean.discriminatorSha256(), retried.discriminatorSha256());
+    }
+
+    @Test
+    void aCollectiveJobThatKeepsFailingStopsWithTheCauseAndTheLastGoodCheckpoint() throws IOException {
+        AtomicInteger failures = new AtomicInteger();
+        FaultHooks.partition = (request, result) -> {
+            if (request.step() == 2 && result.partition() == 1) {
+                failures.incrementAndGet();
+                throw new IllegalStateException("injected: GPU fell off the bus");
+            }
+            return result;
+        };
+        TrainingException e = assertThrows(TrainingException.class,
+                () -> train("keeps-failing", 4, "train.sync=collective"));
+        assertEquals(3, failures.get(), "local[4,3]: three attempts of the job");
+        // whichever task Spark reports, the message names where the failure began
+        assertTrue(e.getMessage().startsWith("steps 3-4: the collective job failed 3 times; task 1 failed:")
+                && e.getMessage().contains("injected: GPU fell off the bus")
+                && e.getMessage().contains("The last good checkpoint is")
+                && e.getMessage().contains("step-00000002"), e.getMessage());
+        RunDirectory run = RunDirectory.of(tmp.toString(), "keeps-failing");
+        assertEquals(List.of(2L), run.committedCheckpoints(Storage.local()));
+
+        FaultHooks.clear();
+        TrainingJob.Result resumed = train("keeps-failing", 4, "train.sync=collective");
+        TrainingJob.Result clean = train("clean", 4, "train.sync=driver");
+        assertEquals(clean.generatorSha256(), resumed.generatorSha256(), "resumed from step 2, ends as a clean run");
     }
 
     @Test
