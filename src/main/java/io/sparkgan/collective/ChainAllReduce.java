@@ -33,7 +33,7 @@ import java.util.function.BooleanSupplier;
  * for {@code stallMillis}, so a hung peer cannot hang the stage.
  *
  * <p>Connections are made once per stage: each task listens on an ephemeral port, the addresses are
- * exchanged through the barrier context, and a connecting task proves it belongs to the stage with a
+ * exchanged (through {@link Rendezvous}), and a connecting task proves it belongs to the stage with a
  * per-stage token (the stage's tasks received it from the driver through Spark's own RPC).
  */
 public final class ChainAllReduce implements AutoCloseable {
@@ -49,9 +49,9 @@ public final class ChainAllReduce implements AutoCloseable {
         }
     }
 
-    /** Spark's {@code BarrierTaskContext.allGather}: every task's message, in task order. */
+    /** How the tasks learn each other's addresses: every task's message, in task order. */
     public interface AddressExchange {
-        String[] allGather(String message);
+        String[] allGather(String message) throws IOException;
     }
 
     private final int rank;

@@ -1,5 +1,6 @@
 package io.sparkgan.train;
 
+import io.sparkgan.collective.Rendezvous;
 import io.sparkgan.config.TrainConfig;
 import io.sparkgan.model.GanArchitecture;
 import java.io.Serializable;
@@ -39,6 +40,7 @@ final class CollectiveStepRunner implements StepRunner {
     private final TrainConfig train;
     private final int threads;
     private final GanState state;
+    private final Rendezvous rendezvous;
     private Guard guard;
 
     CollectiveStepRunner(JavaSparkContext sc, JavaRDD<TrainingPartition> partitions, GanArchitecture architecture,
@@ -50,19 +52,27 @@ final class CollectiveStepRunner implements StepRunner {
         this.threads = threads;
         this.state = state;
         this.guard = new Guard(train);
+        String advertised = sc.getConf().get("spark.driver.host");
+        try {
+            this.rendezvous = new Rendezvous(sc.getConf().get("spark.driver.bindAddress", advertised), advertised);
+        } catch (java.io.IOException e) {
+            throw new TrainingException("train.sync = collective: cannot open the rendezvous port on the driver ("
+                    + advertised + "): " + e.getMessage() + "; use train.sync = driver", state.step);
+        }
     }
 
     /**
      * Why the collective mode cannot run on this context, or null when it can: a barrier stage needs
      * all train.workers tasks running at once, on a fixed set of executors.
      */
-    static String unsupportedBecause(JavaSparkContext sc, int workers) {
-        if (sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+    static String unsupportedBecause(org.apache.spark.SparkConf conf, int workers) {
+        if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
             return "spark.dynamicAllocation.enabled = true, and Spark's barrier stages need a fixed set of executors";
         }
-        int slots = ExecutorThreads.localTaskSlots(sc.master());
+        String master = conf.get("spark.master", "");
+        int slots = ExecutorThreads.localTaskSlots(master);
         if (slots > 0 && slots < workers) {
-            return "master " + sc.master() + " runs " + slots + " tasks at once, fewer than train.workers = " + workers;
+            return "master " + master + " runs " + slots + " tasks at once, fewer than train.workers = " + workers;
         }
         return null;
     }
@@ -74,8 +84,8 @@ final class CollectiveStepRunner implements StepRunner {
         long stop = Math.min(until, from + train.stepsPerJob());
         byte[] token = new byte[32];
         RANDOM.nextBytes(token);
-        Broadcast<CollectiveWorker.Job> job = sc.broadcast(
-                new CollectiveWorker.Job(state.copy(), guard.copy(), stop, architecture, train, threads, token));
+        Broadcast<CollectiveWorker.Job> job = sc.broadcast(new CollectiveWorker.Job(state.copy(), guard.copy(), stop,
+                architecture, train, threads, token, rendezvous.address()));
         long broadcastNanos = System.nanoTime() - started;
         List<CollectiveWorker.Result> results = null;
         try {
@@ -84,6 +94,7 @@ final class CollectiveStepRunner implements StepRunner {
                 sc.setJobDescription("sparkgan steps " + (from + 1) + "-" + stop + " of " + train.steps()
                         + " (collective, " + train.workers() + " tasks" + (attempt > 1 ? ", attempt " + attempt : "")
                         + ")");
+                rendezvous.expect(token, train.workers());
                 try {
                     results = run(partitions.rdd(), job).toJavaRDD().collect();
                 } catch (Exception e) { // Spark's SparkException is checked, but Scala throws it undeclared
@@ -97,6 +108,7 @@ final class CollectiveStepRunner implements StepRunner {
                 }
             }
         } finally {
+            rendezvous.forget(token);
             job.destroy(false);
         }
         CollectiveWorker.Result first = results.stream().min(Comparator.comparingInt(CollectiveWorker.Result::rank))
@@ -173,6 +185,7 @@ final class CollectiveStepRunner implements StepRunner {
 
     @Override
     public void close() {
+        rendezvous.close();
         partitions.unpersist(false);
     }
 }

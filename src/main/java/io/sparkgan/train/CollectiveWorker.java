@@ -1,6 +1,7 @@
 package io.sparkgan.train;
 
 import io.sparkgan.collective.ChainAllReduce;
+import io.sparkgan.collective.Rendezvous;
 import io.sparkgan.config.TrainConfig;
 import io.sparkgan.model.GanArchitecture;
 import java.io.IOException;
@@ -29,7 +30,7 @@ final class CollectiveWorker {
      * @param token proves that a connecting task belongs to this job
      */
     record Job(GanState state, Guard guard, long until, GanArchitecture architecture, TrainConfig train,
-               int threads, byte[] token) implements Serializable {}
+               int threads, byte[] token, String rendezvous) implements Serializable {}
 
     /**
      * What one task returns.
@@ -56,7 +57,9 @@ final class CollectiveWorker {
         String failure = null;
         long failedStep = -1;
         String host = SparkEnv.get().blockManager().blockManagerId().host();
-        try (ChainAllReduce allReduce = ChainAllReduce.connect(rank, size, host, job.token(), context::allGather,
+        ChainAllReduce.AddressExchange exchange = mine -> Rendezvous.exchange(job.rendezvous(), job.token(), rank, mine,
+                context::isInterrupted, STALL_MILLIS);
+        try (ChainAllReduce allReduce = ChainAllReduce.connect(rank, size, host, job.token(), exchange,
                 context::isInterrupted, STALL_MILLIS)) {
             GanStep step = new GanStep(job.train(),
                     new CollectiveRounds(allReduce, partition, job.architecture(), job.train(), job.threads()),

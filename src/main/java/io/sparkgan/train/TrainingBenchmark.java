@@ -51,6 +51,7 @@ public final class TrainingBenchmark {
             out.put("workers", train.workers());
             out.put("spark_master", sc.master());
             out.put("order", train.order().name().toLowerCase(java.util.Locale.ROOT));
+            out.put("sync", TrainingJob.chooseSync(sc, train).name().toLowerCase(java.util.Locale.ROOT));
 
             double single = singleProcess(config, singleThreads, singleSteps, warmup);
             out.put("single_process_threads", singleThreads);

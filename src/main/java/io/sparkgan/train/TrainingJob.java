@@ -217,7 +217,7 @@ public final class TrainingJob {
         if (train.sync() == TrainConfig.Sync.DRIVER) {
             return TrainConfig.Sync.DRIVER;
         }
-        String unsupported = CollectiveStepRunner.unsupportedBecause(sc, train.workers());
+        String unsupported = CollectiveStepRunner.unsupportedBecause(sc.getConf(), train.workers());
         if (unsupported == null) {
             return TrainConfig.Sync.COLLECTIVE;
         }
