@@ -114,7 +114,7 @@ public final class TrainingJob {
                 LOG.info("train: {} holds an attempt without a committed checkpoint; starting it over", run.root());
                 storage.delete(run.root());
             }
-            startRunDirectory(storage, run, config, sc, info);
+            startRunDirectory(storage, run, config, sc, info, sync);
             state = new GanState(
                     Dcgan.generatorLayout(architecture).initialise(Seeds.mix(train.seed(), 'G')),
                     Dcgan.discriminatorLayout(architecture).initialise(Seeds.mix(train.seed(), 'D')), train);
@@ -249,7 +249,8 @@ public final class TrainingJob {
     }
 
     private static void startRunDirectory(Storage storage, RunDirectory run, SparkganConfig config,
-                                          JavaSparkContext sc, DatasetInfo info) throws IOException {
+                                          JavaSparkContext sc, DatasetInfo info, TrainConfig.Sync sync)
+            throws IOException {
         storage.mkdirs(run.root());
         storage.writeString(run.runConf(), config.renderedForRunDirectory());
         ObjectNode p = Json.object();
@@ -261,6 +262,7 @@ public final class TrainingJob {
         p.put("nd4j_backend", Nd4j.getBackend().getClass().getSimpleName());
         p.put("java_version", System.getProperty("java.version"));
         p.put("spark_master", sc.master());
+        p.put("sync", sync.name().toLowerCase(java.util.Locale.ROOT)); // what train.sync = auto chose
         p.put("seed", config.train().seed());
         p.put("user", System.getProperty("user.name"));
         try {

@@ -51,6 +51,8 @@ class CollectiveTrainingTest {
         TrainingJob.Result driver = train("driver", with(sets, "train.sync=driver"));
         TrainingJob.Result collective = train("collective", with(sets, "train.sync=collective"));
 
+        assertEquals("driver", provenance("driver").path("sync").asText());
+        assertEquals("collective", provenance("collective").path("sync").asText());
         assertEquals(driver.generatorSha256(), collective.generatorSha256());
         assertEquals(driver.discriminatorSha256(), collective.discriminatorSha256());
         List<JsonNode> d = metrics("driver");
@@ -106,6 +108,10 @@ class CollectiveTrainingTest {
 
     private TrainConfig trainConfig(String sync, int workers) {
         return TrainingFixtures.config(tmp, "x", "train.sync=" + sync, "train.workers=" + workers).train();
+    }
+
+    private JsonNode provenance(String runId) throws IOException {
+        return Json.parse(Files.readString(tmp.resolve(runId).resolve("provenance.json")));
     }
 
     private List<JsonNode> metrics(String runId) throws IOException {

@@ -164,10 +164,13 @@ class FaultToleranceTest {
         };
     }
 
-    @Test
-    void nanGradientStopsNamingTheStepAndLeavesTheLastCheckpointIntact() throws IOException {
+    /** In collective mode every worker reaches the verdict from the same sums; the driver reports it once. */
+    @ParameterizedTest(name = "train.sync = {0}")
+    @ValueSource(strings = {"driver", "collective"})
+    void nanGradientStopsNamingTheStepAndLeavesTheLastCheckpointIntact(String sync) throws IOException {
         FaultHooks.partition = nanDiscriminatorGradientAt(4);
-        TrainingException e = assertThrows(TrainingException.class, () -> train("diverged", 6));
+        TrainingException e = assertThrows(TrainingException.class,
+                () -> train("diverged", 6, "train.sync=" + sync));
         assertEquals(4, e.step());
         assertTrue(e.getMessage().startsWith("step 5: the discriminator gradient holds NaN (at index 7)"),
                 e.getMessage());
@@ -185,11 +188,12 @@ class FaultToleranceTest {
                 "metrics up to the last finished step were flushed");
     }
 
-    @Test
-    void skipModeSkipsTheNonFiniteUpdateAndTrainsOn() throws IOException {
-        TrainingJob.Result clean = train("clean", 6);
+    @ParameterizedTest(name = "train.sync = {0}")
+    @ValueSource(strings = {"driver", "collective"})
+    void skipModeSkipsTheNonFiniteUpdateAndTrainsOn(String sync) throws IOException {
+        TrainingJob.Result clean = train("clean", 6, "train.sync=" + sync);
         FaultHooks.partition = nanDiscriminatorGradientAt(4);
-        TrainingJob.Result skipped = train("skipped", 6, "train.on-non-finite=skip");
+        TrainingJob.Result skipped = train("skipped", 6, "train.on-non-finite=skip", "train.sync=" + sync);
 
         assertEquals(6, skipped.steps());
         assertTrue(allFinite(skipped.discriminator()) && allFinite(skipped.generator()));
