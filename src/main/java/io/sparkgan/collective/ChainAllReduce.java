@@ -28,9 +28,9 @@ import java.util.function.BooleanSupplier;
  * modes produce bit-identical parameters. A ring adds each chunk starting from a different task.
  *
  * <p><b>Failure.</b> A peer that dies closes its sockets and its neighbours fail with an error naming
- * it, and so on down the line; Spark then retries the whole barrier stage. A watchdog thread closes
- * the sockets (failing any blocked read or write) when the task is killed or when no byte has moved
- * for {@code stallMillis}, so a hung peer cannot hang the stage.
+ * it, and so on down the line; the driver then runs the whole job again. A watchdog thread closes
+ * the sockets (failing any blocked read or write) when the task is killed or when an all-reduce has
+ * moved no byte for {@code stallMillis}, so a hung peer cannot hang the job.
  *
  * <p>Connections are made once per stage: each task listens on an ephemeral port, the addresses are
  * exchanged (through {@link Rendezvous}), and a connecting task proves it belongs to the stage with a
@@ -91,8 +91,7 @@ public final class ChainAllReduce implements AutoCloseable {
                 next = Link.connect(addresses[rank + 1], rank + 1, proof, rank, watchdog);
             }
             if (rank > 0) {
-                server.setSoTimeout((int) Math.min(Integer.MAX_VALUE, stallMillis));
-                previous = Link.accept(server, rank - 1, proof, watchdog);
+                previous = Link.accept(server, rank - 1, proof, watchdog, killed, stallMillis);
             }
             return new ChainAllReduce(rank, size, previous, next, watchdog);
         } catch (IOException | RuntimeException e) {
@@ -122,6 +121,7 @@ public final class ChainAllReduce implements AutoCloseable {
      * the last. Every task must pass arrays of the same lengths.
      */
     public void allReduce(float[][] vectors, double[] sums, double[] maxima) throws IOException {
+        watchdog.enter();
         try {
             // reduce: partial sums flow up the chain, each task adding its own
             if (previous != null) {
@@ -165,6 +165,8 @@ public final class ChainAllReduce implements AutoCloseable {
             flush(previous);
         } catch (IOException e) {
             throw watchdog.explain(e);
+        } finally {
+            watchdog.exit();
         }
     }
 
@@ -277,13 +279,25 @@ public final class ChainAllReduce implements AutoCloseable {
             return link;
         }
 
-        static Link accept(ServerSocket server, int expectedPeer, byte[] proof, Watchdog watchdog)
-                throws IOException {
-            Socket socket;
-            try {
-                socket = server.accept();
-            } catch (java.net.SocketTimeoutException e) {
-                throw new IOException("task " + expectedPeer + " never connected to " + server.getLocalSocketAddress(), e);
+        /** Waits for the previous task; a blocking accept would not notice that the task was killed. */
+        static Link accept(ServerSocket server, int expectedPeer, byte[] proof, Watchdog watchdog,
+                           BooleanSupplier killed, long waitMillis) throws IOException {
+            server.setSoTimeout(200);
+            long deadline = System.nanoTime() + waitMillis * 1_000_000L;
+            Socket socket = null;
+            while (socket == null) {
+                try {
+                    socket = server.accept();
+                } catch (java.net.SocketTimeoutException e) {
+                    if (killed.getAsBoolean()) {
+                        throw new IOException("the task was killed while waiting for task " + expectedPeer
+                                + " to connect");
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new IOException("task " + expectedPeer + " never connected to "
+                                + server.getLocalSocketAddress(), e);
+                    }
+                }
             }
             Link link = new Link(expectedPeer, socket, watchdog);
             byte[] hello = new byte[HANDSHAKE_BYTES];
@@ -371,6 +385,7 @@ public final class ChainAllReduce implements AutoCloseable {
         private final long stallNanos;
         private final java.util.List<Link> links = new java.util.concurrent.CopyOnWriteArrayList<>();
         private volatile long lastProgress = System.nanoTime();
+        private volatile boolean inAllReduce;
         private volatile boolean done;
         private volatile String reason;
 
@@ -389,6 +404,16 @@ public final class ChainAllReduce implements AutoCloseable {
             lastProgress = System.nanoTime();
         }
 
+        /** Only time spent inside an all-reduce counts towards a stall; a long step does not. */
+        void enter() {
+            lastProgress = System.nanoTime();
+            inAllReduce = true;
+        }
+
+        void exit() {
+            inAllReduce = false;
+        }
+
         @Override
         public void run() {
             while (!done) {
@@ -402,7 +427,7 @@ public final class ChainAllReduce implements AutoCloseable {
                 }
                 if (killed.getAsBoolean()) {
                     reason = "the task was killed";
-                } else if (System.nanoTime() - lastProgress > stallNanos) {
+                } else if (inAllReduce && System.nanoTime() - lastProgress > stallNanos) {
                     reason = "no data moved between neighbouring tasks for " + stallNanos / 1_000_000_000L
                             + " s (a peer hung or the network dropped)";
                 }
@@ -413,7 +438,6 @@ public final class ChainAllReduce implements AutoCloseable {
             }
         }
 
-        /** Idle between all-reduces (a long step) must not count as a stall. */
         void shutdown() {
             done = true;
             interrupt();

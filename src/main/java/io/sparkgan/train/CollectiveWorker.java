@@ -73,10 +73,13 @@ final class CollectiveWorker {
                 // task (the job would be run again and stop at the same place)
                 failure = e.getMessage();
                 failedStep = e.step();
-            } catch (RuntimeException | Error e) {
+            } catch (RuntimeException e) {
                 String reason = firstCause(e, rank);
                 allReduce.abort(reason);
                 throw new CollectiveJobException(reason, e);
+            } catch (Error e) { // out of memory and the like: tell the others, then let Spark see it as it is
+                allReduce.abort(firstCause(e, rank));
+                throw e;
             }
         } catch (IOException e) {
             throw new CollectiveJobException("task " + rank + " of " + size + " could not join the all-reduce: "
