@@ -60,7 +60,6 @@ public final class ChainAllReduce implements AutoCloseable {
     private final Link next; // null on task W−1
     private final Watchdog watchdog;
     private final ByteBuffer buffer = ByteBuffer.allocate(4 * CHUNK_FLOATS).order(ByteOrder.LITTLE_ENDIAN);
-    private long bytesSent;
 
     private ChainAllReduce(int rank, int size, Link previous, Link next, Watchdog watchdog) {
         this.rank = rank;
@@ -108,11 +107,6 @@ public final class ChainAllReduce implements AutoCloseable {
 
     public int size() {
         return size;
-    }
-
-    /** Bytes this task has written to its neighbours so far. */
-    public long bytesSent() {
-        return bytesSent;
     }
 
     /**
@@ -206,7 +200,6 @@ public final class ChainAllReduce implements AutoCloseable {
         buffer.asDoubleBuffer().put(sums).put(maxima);
         int length = 8 * (sums.length + maxima.length);
         link.writeBlock(buffer.array(), length);
-        bytesSent += length;
     }
 
     private void writeFloats(Link link, float[] v, int from, int n) throws IOException {
@@ -216,7 +209,6 @@ public final class ChainAllReduce implements AutoCloseable {
         buffer.clear();
         buffer.asFloatBuffer().put(v, from, n);
         link.writeBlock(buffer.array(), 4 * n);
-        bytesSent += 4L * n;
     }
 
     @Override

@@ -89,7 +89,7 @@ final class CollectiveStepRunner implements StepRunner {
         long broadcastNanos = System.nanoTime() - started;
         List<CollectiveWorker.Result> results = null;
         try {
-            int attempts = attempts(sc);
+            int attempts = ExecutorThreads.taskAttempts(sc.master(), sc.getConf());
             for (int attempt = 1; results == null; attempt++) {
                 sc.setJobDescription("sparkgan steps " + (from + 1) + "-" + stop + " of " + train.steps()
                         + " (collective, " + train.workers() + " tasks" + (attempt > 1 ? ", attempt " + attempt : "")
@@ -135,17 +135,6 @@ final class CollectiveStepRunner implements StepRunner {
         if (first.failure() != null) {
             throw new TrainingException(first.failure(), first.failedStep());
         }
-    }
-
-    /** How many times to try a job: as often as Spark would try one task. */
-    static int attempts(JavaSparkContext sc) {
-        String master = sc.master();
-        if (master.startsWith("local")) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[[^,\\]]+,\\s*(\\d+)\\]")
-                    .matcher(master);
-            return m.find() ? Integer.parseInt(m.group(1)) : 1;
-        }
-        return Math.max(1, sc.getConf().getInt("spark.task.maxFailures", 4));
     }
 
     /**

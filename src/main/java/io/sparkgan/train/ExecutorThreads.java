@@ -1,9 +1,15 @@
 package io.sparkgan.train;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
-/** How many native threads each task's ND4J ops may use. */
+/** How many native threads each task's ND4J ops may use, and what else a master gives each task. */
 public final class ExecutorThreads {
+    /** {@code local[N]}, {@code local[*]}, {@code local[N,F]}: N task slots, F attempts per task. */
+    private static final Pattern LOCAL = Pattern.compile("local\\[(\\d+|\\*)(?:,\\s*(\\d+))?\\]");
+
     private ExecutorThreads() {
     }
 
@@ -30,10 +36,22 @@ public final class ExecutorThreads {
         if (master.equals("local")) {
             return 1;
         }
-        if (!master.startsWith("local[")) {
+        Matcher m = LOCAL.matcher(master);
+        if (!m.matches()) {
             return -1;
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+)").matcher(master);
-        return m.find() ? Integer.parseInt(m.group(1)) : Runtime.getRuntime().availableProcessors();
+        return m.group(1).equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(m.group(1));
+    }
+
+    /**
+     * How many times Spark tries one task: F for {@code local[N,F]}, once for any other local
+     * master, {@code spark.task.maxFailures} (default 4) on a cluster.
+     */
+    static int taskAttempts(String master, SparkConf conf) {
+        if (master.startsWith("local")) {
+            Matcher m = LOCAL.matcher(master);
+            return m.matches() && m.group(2) != null ? Integer.parseInt(m.group(2)) : 1;
+        }
+        return Math.max(1, conf.getInt("spark.task.maxFailures", 4));
     }
 }
