@@ -14,6 +14,7 @@ import io.sparkgan.eval.FidStatsFile;
 import io.sparkgan.eval.FrechetDistance;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
+import io.sparkgan.train.Checkpoint;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringReader;
@@ -87,7 +88,7 @@ final class FidCommand implements Callable<Integer> {
         SparkganConfig config = options.load(usable(runConf), forced);
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "fid " + config.runId())) {
             Storage storage = new Storage(sc.hadoopConfiguration());
-            List<Long> steps = select(run.committedCheckpoints(storage), checkpoints, run);
+            List<Long> steps = select(Checkpoint.committed(storage, run), checkpoints, run);
             DatasetInfo info = Preparer.prepare(config.data(), storage);
             FidStage.run(sc, storage, config, info, run, steps, rescore);
             spec.commandLine().getOut().println(new Path(run.fid(), "report.html"));

@@ -3,10 +3,10 @@ package io.sparkgan.cli;
 import io.sparkgan.config.ConfigException;
 import io.sparkgan.data.DataException;
 import io.sparkgan.eval.EvaluationException;
-import io.sparkgan.train.TrainingException;
+import io.sparkgan.step.TrainingException;
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * {@code sparkgan <stage>}: the one entry point, for {@code spark-submit --class io.sparkgan.cli.Main}

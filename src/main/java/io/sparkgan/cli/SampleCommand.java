@@ -4,7 +4,7 @@ import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.eval.Sampling;
 import io.sparkgan.io.Storage;
-import io.sparkgan.train.ExecutorThreads;
+import io.sparkgan.runtime.ExecutorThreads;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;

@@ -6,10 +6,10 @@ import io.sparkgan.io.Storage;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
 import io.sparkgan.model.GanReplica;
-import io.sparkgan.train.GpuBinding;
-import io.sparkgan.train.LatentNoise;
-import io.sparkgan.train.Nd4jSetup;
-import io.sparkgan.train.ReplicaCache;
+import io.sparkgan.model.Noise;
+import io.sparkgan.runtime.GpuBinding;
+import io.sparkgan.runtime.Nd4jSetup;
+import io.sparkgan.runtime.ReplicaCache;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -61,7 +61,7 @@ final class DistributedFeatures {
                         long to = (long) (p + 1) * samples / partitions;
                         for (long[] range : evenBatches(from, to, job.batch())) {
                             int n = (int) (range[1] - range[0]);
-                            float[] z = LatentNoise.draw(seed, LatentNoise.FID_STEP, 0, range[0], n,
+                            float[] z = Noise.fid(seed, range[0], n,
                                     architecture.latentDim());
                             INDArray images = replica.generate(Nd4j.create(z, new long[] {n, architecture.latentDim()},
                                     DataType.FLOAT));

@@ -6,7 +6,7 @@ import io.sparkgan.data.DatasetInfo;
 import io.sparkgan.data.Hashes;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Storage;
-import io.sparkgan.train.Nd4jSetup;
+import io.sparkgan.runtime.Nd4jSetup;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;

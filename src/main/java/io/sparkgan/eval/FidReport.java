@@ -1,5 +1,6 @@
 package io.sparkgan.eval;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.io.Json;
@@ -7,8 +8,11 @@ import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import java.io.IOException;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -59,12 +63,12 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
             row.put("step", s.step());
             row.put("checkpoint", RunDirectory.stepName(s.step()));
             row.put("generator", s.generator());
-            row.put("fid", s.fid());
-            row.put("kid_mean", s.kidMean());
-            row.put("kid_std", s.kidStd());
-            if (!Double.isNaN(s.coverage())) {
-                row.put("mode_coverage", s.coverage());
-                row.put("class_kl_to_real", s.klToReal());
+            s.values().forEach((key, value) -> {
+                if (!Double.isNaN(value)) { // a metric that does not apply (no class predictions) is left out
+                    row.put(key, value);
+                }
+            });
+            if (s.classCounts().length > 0) {
                 ArrayNode counts = row.putArray("class_counts");
                 for (long c : s.classCounts()) {
                     counts.add(c);
@@ -83,15 +87,15 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
      * give: the same extractor (by hash), sample count, seed, KID settings and real statistics. By
      * step, without grids; empty when there is no such report.
      */
-    static java.util.Map<Long, CheckpointScore> reusableScores(Storage storage, Path dir, String extractorSha256,
+    static Map<Long, CheckpointScore> reusableScores(Storage storage, Path dir, String extractorSha256,
                                                               int samples, long seed, int kidSubsets,
                                                               int kidSubsetSize, String realStats) throws IOException {
-        java.util.Map<Long, CheckpointScore> scores = new java.util.TreeMap<>();
+        Map<Long, CheckpointScore> scores = new TreeMap<>();
         Path json = new Path(dir, "report.json");
         if (!storage.exists(json)) {
             return scores;
         }
-        com.fasterxml.jackson.databind.JsonNode root;
+        JsonNode root;
         try {
             root = Json.parse(storage.readString(json));
         } catch (RuntimeException e) {
@@ -105,15 +109,17 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
         if (!same) {
             return scores;
         }
-        for (com.fasterxml.jackson.databind.JsonNode row : root.path("checkpoints")) {
+        for (JsonNode row : root.path("checkpoints")) {
             long[] counts = new long[row.path("class_counts").size()];
             for (int i = 0; i < counts.length; i++) {
                 counts[i] = row.path("class_counts").get(i).asLong();
             }
+            Map<String, Double> values = new LinkedHashMap<>();
+            for (String key : CheckpointMetrics.keys()) {
+                values.put(key, row.path(key).asDouble(Double.NaN));
+            }
             scores.put(row.path("step").asLong(), new CheckpointScore(row.path("step").asLong(),
-                    row.path("generator").asText(), row.path("fid").asDouble(), row.path("kid_mean").asDouble(),
-                    row.path("kid_std").asDouble(), row.path("mode_coverage").asDouble(Double.NaN),
-                    row.path("class_kl_to_real").asDouble(Double.NaN), counts, row.path("samples").asLong(),
+                    row.path("generator").asText(), values, counts, row.path("samples").asLong(),
                     row.path("seconds").asDouble(), null));
         }
         return scores;

@@ -3,16 +3,14 @@ package io.sparkgan.eval;
 import io.sparkgan.config.FidConfig;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.data.DatasetInfo;
-import io.sparkgan.io.Npy;
-import io.sparkgan.io.NpyArray;
-import io.sparkgan.io.Png;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
 import io.sparkgan.model.GanReplica;
-import io.sparkgan.train.ExecutorThreads;
-import io.sparkgan.train.LatentNoise;
+import io.sparkgan.runtime.ExecutorThreads;
+import io.sparkgan.train.Checkpoint;
+import io.sparkgan.train.SampleGrid;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.time.Instant;
@@ -105,12 +103,10 @@ public final class FidStage {
         for (int i = 0; i < steps.size(); i++) {
             long step = steps.get(i);
             long t = System.nanoTime();
-            Generator generator = readGenerator(storage, run, step);
+            Checkpoint.GeneratorParams generator = Checkpoint.generatorParams(storage, run.checkpoint(step));
             CheckpointScore prior = earlier.get(step);
             if (prior != null) {
-                report.checkpoints().add(new CheckpointScore(prior.step(), prior.generator(), prior.fid(),
-                        prior.kidMean(), prior.kidStd(), prior.coverage(), prior.klToReal(), prior.classCounts(),
-                        prior.samples(), prior.seconds(), grid(driverReplica, generator, config, step)));
+                report.checkpoints().add(prior.withGrid(grid(driverReplica, generator, config, step)));
                 report.write(storage, run.fid());
                 LOG.info("fid: {} ({}/{}) FID {}: scored before with the same settings, reused", RunDirectory.stepName(step),
                         i + 1, steps.size(), fmt(prior.fid()));
@@ -137,50 +133,19 @@ public final class FidStage {
     /** At most this many feature rows per side go into KID (its subsets are drawn from them). */
     static final int KID_POOL = 10_000;
 
-    private static CheckpointScore score(long step, Generator generator, FeatureSummary fake,
+    private static CheckpointScore score(long step, Checkpoint.GeneratorParams generator, FeatureSummary fake,
                                          RealStatistics.Reference real, FidConfig fid, SparkganConfig config,
                                          GanReplica driverReplica, long startedNanos) {
-        int d = real.dimension();
-        double distance = FrechetDistance.of(fake.stats.mean(), fake.stats.covariance(), real.mu(), real.sigma(), d);
-        KernelDistance.Result kid = KernelDistance.of(real.kidFeatures(), fake.kidFeatures(), fid.kidSubsets(),
-                fid.kidSubsetSize(), config.train().seed());
-        double coverage = Double.NaN;
-        double kl = Double.NaN;
-        if (fake.classCounts.length > 0) {
-            ModeCoverage.Result modes = ModeCoverage.of(fake.classCounts, real.classCounts());
-            coverage = modes.coverage();
-            kl = modes.kl();
-        }
+        Map<String, Double> values = CheckpointMetrics.scoreAll(
+                new CheckpointMetric.Inputs(fake, real, fid, config.train().seed()));
         double seconds = (System.nanoTime() - startedNanos) / 1e9;
-        return new CheckpointScore(step, generator.kind(), distance, kid.mean(), kid.std(), coverage, kl,
-                fake.classCounts.clone(), fake.stats.count(), seconds, grid(driverReplica, generator, config, step));
+        return new CheckpointScore(step, generator.kind(), values, fake.classCounts.clone(), fake.stats.count(), seconds, grid(driverReplica, generator, config, step));
     }
 
-    private static byte[] grid(GanReplica replica, Generator generator, SparkganConfig config, long step) {
-        GanArchitecture a = config.architecture();
-        int count = config.train().sampleCount();
-        float[] noise = LatentNoise.draw(config.train().seed(), LatentNoise.SAMPLE_STEP, 0, 0, count, a.latentDim());
-        replica.setGenerator(generator.params());
-        float[] images = replica.generate(Nd4j.create(noise, new long[] {count, a.latentDim()}, DataType.FLOAT))
-                .castTo(DataType.FLOAT).data().asFloat();
-        return Png.encode(Png.grid(images, count, a.channels(), a.imageSize()), Png.syntheticMarks(config.runId(), step));
-    }
-
-    /** A checkpoint's generator weights: the EMA ones when it has them. */
-    record Generator(float[] params, String kind) {}
-
-    static Generator readGenerator(Storage storage, RunDirectory run, long step) throws IOException {
-        Path params = new Path(run.checkpoint(step), "params.npz");
-        Map<String, NpyArray> arrays = Npy.readNpz(new ByteArrayInputStream(storage.readBytes(params)));
-        NpyArray ema = arrays.get("generator_ema");
-        if (ema != null) {
-            return new Generator(ema.asFloats(), "ema");
-        }
-        NpyArray raw = arrays.get("generator");
-        if (raw == null) {
-            throw new EvaluationException(params + " has no generator array (it has " + arrays.keySet() + ")");
-        }
-        return new Generator(raw.asFloats(), "raw");
+    private static byte[] grid(GanReplica replica, Checkpoint.GeneratorParams generator, SparkganConfig config,
+                               long step) {
+        return SampleGrid.png(replica, generator.params(), config.train().seed(), config.train().sampleCount(),
+                config.runId(), step);
     }
 
     private static FidReport.Extractor resolveExtractor(JavaSparkContext sc, Storage storage, SparkganConfig config,

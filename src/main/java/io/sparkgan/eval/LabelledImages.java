@@ -4,7 +4,7 @@ import io.sparkgan.data.DataException;
 import io.sparkgan.data.DatasetInfo;
 import io.sparkgan.data.Shards;
 import io.sparkgan.io.Storage;
-import io.sparkgan.train.Nd4jSetup;
+import io.sparkgan.runtime.Nd4jSetup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

@@ -6,9 +6,10 @@ import io.sparkgan.io.Json;
 import io.sparkgan.io.Png;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
-import io.sparkgan.train.GpuBinding;
-import io.sparkgan.train.LatentNoise;
-import io.sparkgan.train.Nd4jSetup;
+import io.sparkgan.model.Noise;
+import io.sparkgan.runtime.GpuBinding;
+import io.sparkgan.runtime.Nd4jSetup;
+import io.sparkgan.train.Checkpoint;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Serializable;
@@ -77,12 +78,12 @@ public final class Sampling {
         if (!storage.exists(path)) {
             throw new EvaluationException("--checkpoint " + location + ": no such file or directory");
         }
-        if (storage.exists(new Path(path, RunDirectory.COMMIT_MARKER))) {
+        if (Checkpoint.isCommitted(storage, path)) {
             return path;
         }
         RunDirectory run = new RunDirectory(path);
         if (storage.exists(run.checkpoints())) {
-            List<Long> committed = run.committedCheckpoints(storage);
+            List<Long> committed = Checkpoint.committed(storage, run);
             if (committed.isEmpty()) {
                 throw new EvaluationException("--checkpoint " + location + ": the run has no committed checkpoint yet");
             }
@@ -125,8 +126,8 @@ public final class Sampling {
                 for (int b = t * batches.size() / tasks; b < (t + 1) * batches.size() / tasks; b++) {
                     long first = batches.get(b)[0];
                     int n = (int) (batches.get(b)[1] - first);
-                    INDArray images = generate(generator, LatentNoise.draw(settings.seed(),
-                            LatentNoise.SAMPLE_IMAGES_STEP, 0, first, n, latent), n, latent);
+                    INDArray images = generate(generator, Noise.sampleImages(settings.seed(),
+                            first, n, latent), n, latent);
                     float[] pixels = images.data().asFloat();
                     int channels = (int) images.size(1);
                     int size = (int) images.size(2);
@@ -158,8 +159,8 @@ public final class Sampling {
         if (settings.frames() > 0) {
             interpolation = new Path(out, "interpolation.png");
             SameDiff generator = load(graphBytes);
-            float[] z = interpolate(LatentNoise.draw(settings.from(), LatentNoise.INTERPOLATION_STEP, 0, 0, 1, latent),
-                    LatentNoise.draw(settings.to(), LatentNoise.INTERPOLATION_STEP, 0, 0, 1, latent), settings.frames());
+            float[] z = interpolate(Noise.interpolationEndpoint(settings.from(), latent),
+                    Noise.interpolationEndpoint(settings.to(), latent), settings.frames());
             INDArray frames = generate(generator, z, settings.frames(), latent);
             float[] pixels = frames.data().asFloat();
             int channels = (int) frames.size(1);
@@ -235,15 +236,13 @@ public final class Sampling {
     }
 
     private static Source source(Storage storage, Path checkpoint, boolean raw) throws IOException {
-        Path ema = new Path(checkpoint, "generator-ema.sdz");
-        boolean useEma = !raw && storage.exists(ema);
-        Path graph = useEma ? ema : new Path(checkpoint, "generator.sdz");
-        if (!storage.exists(graph)) {
-            throw new EvaluationException(checkpoint + " has no " + graph.getName()
+        Checkpoint.GeneratorGraph generator = Checkpoint.generatorGraph(storage, checkpoint, raw);
+        if (!storage.exists(generator.graph())) {
+            throw new EvaluationException(checkpoint + " has no " + generator.graph().getName()
                     + "; expected a checkpoint written by sparkgan train");
         }
-        JsonNode state = Json.parse(storage.readString(new Path(checkpoint, "state.json")));
-        return new Source(checkpoint, graph, useEma ? "ema" : "raw", state.path("run_id").asText(""),
+        JsonNode state = Checkpoint.stateJson(storage, checkpoint);
+        return new Source(checkpoint, generator.graph(), generator.kind(), state.path("run_id").asText(""),
                 state.path("step").asLong());
     }
 

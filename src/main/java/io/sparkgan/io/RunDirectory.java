@@ -1,11 +1,6 @@
 package io.sparkgan.io;
 
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.Locale;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -15,15 +10,13 @@ import org.apache.hadoop.fs.Path;
  *   provenance.json             code and library versions, dataset hash, seed, start time
  *   metrics.jsonl               one JSON object per logged step
  *   samples/step-00001000.png   sample grid from fixed noise, marked synthetic
- *   checkpoints/step-00001000/  G, D, optimiser and trainer state; _COMMITTED written last
+ *   checkpoints/step-00001000/  G, D, optimiser and trainer state (see train.Checkpoint)
  *   fid/                        FID statistics and reports
  *   _SUCCESS                    written when the run finished
  * </pre>
  * Step numbers count completed generator steps.
  */
 public final class RunDirectory {
-    public static final String COMMIT_MARKER = "_COMMITTED";
-
     private final Path root;
 
     public RunDirectory(Path root) {
@@ -78,23 +71,13 @@ public final class RunDirectory {
         return new Path(root, "_SUCCESS");
     }
 
-    /**
-     * Steps of the committed checkpoints, oldest first. A checkpoint directory without its
-     * {@link #COMMIT_MARKER} is incomplete (its write was interrupted) and is not listed.
-     */
-    public List<Long> committedCheckpoints(Storage storage) throws IOException {
-        List<Long> steps = new ArrayList<>();
-        if (!storage.exists(checkpoints())) {
-            return steps;
-        }
-        for (FileStatus status : storage.list(checkpoints())) {
-            String name = status.getPath().getName();
-            if (status.isDirectory() && name.matches("step-\\d{8,}")
-                    && storage.exists(new Path(status.getPath(), COMMIT_MARKER))) {
-                steps.add(Long.parseLong(name.substring("step-".length())));
-            }
-        }
-        Collections.sort(steps);
-        return steps;
+    /** Whether {@code name} is a step directory's or file's base name, {@code step-NNNNNNNN}. */
+    public static boolean isStepName(String name) {
+        return name.matches("step-\\d{8,}");
+    }
+
+    /** The step of a {@code step-NNNNNNNN} name. */
+    public static long stepOf(String name) {
+        return Long.parseLong(name.substring("step-".length()));
     }
 }

@@ -24,10 +24,41 @@ import org.nd4j.linalg.factory.Nd4j;
  * the kernels the training path calls.
  */
 public final class Dcgan {
-    private static final double LEAKY_SLOPE = 0.2;
-    private static final double BN_EPSILON = 1e-5;
+    /** D's leaky ReLU slope (DCGAN's 0.2). */
+    static final double LEAKY_SLOPE = 0.2;
+    /** Added to the batch variance before its square root (PyTorch's default). */
+    static final double BN_EPSILON = 1e-5;
+    /** Layer names. A parameter is named {@code <layer>/<W|b|gamma|beta>}, in layouts, graphs and kernels alike. */
+    static final String G_PROJECT = "g/project";
+    static final String D_LOGIT = "d/logit";
 
     private Dcgan() {
+    }
+
+    /** G's s-th upsampling stage (1-based; the last one outputs the image). */
+    static String generatorStage(int s) {
+        return "g/up" + s;
+    }
+
+    /** D's s-th stride-2 stage (0-based). */
+    static String discriminatorStage(int s) {
+        return "d/down" + s;
+    }
+
+    static String weights(String layer) {
+        return layer + "/W";
+    }
+
+    static String bias(String layer) {
+        return layer + "/b";
+    }
+
+    static String gamma(String layer) {
+        return layer + "/gamma";
+    }
+
+    static String beta(String layer) {
+        return layer + "/beta";
     }
 
     public static ParamLayout generatorLayout(GanArchitecture a) {
@@ -35,17 +66,17 @@ public final class Dcgan {
         int base = a.baseSize();
         int c0 = a.generatorChannels(0);
         long projected = (long) c0 * base * base;
-        b.add("g/project/W", Init.WEIGHT, a.latentDim(), projected);
-        addNormOrBias(b, "g/project", c0, a.batchNorm(), projected); // a dense bias is per unit, not per channel
+        b.add(weights(G_PROJECT), Init.WEIGHT, a.latentDim(), projected);
+        addNormOrBias(b, G_PROJECT, c0, a.batchNorm(), projected); // a dense bias is per unit, not per channel
         for (int s = 1; s < a.stages(); s++) {
             int in = a.generatorChannels(s - 1);
             int out = a.generatorChannels(s);
-            b.add("g/up" + s + "/W", Init.WEIGHT, 4, 4, out, in); // deconv2d weights: [kH, kW, out, in]
-            addNormOrBias(b, "g/up" + s, out, a.batchNorm(), out);
+            b.add(weights(generatorStage(s)), Init.WEIGHT, 4, 4, out, in); // deconv2d weights: [kH, kW, out, in]
+            addNormOrBias(b, generatorStage(s), out, a.batchNorm(), out);
         }
         int last = a.stages();
-        b.add("g/up" + last + "/W", Init.WEIGHT, 4, 4, a.channels(), a.generatorChannels(last - 1));
-        b.add("g/up" + last + "/b", Init.ZERO, a.channels());
+        b.add(weights(generatorStage(last)), Init.WEIGHT, 4, 4, a.channels(), a.generatorChannels(last - 1));
+        b.add(bias(generatorStage(last)), Init.ZERO, a.channels());
         return b.build();
     }
 
@@ -54,23 +85,23 @@ public final class Dcgan {
         int in = a.channels();
         for (int s = 0; s < a.stages(); s++) {
             int out = a.discriminatorChannels(s);
-            b.add("d/down" + s + "/W", Init.WEIGHT, 4, 4, in, out); // conv2d weights: [kH, kW, in, out]
-            addNormOrBias(b, "d/down" + s, out, a.batchNorm() && s > 0, out);
+            b.add(weights(discriminatorStage(s)), Init.WEIGHT, 4, 4, in, out); // conv2d weights: [kH, kW, in, out]
+            addNormOrBias(b, discriminatorStage(s), out, a.batchNorm() && s > 0, out);
             in = out;
         }
         long features = (long) in * a.baseSize() * a.baseSize();
-        b.add("d/logit/W", Init.WEIGHT, features, 1);
-        b.add("d/logit/b", Init.ZERO, 1);
+        b.add(weights(D_LOGIT), Init.WEIGHT, features, 1);
+        b.add(bias(D_LOGIT), Init.ZERO, 1);
         return b.build();
     }
 
     private static void addNormOrBias(ParamLayout.Builder b, String layer, int channels, boolean norm,
                                       long biasLength) {
         if (norm) {
-            b.add(layer + "/gamma", Init.SCALE, channels);
-            b.add(layer + "/beta", Init.ZERO, channels);
+            b.add(gamma(layer), Init.SCALE, channels);
+            b.add(beta(layer), Init.ZERO, channels);
         } else {
-            b.add(layer + "/b", Init.ZERO, biasLength);
+            b.add(bias(layer), Init.ZERO, biasLength);
         }
     }
 
@@ -85,21 +116,21 @@ public final class Dcgan {
     public static SDVariable generator(SameDiff sd, SDVariable z, GanArchitecture a) {
         int base = a.baseSize();
         int c0 = a.generatorChannels(0);
-        SDVariable h = z.mmul(sd.getVariable("g/project/W"));
+        SDVariable h = z.mmul(sd.getVariable(weights(G_PROJECT)));
         if (!a.batchNorm()) {
-            h = h.add(sd.getVariable("g/project/b"));
+            h = h.add(sd.getVariable(bias(G_PROJECT)));
         }
         h = sd.reshape(h, -1, c0, base, base);
-        h = normOrNothing(sd, h, "g/project", a.batchNorm());
+        h = normOrNothing(sd, h, G_PROJECT, a.batchNorm());
         h = sd.nn().relu(h, 0.0);
         for (int s = 1; s <= a.stages(); s++) {
-            String layer = "g/up" + s;
+            String layer = generatorStage(s);
             boolean last = s == a.stages();
             boolean norm = a.batchNorm() && !last;
-            SDVariable bias = norm ? null : sd.getVariable(layer + "/b");
+            SDVariable bias = norm ? null : sd.getVariable(bias(layer));
             h = bias == null
-                    ? sd.cnn().deconv2d(h, sd.getVariable(layer + "/W"), upsample())
-                    : sd.cnn().deconv2d(h, sd.getVariable(layer + "/W"), bias, upsample());
+                    ? sd.cnn().deconv2d(h, sd.getVariable(weights(layer)), upsample())
+                    : sd.cnn().deconv2d(h, sd.getVariable(weights(layer)), bias, upsample());
             if (last) {
                 h = sd.math().tanh(h);
             } else {
@@ -114,17 +145,17 @@ public final class Dcgan {
     public static SDVariable discriminatorLogits(SameDiff sd, SDVariable x, GanArchitecture a) {
         SDVariable h = x;
         for (int s = 0; s < a.stages(); s++) {
-            String layer = "d/down" + s;
+            String layer = discriminatorStage(s);
             boolean norm = a.batchNorm() && s > 0;
             h = norm
-                    ? sd.cnn().conv2d(h, sd.getVariable(layer + "/W"), downsample())
-                    : sd.cnn().conv2d(h, sd.getVariable(layer + "/W"), sd.getVariable(layer + "/b"), downsample());
+                    ? sd.cnn().conv2d(h, sd.getVariable(weights(layer)), downsample())
+                    : sd.cnn().conv2d(h, sd.getVariable(weights(layer)), sd.getVariable(bias(layer)), downsample());
             h = normOrNothing(sd, h, layer, norm);
             h = sd.nn().leakyRelu(h, LEAKY_SLOPE);
         }
         long features = (long) a.discriminatorChannels(a.stages() - 1) * a.baseSize() * a.baseSize();
         h = sd.reshape(h, -1, features);
-        return h.mmul(sd.getVariable("d/logit/W")).add(sd.getVariable("d/logit/b"));
+        return h.mmul(sd.getVariable(weights(D_LOGIT))).add(sd.getVariable(bias(D_LOGIT)));
     }
 
     private static SDVariable normOrNothing(SameDiff sd, SDVariable x, String layer, boolean norm) {
@@ -135,10 +166,10 @@ public final class Dcgan {
         SDVariable centred = x.sub(mean);
         SDVariable variance = sd.mean(centred.mul(centred), true, 0, 2, 3);
         SDVariable normalised = centred.div(sd.math().sqrt(variance.add(BN_EPSILON)));
-        SDVariable gamma = sd.getVariable(layer + "/gamma");
+        SDVariable gamma = sd.getVariable(gamma(layer));
         long channels = gamma.getShape()[0];
         return normalised.mul(sd.reshape(gamma, 1, channels, 1, 1))
-                .add(sd.reshape(sd.getVariable(layer + "/beta"), 1, channels, 1, 1));
+                .add(sd.reshape(sd.getVariable(beta(layer)), 1, channels, 1, 1));
     }
 
     private static DeConv2DConfig upsample() {

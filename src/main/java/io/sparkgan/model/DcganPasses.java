@@ -1,5 +1,16 @@
 package io.sparkgan.model;
 
+import static io.sparkgan.model.Dcgan.BN_EPSILON;
+import static io.sparkgan.model.Dcgan.D_LOGIT;
+import static io.sparkgan.model.Dcgan.G_PROJECT;
+import static io.sparkgan.model.Dcgan.LEAKY_SLOPE;
+import static io.sparkgan.model.Dcgan.beta;
+import static io.sparkgan.model.Dcgan.bias;
+import static io.sparkgan.model.Dcgan.discriminatorStage;
+import static io.sparkgan.model.Dcgan.gamma;
+import static io.sparkgan.model.Dcgan.generatorStage;
+import static io.sparkgan.model.Dcgan.weights;
+
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -17,9 +28,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * parameter's gradient into a flat vector in {@link ParamLayout} order, the form the driver sums.
  */
 final class DcganPasses {
-    static final double LEAKY_SLOPE = 0.2;
-    static final double BN_EPSILON = 1e-5;
-
     private final GanArchitecture a;
 
     DcganPasses(GanArchitecture architecture) {
@@ -91,27 +99,27 @@ final class DcganPasses {
         int base = a.baseSize();
         int c0 = a.generatorChannels(0);
 
-        INDArray projectW = g.get("g/project/W");
+        INDArray projectW = g.get(weights(G_PROJECT));
         INDArray h = Kernels.matmul(z, projectW, false, false);
         steps.push((gradOut, sink) -> {
-            sink.get("g/project/W").addi(Kernels.matmul(z, gradOut, true, false));
+            sink.get(weights(G_PROJECT)).addi(Kernels.matmul(z, gradOut, true, false));
             return Kernels.matmul(gradOut, projectW, false, true);
         });
         if (!a.batchNorm()) {
-            h = addBias(h, g, "g/project/b", steps);
+            h = addBias(h, g, bias(G_PROJECT), steps);
         }
         long n = z.size(0);
         h = reshape(h, steps, n, c0, base, base);
         if (a.batchNorm()) {
-            h = batchNorm(h, g, "g/project", steps);
+            h = batchNorm(h, g, G_PROJECT, steps);
         }
         h = activation(h, 0.0, steps);
 
         for (int s = 1; s <= a.stages(); s++) {
-            String layer = "g/up" + s;
+            String layer = generatorStage(s);
             boolean last = s == a.stages();
             boolean norm = a.batchNorm() && !last;
-            h = convolution(true, h, g.get(layer + "/W"), norm ? null : g.get(layer + "/b"), layer, steps);
+            h = convolution(true, h, g.get(weights(layer)), norm ? null : g.get(bias(layer)), layer, steps);
             if (last) {
                 h = tanh(h, steps);
             } else {
@@ -129,9 +137,9 @@ final class DcganPasses {
         Deque<BackwardStep> steps = new ArrayDeque<>();
         INDArray h = x;
         for (int s = 0; s < a.stages(); s++) {
-            String layer = "d/down" + s;
+            String layer = discriminatorStage(s);
             boolean norm = a.batchNorm() && s > 0;
-            h = convolution(false, h, d.get(layer + "/W"), norm ? null : d.get(layer + "/b"), layer, steps);
+            h = convolution(false, h, d.get(weights(layer)), norm ? null : d.get(bias(layer)), layer, steps);
             if (norm) {
                 h = batchNorm(h, d, layer, steps);
             }
@@ -140,13 +148,13 @@ final class DcganPasses {
         long features = (long) a.discriminatorChannels(a.stages() - 1) * a.baseSize() * a.baseSize();
         h = reshape(h, steps, h.size(0), features);
         INDArray flat = h;
-        INDArray logitW = d.get("d/logit/W");
+        INDArray logitW = d.get(weights(D_LOGIT));
         INDArray logits = Kernels.matmul(flat, logitW, false, false);
         steps.push((gradOut, sink) -> {
-            sink.get("d/logit/W").addi(Kernels.matmul(flat, gradOut, true, false));
+            sink.get(weights(D_LOGIT)).addi(Kernels.matmul(flat, gradOut, true, false));
             return Kernels.matmul(gradOut, logitW, false, true);
         });
-        logits = addBias(logits, d, "d/logit/b", steps);
+        logits = addBias(logits, d, bias(D_LOGIT), steps);
         return new Pass(logits, steps, d.layout());
     }
 
@@ -174,9 +182,9 @@ final class DcganPasses {
             INDArray[] grads = transposed
                     ? Kernels.deconv2dBackward(x, w, b, gradOut)
                     : Kernels.conv2dBackward(x, w, b, gradOut);
-            sink.get(layer + "/W").addi(grads[1]);
+            sink.get(weights(layer)).addi(grads[1]);
             if (b != null) {
-                sink.get(layer + "/b").addi(grads[2]);
+                sink.get(bias(layer)).addi(grads[2]);
             }
             return grads[0];
         });
@@ -188,16 +196,16 @@ final class DcganPasses {
      * why sampling does the same).
      */
     private static INDArray batchNorm(INDArray x, Params p, String layer, Deque<BackwardStep> steps) {
-        INDArray gamma = p.get(layer + "/gamma");
-        INDArray beta = p.get(layer + "/beta");
+        INDArray gamma = p.get(gamma(layer));
+        INDArray beta = p.get(beta(layer));
         INDArray[] moments = Kernels.channelMoments(x);
         INDArray mean = moments[0];
         INDArray variance = moments[1];
         INDArray y = Kernels.batchNorm(x, mean, variance, gamma, beta, BN_EPSILON);
         steps.push((gradOut, sink) -> {
             INDArray[] grads = Kernels.batchNormBackward(x, mean, variance, gamma, beta, gradOut, BN_EPSILON);
-            sink.get(layer + "/gamma").addi(grads[1]);
-            sink.get(layer + "/beta").addi(grads[2]);
+            sink.get(gamma(layer)).addi(grads[1]);
+            sink.get(beta(layer)).addi(grads[2]);
             return grads[0];
         });
         return y;

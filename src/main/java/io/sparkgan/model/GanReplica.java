@@ -45,7 +45,6 @@ public final class GanReplica {
     public record RoundOutput(INDArray gradient, double lossSum, double realScoreSum, double fakeScoreSum) {}
 
     public GanReplica(GanArchitecture architecture, GanLoss loss, double realTarget, DataType dtype) {
-        SameDiffOutputFilter.install();
         this.architecture = architecture;
         this.loss = loss;
         this.realTarget = realTarget;

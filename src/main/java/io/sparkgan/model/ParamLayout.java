@@ -57,8 +57,8 @@ public final class ParamLayout implements Serializable {
             int to = (int) (p.offset() + p.length());
             for (int i = from; i < to; i++) {
                 values[i] = switch (p.init()) {
-                    case WEIGHT -> (float) (0.02 * Gaussian.next(random));
-                    case SCALE -> (float) (1.0 + 0.02 * Gaussian.next(random));
+                    case WEIGHT -> (float) (0.02 * Noise.gaussian(random));
+                    case SCALE -> (float) (1.0 + 0.02 * Noise.gaussian(random));
                     case ZERO -> 0f;
                 };
             }

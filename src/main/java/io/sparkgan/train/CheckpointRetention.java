@@ -33,7 +33,7 @@ final class CheckpointRetention {
         if (keep <= 0) {
             return deleted;
         }
-        List<Long> committed = run.committedCheckpoints(storage);
+        List<Long> committed = Checkpoint.committed(storage, run);
         if (committed.isEmpty()) {
             return deleted;
         }
@@ -45,20 +45,17 @@ final class CheckpointRetention {
         long newest = committed.get(committed.size() - 1);
         for (FileStatus status : storage.list(run.checkpoints())) {
             String name = status.getPath().getName();
-            if (!status.isDirectory() || !name.matches("step-\\d{8,}")) {
+            if (!status.isDirectory() || !RunDirectory.isStepName(name)) {
                 continue;
             }
-            long step = Long.parseLong(name.substring("step-".length()));
+            long step = RunDirectory.stepOf(name);
             boolean isCommitted = committed.contains(step);
             // an uncommitted directory older than the newest commit is a leftover of an interrupted
             // write or deletion; a newer one could be a write in progress and is left alone
             if (kept.contains(step) || (!isCommitted && step > newest)) {
                 continue;
             }
-            if (isCommitted) {
-                storage.delete(new Path(status.getPath(), RunDirectory.COMMIT_MARKER));
-            }
-            storage.delete(status.getPath());
+            Checkpoint.delete(storage, status.getPath());
             deleted.add(step);
         }
         if (!deleted.isEmpty()) {

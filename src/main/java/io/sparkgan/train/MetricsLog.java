@@ -3,7 +3,9 @@ package io.sparkgan.train;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Storage;
+import io.sparkgan.step.StepStats;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
@@ -59,10 +61,10 @@ final class MetricsLog {
         line.put("non_finite_skipped", s.nonFiniteSkipped());
         line.put("images_per_s", s.images() / (s.wallNanos() / 1e9));
         line.put("step_time_s", s.wallNanos() / 1e9);
-        line.put("compute_s", s.computeNanos() / 1e9);
-        line.put("sync_s", s.syncNanos() / 1e9);
-        line.put("broadcast_s", s.broadcastNanos() / 1e9);
-        line.put("sync_bytes", s.bytesMoved());
+        line.put("compute_s", s.cost().computeNanos() / 1e9);
+        line.put("sync_s", s.cost().syncNanos() / 1e9);
+        line.put("broadcast_s", s.cost().broadcastNanos() / 1e9);
+        line.put("sync_bytes", s.cost().bytes());
         line.put("update_s", s.updateNanos() / 1e9);
         line.put("workers", workers);
         line.put("wall_time_s", wallSeconds);
@@ -90,7 +92,7 @@ final class MetricsLog {
         try {
             storage.writeString(path, text);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
         }
         lastFlush = System.nanoTime();
         dirty = false;

@@ -4,32 +4,37 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.config.TrainConfig;
 import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.data.PartitionLoader;
 import io.sparkgan.data.Preparer;
-import io.sparkgan.io.BuildInfo;
+import io.sparkgan.data.TrainingPartition;
+import io.sparkgan.distributed.StepRunner;
+import io.sparkgan.distributed.Synchronisation;
 import io.sparkgan.io.Json;
-import io.sparkgan.io.Png;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import io.sparkgan.model.Dcgan;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanReplica;
+import io.sparkgan.model.Noise;
+import io.sparkgan.runtime.ExecutorThreads;
+import io.sparkgan.step.GanState;
+import io.sparkgan.step.TrainingException;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The train stage on the driver: prepare (or reuse) the dataset, spread it over the workers, run the
- * steps, and keep the run directory up to date with metrics, sample grids and checkpoints.
+ * steps ({@link Synchronisation} says how), and keep the run directory up to date with metrics,
+ * sample grids and checkpoints. The loop owns scheduling and the run directory; what a step does is
+ * {@code step.GanStep}'s.
  */
 public final class TrainingJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
@@ -43,7 +48,29 @@ public final class TrainingJob {
                          String generatorSha256, String discriminatorSha256, double wallSeconds, DatasetInfo dataset,
                          boolean alreadyFinished) {}
 
-    private TrainingJob() {
+    private final SparkganConfig config;
+    private final TrainConfig train;
+    private final Storage storage;
+    private final RunDirectory run;
+    private final GanReplica replica;
+    private final GanState state;
+    private final MetricsLog metrics;
+    private final Checkpoint.Provenance provenance;
+    private final long started = System.nanoTime();
+    private long lastCheckpoint;
+    private double checkpointSeconds;
+
+    private TrainingJob(SparkganConfig config, Storage storage, RunDirectory run, GanReplica replica, GanState state,
+                        MetricsLog metrics, Checkpoint.Provenance provenance, long lastCheckpoint) {
+        this.config = config;
+        this.train = config.train();
+        this.storage = storage;
+        this.run = run;
+        this.replica = replica;
+        this.state = state;
+        this.metrics = metrics;
+        this.provenance = provenance;
+        this.lastCheckpoint = lastCheckpoint;
     }
 
     /** prepare → load partitions → train (resuming the run when it was interrupted). */
@@ -76,98 +103,95 @@ public final class TrainingJob {
                                JavaRDD<TrainingPartition> partitions, DatasetInfo info, boolean fresh)
             throws IOException {
         TrainConfig train = config.train();
-        GanArchitecture architecture = config.architecture();
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
-        TrainConfig.Sync sync = chooseSync(sc, train);
-        GanReplica driverReplica = new GanReplica(architecture, train.loss(), train.realTarget(), DataType.FLOAT);
+        TrainConfig.Sync sync = Synchronisation.choose(sc, train);
+        GanReplica replica = new GanReplica(config.architecture(), train.loss(), train.realTarget(), DataType.FLOAT);
         if (fresh && storage.exists(run.root())) {
             LOG.info("train: --fresh: removing the earlier attempt in {}", run.root());
             storage.delete(run.root());
         }
-        List<Long> committed = run.committedCheckpoints(storage);
-        if (storage.exists(run.success())) {
-            long finished = Json.parse(storage.readString(run.success())).path("steps").asLong();
-            if (finished >= train.steps() && !committed.isEmpty()) {
-                GanState last = CheckpointReader.read(storage, run, committed.get(committed.size() - 1), train);
-                LOG.info("train: run {} already finished {} steps; nothing to do (--fresh starts it over)", run.root(),
-                        finished);
-                return new Result(run, last.step, last.generator.clone(), last.discriminator.clone(),
-                        Checkpointer.paramsSha256(last.generator), Checkpointer.paramsSha256(last.discriminator), 0,
-                        info, true);
-            }
-            storage.delete(run.success()); // asked for more steps than it finished: train on
+        Result finished = alreadyFinished(storage, run, train, info);
+        if (finished != null) {
+            return finished;
         }
-        GanState state;
-        MetricsLog metrics;
-        float[] sampleNoise = LatentNoise.draw(train.seed(), LatentNoise.SAMPLE_STEP, 0, 0, train.sampleCount(),
-                architecture.latentDim());
-        if (!committed.isEmpty()) {
-            long from = committed.get(committed.size() - 1);
-            state = CheckpointReader.read(storage, run, from, train);
-            requireSameModel(state, driverReplica, run, from);
-            metrics = MetricsLog.resume(storage, run.metrics(), from);
-            storage.writeString(run.runConf(), config.renderedForRunDirectory());
-            LOG.info("train: resuming {} from its checkpoint at step {} (of {})", run.root(), from, train.steps());
-        } else {
-            if (storage.exists(run.root())) {
-                // an attempt that died before its first checkpoint: nothing in it is worth keeping
-                LOG.info("train: {} holds an attempt without a committed checkpoint; starting it over", run.root());
-                storage.delete(run.root());
-            }
-            startRunDirectory(storage, run, config, sc, info, sync);
-            state = new GanState(
-                    Dcgan.generatorLayout(architecture).initialise(Seeds.mix(train.seed(), 'G')),
-                    Dcgan.discriminatorLayout(architecture).initialise(Seeds.mix(train.seed(), 'D')), train);
-            metrics = new MetricsLog(storage, run.metrics());
-            writeSample(storage, run, driverReplica, state, sampleNoise, config);
-        }
+        TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync);
         int threads = ExecutorThreads.forTasks(sc, train.executorThreads());
-        Checkpointer checkpointer = new Checkpointer(storage, run, driverReplica, train.seed(), config.runId());
-
-        long started = System.nanoTime();
-        double[] meanStepSeconds = {Double.NaN};
-        double checkpointSeconds = 0;
-        long lastCheckpoint = committed.isEmpty() ? -1 : state.step;
-        try (StepRunner steps = stepRunner(sync, sc, partitions, architecture, train, threads, state)) {
+        try (StepRunner steps = Synchronisation.start(sync, sc, partitions, config.architecture(), train, threads,
+                job.state)) {
             LOG.info("train: run {} — {} steps, {} workers × {} images, {} G + {} D parameters, {} ND4J threads per"
                     + " task; {}", run.root(), train.steps(), train.workers(), train.batchPerWorker(),
-                    driverReplica.generatorLayout().size(), driverReplica.discriminatorLayout().size(), threads,
-                    steps.describe());
-            while (state.step < train.steps()) {
-                steps.runSteps(nextStop(state.step, train), stats -> {
-                    long done = stats.step() + 1;
-                    double seconds = stats.wallNanos() / 1e9;
-                    meanStepSeconds[0] = Double.isNaN(meanStepSeconds[0]) ? seconds
-                            : 0.9 * meanStepSeconds[0] + 0.1 * seconds;
-                    if (done % train.logEvery() == 0 || done == train.steps() || done == 1) {
-                        metrics.append(stats, (System.nanoTime() - started) / 1e9, train.workers());
-                        LOG.info(progressLine(stats, train, meanStepSeconds[0]));
-                    }
-                });
-                long done = state.step;
+                    replica.generatorLayout().size(), replica.discriminatorLayout().size(), threads, steps.describe());
+            job.loop(steps);
+        }
+        return job.finish(info);
+    }
+
+    /** The result of a run that already finished train.steps, or null when there is training to do. */
+    private static Result alreadyFinished(Storage storage, RunDirectory run, TrainConfig train, DatasetInfo info)
+            throws IOException {
+        if (!storage.exists(run.success())) {
+            return null;
+        }
+        List<Long> committed = Checkpoint.committed(storage, run);
+        long finished = Json.parse(storage.readString(run.success())).path("steps").asLong();
+        if (finished < train.steps() || committed.isEmpty()) {
+            storage.delete(run.success()); // asked for more steps than it finished: train on
+            return null;
+        }
+        GanState last = Checkpoint.read(storage, run, committed.get(committed.size() - 1), train);
+        LOG.info("train: run {} already finished {} steps; nothing to do (--fresh starts it over)", run.root(),
+                finished);
+        return new Result(run, last.step(), last.generator().clone(), last.discriminator().clone(),
+                Checkpoint.paramsSha256(last.generator()), Checkpoint.paramsSha256(last.discriminator()), 0, info,
+                true);
+    }
+
+    /** The job that continues the run from its newest committed checkpoint, or starts it at step 0. */
+    private static TrainingJob resumeOrStart(SparkganConfig config, JavaSparkContext sc, Storage storage,
+                                             RunDirectory run, GanReplica replica, DatasetInfo info,
+                                             TrainConfig.Sync sync) throws IOException {
+        TrainConfig train = config.train();
+        Checkpoint.Provenance provenance = RunProvenance.forCheckpoints(config, info);
+        List<Long> committed = Checkpoint.committed(storage, run);
+        if (!committed.isEmpty()) {
+            long from = committed.get(committed.size() - 1);
+            GanState state = Checkpoint.read(storage, run, from, train);
+            requireSameModel(state, replica, run, from);
+            MetricsLog metrics = MetricsLog.resume(storage, run.metrics(), from);
+            storage.writeString(run.runConf(), config.renderedForRunDirectory());
+            LOG.info("train: resuming {} from its checkpoint at step {} (of {})", run.root(), from, train.steps());
+            return new TrainingJob(config, storage, run, replica, state, metrics, provenance, from);
+        }
+        if (storage.exists(run.root())) {
+            // an attempt that died before its first checkpoint: nothing in it is worth keeping
+            LOG.info("train: {} holds an attempt without a committed checkpoint; starting it over", run.root());
+            storage.delete(run.root());
+        }
+        storage.mkdirs(run.root());
+        storage.writeString(run.runConf(), config.renderedForRunDirectory());
+        storage.writeString(run.provenance(), RunProvenance.json(config, sc, info, sync));
+        GanArchitecture architecture = config.architecture();
+        GanState state = new GanState(Dcgan.generatorLayout(architecture).initialise(Noise.seed(train.seed(), 'G')),
+                Dcgan.discriminatorLayout(architecture).initialise(Noise.seed(train.seed(), 'D')), train);
+        TrainingJob job = new TrainingJob(config, storage, run, replica, state, new MetricsLog(storage, run.metrics()),
+                provenance, -1);
+        job.writeSample();
+        return job;
+    }
+
+    /** Runs the steps up to train.steps, with sample grids and checkpoints at their stops. */
+    private void loop(StepRunner steps) throws IOException {
+        Progress progress = new Progress(train, metrics);
+        try {
+            while (state.step() < train.steps()) {
+                steps.runSteps(nextStop(state.step(), train), progress::stepDone);
+                long done = state.step();
                 boolean last = done == train.steps();
                 if (done % train.sampleEvery() == 0 || last) {
-                    writeSample(storage, run, driverReplica, state, sampleNoise, config);
+                    writeSample();
                 }
                 if (done % train.checkpointEvery() == 0 || last) {
-                    metrics.flush();
-                    long writeStarted = System.nanoTime();
-                    try {
-                        Path dir = checkpointer.write(state);
-                        checkpointSeconds += (System.nanoTime() - writeStarted) / 1e9;
-                        LOG.info("train: checkpoint {} ({})", dir,
-                                formatDuration((System.nanoTime() - writeStarted) / 1e9));
-                    } catch (IOException e) {
-                        throw new TrainingException("step " + done + ": writing checkpoint " + run.checkpoint(done)
-                                + " failed (" + e + "); it is not committed and readers ignore it.", done);
-                    }
-                    lastCheckpoint = done;
-                    try {
-                        CheckpointRetention.apply(storage, run, train.keepCheckpoints());
-                    } catch (IOException e) {
-                        // old checkpoints left behind cost space, not correctness: the next checkpoint retries
-                        LOG.warn("train: could not delete old checkpoints in {}: {}", run.checkpoints(), e.toString());
-                    }
+                    writeCheckpoint();
                 }
             }
         } catch (TrainingException e) {
@@ -178,21 +202,6 @@ public final class TrainingJob {
         } finally {
             metrics.flush();
         }
-        double wall = (System.nanoTime() - started) / 1e9;
-        String gSha = Checkpointer.paramsSha256(state.generator);
-        String dSha = Checkpointer.paramsSha256(state.discriminator);
-        ObjectNode success = Json.object();
-        success.put("steps", state.step);
-        success.put("wall_time_s", wall);
-        success.put("checkpoint_time_s", checkpointSeconds);
-        success.putObject("params_sha256").put("generator", gSha).put("discriminator", dSha);
-        success.put("finished_at", Instant.now().toString());
-        storage.writeString(run.success(), Json.pretty(success));
-        LOG.info("train: finished {} steps in {} (checkpoint writes {}, {}%); run directory {}", state.step,
-                formatDuration(wall), formatDuration(checkpointSeconds),
-                String.format(java.util.Locale.ROOT, "%.1f", 100 * checkpointSeconds / wall), run.root());
-        return new Result(run, state.step, state.generator.clone(), state.discriminator.clone(), gSha, dSha, wall, info,
-                false);
     }
 
     /**
@@ -209,110 +218,60 @@ public final class TrainingJob {
         return (step / every + 1) * every;
     }
 
-    /**
-     * The mode train.sync asks for: "auto" takes the collective one where this cluster allows it.
-     * Decided before the run directory is touched, so that a setting that cannot work leaves nothing.
-     */
-    static TrainConfig.Sync chooseSync(JavaSparkContext sc, TrainConfig train) {
-        if (train.sync() == TrainConfig.Sync.DRIVER) {
-            return TrainConfig.Sync.DRIVER;
-        }
-        String unsupported = CollectiveStepRunner.unsupportedBecause(sc.getConf(), train.workers());
-        if (unsupported == null) {
-            return TrainConfig.Sync.COLLECTIVE;
-        }
-        if (train.sync() == TrainConfig.Sync.COLLECTIVE) {
-            throw new io.sparkgan.config.ConfigException("train.sync = collective cannot run here: " + unsupported
-                    + ". Use train.sync = driver (or auto), or give the job at least train.workers task slots.");
-        }
-        LOG.info("train: train.sync = auto chose the driver mode: {}", unsupported);
-        return TrainConfig.Sync.DRIVER;
+    private void writeSample() throws IOException {
+        storage.writeAtomically(run.sample(state.step()), SampleGrid.png(replica, state.samplingGenerator(),
+                train.seed(), train.sampleCount(), config.runId(), state.step()));
     }
 
-    private static StepRunner stepRunner(TrainConfig.Sync sync, JavaSparkContext sc,
-                                         JavaRDD<TrainingPartition> partitions, GanArchitecture architecture,
-                                         TrainConfig train, int threads, GanState state) {
-        return sync == TrainConfig.Sync.COLLECTIVE
-                ? new CollectiveStepRunner(sc, partitions, architecture, train, threads, state)
-                : new DriverStepRunner(sc, partitions, architecture, train, threads, state);
+    private void writeCheckpoint() throws IOException {
+        long step = state.step();
+        metrics.flush();
+        long writeStarted = System.nanoTime();
+        try {
+            Path dir = Checkpoint.write(storage, run, state, replica, provenance);
+            double seconds = (System.nanoTime() - writeStarted) / 1e9;
+            checkpointSeconds += seconds;
+            LOG.info("train: checkpoint {} ({})", dir, Progress.duration(seconds));
+        } catch (IOException e) {
+            throw new TrainingException("step " + step + ": writing checkpoint " + run.checkpoint(step)
+                    + " failed (" + e + "); it is not committed and readers ignore it.", step);
+        }
+        lastCheckpoint = step;
+        try {
+            CheckpointRetention.apply(storage, run, train.keepCheckpoints());
+        } catch (IOException e) {
+            // old checkpoints left behind cost space, not correctness: the next checkpoint retries
+            LOG.warn("train: could not delete old checkpoints in {}: {}", run.checkpoints(), e.toString());
+        }
+    }
+
+    /** Marks the run finished ({@code _SUCCESS}, written last). */
+    private Result finish(DatasetInfo info) throws IOException {
+        double wall = (System.nanoTime() - started) / 1e9;
+        String gSha = Checkpoint.paramsSha256(state.generator());
+        String dSha = Checkpoint.paramsSha256(state.discriminator());
+        ObjectNode success = Json.object();
+        success.put("steps", state.step());
+        success.put("wall_time_s", wall);
+        success.put("checkpoint_time_s", checkpointSeconds);
+        success.putObject("params_sha256").put("generator", gSha).put("discriminator", dSha);
+        success.put("finished_at", Instant.now().toString());
+        storage.writeString(run.success(), Json.pretty(success));
+        LOG.info("train: finished {} steps in {} (checkpoint writes {}, {}%); run directory {}", state.step(),
+                Progress.duration(wall), Progress.duration(checkpointSeconds),
+                String.format(Locale.ROOT, "%.1f", 100 * checkpointSeconds / wall), run.root());
+        return new Result(run, state.step(), state.generator().clone(), state.discriminator().clone(), gSha, dSha,
+                wall, info, false);
     }
 
     private static void requireSameModel(GanState state, GanReplica replica, RunDirectory run, long step) {
-        if (state.generator.length != replica.generatorLayout().size()
-                || state.discriminator.length != replica.discriminatorLayout().size()) {
+        if (state.generator().length != replica.generatorLayout().size()
+                || state.discriminator().length != replica.discriminatorLayout().size()) {
             throw new TrainingException("cannot resume " + run.root() + ": its checkpoint at step " + step + " holds "
-                    + state.generator.length + " G + " + state.discriminator.length + " D parameters, the model"
+                    + state.generator().length + " G + " + state.discriminator().length + " D parameters, the model"
                     + " configured now has " + replica.generatorLayout().size() + " + "
                     + replica.discriminatorLayout().size() + "; resume with the run's own settings (its run.conf) or"
                     + " start over with --fresh", step);
         }
-    }
-
-    private static void startRunDirectory(Storage storage, RunDirectory run, SparkganConfig config,
-                                          JavaSparkContext sc, DatasetInfo info, TrainConfig.Sync sync)
-            throws IOException {
-        storage.mkdirs(run.root());
-        storage.writeString(run.runConf(), config.renderedForRunDirectory());
-        ObjectNode p = Json.object();
-        p.put("run_id", config.runId());
-        p.put("started_at", Instant.now().toString());
-        p.put("sparkgan_version", BuildInfo.version());
-        p.put("spark_version", sc.version());
-        p.put("dl4j_version", BuildInfo.get("dl4j.version"));
-        p.put("nd4j_backend", Nd4j.getBackend().getClass().getSimpleName());
-        p.put("java_version", System.getProperty("java.version"));
-        p.put("spark_master", sc.master());
-        p.put("sync", sync.name().toLowerCase(java.util.Locale.ROOT)); // what train.sync = auto chose
-        p.put("seed", config.train().seed());
-        p.put("user", System.getProperty("user.name"));
-        try {
-            p.put("driver_host", InetAddress.getLocalHost().getHostName());
-        } catch (IOException e) {
-            p.put("driver_host", "unknown");
-        }
-        p.put("config_sha256", io.sparkgan.data.Hashes.sha256Hex(
-                config.renderedForRunDirectory().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        if (info != null) {
-            ObjectNode d = p.putObject("dataset");
-            d.put("name", info.name());
-            d.put("source", info.source());
-            d.put("shards", Storage.qualify(config.data().shards()).toString());
-            d.put("count", info.count());
-            d.put("content_sha256", info.contentSha256());
-            d.put("source_fingerprint", info.fingerprint());
-        }
-        storage.writeString(run.provenance(), Json.pretty(p));
-    }
-
-    private static void writeSample(Storage storage, RunDirectory run, GanReplica replica, GanState state,
-                                    float[] noise, SparkganConfig config) throws IOException {
-        GanArchitecture a = config.architecture();
-        int count = config.train().sampleCount();
-        replica.setGenerator(state.samplingGenerator());
-        INDArray z = Nd4j.create(noise, new long[] {count, a.latentDim()}, DataType.FLOAT);
-        float[] images = replica.generate(z).castTo(DataType.FLOAT).data().asFloat();
-        byte[] png = Png.encode(Png.grid(images, count, a.channels(), a.imageSize()),
-                Png.syntheticMarks(config.runId(), state.step));
-        storage.writeAtomically(run.sample(state.step), png);
-    }
-
-    private static String progressLine(StepStats s, TrainConfig train, double meanStepSeconds) {
-        long done = s.step() + 1;
-        double eta = (train.steps() - done) * meanStepSeconds;
-        return String.format(java.util.Locale.ROOT,
-                "step %d/%d | D loss %.3f G loss %.3f | D(x) %.3f D(G(z)) %.3f | %.0f img/s | compute %.0f%% | ETA %s",
-                done, train.steps(), s.discriminatorLoss(), s.generatorLoss(), s.realScore(), s.fakeScore(),
-                s.images() / (s.wallNanos() / 1e9), 100.0 * s.computeNanos() / s.wallNanos(), formatDuration(eta));
-    }
-
-    static String formatDuration(double seconds) {
-        Duration d = Duration.ofMillis((long) (seconds * 1000));
-        if (d.toHours() > 0) {
-            return String.format("%dh%02dm", d.toHours(), d.toMinutesPart());
-        }
-        if (d.toMinutes() > 0) {
-            return String.format("%dm%02ds", d.toMinutes(), d.toSecondsPart());
-        }
-        return String.format(java.util.Locale.ROOT, "%.1fs", seconds);
     }
 }

@@ -9,6 +9,7 @@ import io.sparkgan.TestSpark;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
+import io.sparkgan.train.Checkpoint;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -119,7 +120,7 @@ class KilledDriverTest {
             for (String line : Files.exists(metrics) ? Files.readAllLines(metrics) : List.<String>of()) {
                 assertTrue(Json.parse(line).path("step").asLong() > 0, line);
             }
-            List<Long> committed = killed.committedCheckpoints(Storage.local());
+            List<Long> committed = Checkpoint.committed(Storage.local(), killed);
             assertTrue(committed.isEmpty() || committed.get(committed.size() - 1) <= killAt, committed.toString());
         }
 

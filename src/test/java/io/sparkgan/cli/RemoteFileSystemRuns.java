@@ -12,6 +12,7 @@ import io.sparkgan.io.NpyArray;
 import io.sparkgan.io.Png;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
+import io.sparkgan.train.Checkpoint;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -162,10 +163,10 @@ abstract class RemoteFileSystemRuns {
             Map<String, String> text = Png.readText(new ByteArrayInputStream(storage.readBytes(run.sample(step))));
             assertEquals(String.valueOf(step), text.get("sparkgan:step"));
         }
-        assertEquals(List.of(2L, 4L), run.committedCheckpoints(storage));
+        assertEquals(List.of(2L, 4L), Checkpoint.committed(storage, run));
         for (long step : new long[] {2, 4}) {
             for (String file : List.of("generator.sdz", "generator-ema.sdz", "discriminator.sdz", "params.npz",
-                    "optimiser.npz", "state.json", RunDirectory.COMMIT_MARKER)) {
+                    "optimiser.npz", "state.json", Checkpoint.COMMIT_MARKER)) {
                 assertTrue(storage.length(new org.apache.hadoop.fs.Path(run.checkpoint(step), file)) > 0, step + "/" + file);
             }
         }

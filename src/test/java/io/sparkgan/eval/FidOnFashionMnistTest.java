@@ -99,7 +99,7 @@ class FidOnFashionMnistTest {
     void trainedGeneratorBeatsItsStepZeroSelfAndScoresRepeat() throws Exception {
         TrainingJob.Result result = TrainingJob.run(config, sc, storage);
         float[] initial = Dcgan.generatorLayout(config.architecture()).initialise(
-                io.sparkgan.train.Seeds.mix(config.train().seed(), 'G'));
+                io.sparkgan.model.Noise.seed(config.train().seed(), 'G'));
         FeatureSummary before = DistributedFeatures.ofGenerator(sc, storage, job, config.architecture(), initial, 11, N, 4);
         FeatureSummary after = DistributedFeatures.ofGenerator(sc, storage, job, config.architecture(),
                 result.generator(), 11, N, 4);

@@ -2,6 +2,7 @@ package io.sparkgan.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.sparkgan.train.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,17 +18,17 @@ class RunDirectoryTest {
     void listsOnlyCommittedCheckpointsInStepOrder() throws Exception {
         RunDirectory run = RunDirectory.of(tmp.toString(), "r");
         Storage storage = Storage.local();
-        assertEquals(List.of(), run.committedCheckpoints(storage), "no checkpoints directory yet");
+        assertEquals(List.of(), Checkpoint.committed(storage, run), "no checkpoints directory yet");
         for (long step : new long[] {1500, 500, 1000}) {
             Path dir = tmp.resolve("r/checkpoints").resolve(RunDirectory.stepName(step));
             Files.createDirectories(dir);
             Files.writeString(dir.resolve("params.npz"), "x");
-            Files.writeString(dir.resolve(RunDirectory.COMMIT_MARKER), step + "\n");
+            Files.writeString(dir.resolve(Checkpoint.COMMIT_MARKER), step + "\n");
         }
         Path interrupted = tmp.resolve("r/checkpoints/step-00002000");
         Files.createDirectories(interrupted);
         Files.writeString(interrupted.resolve("params.npz"), "half");
         Files.createDirectories(tmp.resolve("r/checkpoints/not-a-step"));
-        assertEquals(List.of(500L, 1000L, 1500L), run.committedCheckpoints(storage));
+        assertEquals(List.of(500L, 1000L, 1500L), Checkpoint.committed(storage, run));
     }
 }

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgan.TestSpark;
 import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.TrainConfig;
+import io.sparkgan.data.PartitionLoader;
+import io.sparkgan.distributed.Synchronisation;
 import io.sparkgan.io.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -81,16 +83,10 @@ class CollectiveTrainingTest {
     @Test
     void autoTakesTheCollectiveModeWhereEveryWorkerGetsATaskSlotAndTheDriverModeElsewhere() {
         JavaSparkContext sc = TestSpark.context(); // local[4]
-        assertEquals(TrainConfig.Sync.COLLECTIVE, TrainingJob.chooseSync(sc, trainConfig("auto", 4)));
-        assertEquals(TrainConfig.Sync.DRIVER, TrainingJob.chooseSync(sc, trainConfig("auto", 5)));
-        assertEquals(TrainConfig.Sync.DRIVER, TrainingJob.chooseSync(sc, trainConfig("driver", 4)));
+        assertEquals(TrainConfig.Sync.COLLECTIVE, Synchronisation.choose(sc, trainConfig("auto", 4)));
+        assertEquals(TrainConfig.Sync.DRIVER, Synchronisation.choose(sc, trainConfig("auto", 5)));
+        assertEquals(TrainConfig.Sync.DRIVER, Synchronisation.choose(sc, trainConfig("driver", 4)));
 
-        assertNull(CollectiveStepRunner.unsupportedBecause(new SparkConf().setMaster("yarn"), 64));
-        assertTrue(CollectiveStepRunner.unsupportedBecause(new SparkConf().setMaster("yarn")
-                .set("spark.dynamicAllocation.enabled", "true"), 8).contains("spark.dynamicAllocation.enabled"));
-        assertTrue(CollectiveStepRunner.unsupportedBecause(new SparkConf().setMaster("local[2,3]"), 4)
-                .contains("master local[2,3] runs 2 tasks at once, fewer than train.workers = 4"));
-        assertNull(CollectiveStepRunner.unsupportedBecause(new SparkConf().setMaster("local[*]"), 1));
     }
 
     @Test

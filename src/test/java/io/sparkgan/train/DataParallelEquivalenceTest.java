@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.TestSpark;
 import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.data.PartitionLoader;
+import io.sparkgan.data.TrainingPartition;
 import io.sparkgan.io.Storage;
+import io.sparkgan.model.Noise;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,7 +63,7 @@ class DataParallelEquivalenceTest {
         TrainingJob.Result smaller = train(single, "w1-small", 1, BATCH, order, dSteps, steps);
 
         float[] initialG = io.sparkgan.model.Dcgan.generatorLayout(config("x", 1, 1, order, dSteps, steps).architecture())
-                .initialise(Seeds.mix(42, 'G'));
+                .initialise(Noise.seed(42, 'G'));
         assertTrue(relativeDifference(distributed.generator(), initialG) > 1e-3, "training moved G");
         assertTrue(relativeDifference(distributed.generator(), whole.generator()) < TOLERANCE,
                 "G differs: " + relativeDifference(distributed.generator(), whole.generator()));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgan.TestSpark;
+import io.sparkgan.data.PartitionLoader;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Storage;
 import java.io.IOException;

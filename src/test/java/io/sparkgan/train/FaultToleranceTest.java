@@ -8,9 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgan.TestSpark;
+import io.sparkgan.distributed.FaultHooks;
+import io.sparkgan.distributed.PartitionResult;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
+import io.sparkgan.step.GanState;
+import io.sparkgan.step.Round;
+import io.sparkgan.step.RoundSums;
+import io.sparkgan.step.TrainingException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,9 +82,9 @@ class FaultToleranceTest {
         AtomicBoolean dFault = new AtomicBoolean();
         AtomicBoolean gFault = new AtomicBoolean();
         FaultHooks.partition = (request, result) -> {
-            boolean dRoundOfStep2 = request.step() == 1 && request.kind() == RoundRequest.Kind.DISCRIMINATOR
+            boolean dRoundOfStep2 = request.round().step() == 1 && request.round().kind() == Round.Kind.DISCRIMINATOR
                     && result.partition() == 2;
-            boolean gRoundOfStep4 = request.step() == 3 && request.kind() == RoundRequest.Kind.GENERATOR
+            boolean gRoundOfStep4 = request.round().step() == 3 && request.round().kind() == Round.Kind.GENERATOR
                     && result.partition() == 0;
             if ((dRoundOfStep2 && dFault.compareAndSet(false, true))
                     || (gRoundOfStep4 && gFault.compareAndSet(false, true))) {
@@ -97,7 +103,7 @@ class FaultToleranceTest {
     void aCollectiveJobThatKeepsFailingStopsWithTheCauseAndTheLastGoodCheckpoint() throws IOException {
         AtomicInteger failures = new AtomicInteger();
         FaultHooks.partition = (request, result) -> {
-            if (request.step() == 2 && result.partition() == 1) {
+            if (request.round().step() == 2 && result.partition() == 1) {
                 failures.incrementAndGet();
                 throw new IllegalStateException("injected: GPU fell off the bus");
             }
@@ -112,7 +118,7 @@ class FaultToleranceTest {
                 && e.getMessage().contains("The last good checkpoint is")
                 && e.getMessage().contains("step-00000002"), e.getMessage());
         RunDirectory run = RunDirectory.of(tmp.toString(), "keeps-failing");
-        assertEquals(List.of(2L), run.committedCheckpoints(Storage.local()));
+        assertEquals(List.of(2L), Checkpoint.committed(Storage.local(), run));
 
         FaultHooks.clear();
         TrainingJob.Result resumed = train("keeps-failing", 4, "train.sync=collective");
@@ -138,11 +144,11 @@ class FaultToleranceTest {
         RunDirectory run = RunDirectory.of(tmp.toString(), "failed-write");
         Path half = tmp.resolve("failed-write/checkpoints/step-00000004");
         assertTrue(Files.exists(half.resolve("params.npz")), "the write got half-way");
-        assertFalse(Files.exists(half.resolve(RunDirectory.COMMIT_MARKER)));
-        assertEquals(List.of(2L), run.committedCheckpoints(Storage.local()));
-        GanState previous = CheckpointReader.read(Storage.local(), run, 2,
+        assertFalse(Files.exists(half.resolve(Checkpoint.COMMIT_MARKER)));
+        assertEquals(List.of(2L), Checkpoint.committed(Storage.local(), run));
+        GanState previous = Checkpoint.read(Storage.local(), run, 2,
                 TrainingFixtures.config(tmp, "failed-write").train());
-        assertEquals(2, previous.step);
+        assertEquals(2, previous.step());
         assertFalse(Files.exists(tmp.resolve("failed-write/_SUCCESS")));
 
         FaultHooks.clear();
@@ -153,14 +159,14 @@ class FaultToleranceTest {
 
     private static FaultHooks.PartitionFault nanDiscriminatorGradientAt(long step) {
         return (request, result) -> {
-            if (request.step() != step || result.discriminatorGradient() == null || result.partition() != 1) {
+            RoundSums sums = result.sums();
+            if (request.round().step() != step || sums.discriminatorGradient() == null || result.partition() != 1) {
                 return result;
             }
-            float[] poisoned = result.discriminatorGradient().clone();
+            float[] poisoned = sums.discriminatorGradient().clone();
             poisoned[7] = Float.NaN;
-            return new PartitionResult(result.partition(), poisoned, result.generatorGradient(),
-                    result.discriminatorLoss(), result.generatorLoss(), result.realScore(), result.fakeScore(),
-                    result.images(), result.computeNanos(), result.bfloat16());
+            return new PartitionResult(result.partition(),
+                    RoundSums.ofWorker(poisoned, sums.generatorGradient(), sums.statistics()), result.bfloat16());
         };
     }
 
@@ -179,9 +185,9 @@ class FaultToleranceTest {
                 && e.getMessage().contains("step-00000004"), e.getMessage());
 
         RunDirectory run = RunDirectory.of(tmp.toString(), "diverged");
-        assertEquals(List.of(2L, 4L), run.committedCheckpoints(Storage.local()));
-        GanState last = CheckpointReader.read(Storage.local(), run, 4, TrainingFixtures.config(tmp, "d").train());
-        assertTrue(allFinite(last.discriminator) && allFinite(last.generator));
+        assertEquals(List.of(2L, 4L), Checkpoint.committed(Storage.local(), run));
+        GanState last = Checkpoint.read(Storage.local(), run, 4, TrainingFixtures.config(tmp, "d").train());
+        assertTrue(allFinite(last.discriminator()) && allFinite(last.generator()));
         assertFalse(Files.exists(tmp.resolve("diverged/_SUCCESS")));
         List<String> metrics = Files.readAllLines(tmp.resolve("diverged/metrics.jsonl"));
         assertEquals(4, Json.parse(metrics.get(metrics.size() - 1)).path("step").asLong(),
@@ -209,7 +215,7 @@ class FaultToleranceTest {
     void retentionKeepsTheNewestAndTheBestFidCheckpoint() throws IOException {
         train("kept", 3, "train.checkpoint-every=1", "train.keep-checkpoints=2");
         RunDirectory run = RunDirectory.of(tmp.toString(), "kept");
-        assertEquals(List.of(2L, 3L), run.committedCheckpoints(Storage.local()));
+        assertEquals(List.of(2L, 3L), Checkpoint.committed(Storage.local(), run));
 
         // the run was scored: step 2 has the best FID; a NaN FID never wins
         Files.createDirectories(tmp.resolve("kept/fid"));
@@ -219,7 +225,7 @@ class FaultToleranceTest {
         Files.createDirectories(tmp.resolve("kept/checkpoints/step-00000001"));
 
         train("kept", 6, "train.checkpoint-every=1", "train.keep-checkpoints=2");
-        assertEquals(List.of(2L, 5L, 6L), run.committedCheckpoints(Storage.local()));
+        assertEquals(List.of(2L, 5L, 6L), Checkpoint.committed(Storage.local(), run));
         try (var dirs = Files.list(tmp.resolve("kept/checkpoints"))) {
             assertEquals(List.of("step-00000002", "step-00000005", "step-00000006"),
                     dirs.map(p -> p.getFileName().toString()).sorted().toList(), "no leftovers either");

@@ -2,6 +2,8 @@ package io.sparkgan.train;
 
 import io.sparkgan.config.ConfigLoader;
 import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.data.PartitionLoader;
+import io.sparkgan.data.TrainingPartition;
 import io.sparkgan.io.Storage;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgan.TestSpark;
+import io.sparkgan.data.PartitionLoader;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Npy;
 import io.sparkgan.io.NpyArray;
 import io.sparkgan.io.Storage;
 import io.sparkgan.model.Dcgan;
+import io.sparkgan.model.Noise;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,7 +54,7 @@ class TrainingOptionsTest {
     void discriminatorIsNotUpdatedWhileItsLossIsBelowTheThreshold() throws IOException {
         TrainingJob.Result r = train("skip", "train.d-skip-below=1000");
         float[] initial = Dcgan.discriminatorLayout(TrainingFixtures.config(tmp, "x").architecture())
-                .initialise(Seeds.mix(42, 'D'));
+                .initialise(Noise.seed(42, 'D'));
         assertArrayEquals(initial, r.discriminator(), "every D update was skipped");
         for (JsonNode m : metrics("skip")) {
             assertEquals(1, m.path("d_updates_skipped").asInt(), m.toString());

@@ -1,0 +1,443 @@
+package io.sparkgan.distributed;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.function.BooleanSupplier;
+
+/**
+ * An all-reduce among the W tasks of one gang-scheduled (Spark barrier) stage, over TCP: every task
+ * ends with the element-wise sum of everyone's vectors.
+ *
+ * <p><b>Why a chain and not a ring.</b> The tasks form a line 0 → 1 → … → W−1. In the reduce phase
+ * task 0 sends its vector to task 1, which adds its own and passes the partial sum on; task W−1
+ * ends with the total and sends it back down the line (the broadcast phase). Both phases are
+ * pipelined in chunks, so every link is busy at once and each phase takes about one vector's
+ * transfer time (4P/B) plus W−1 chunk latencies: the same bandwidth term as a ring all-reduce
+ * (2·(W−1)/W · 4P/B). What the chain buys is the summation order: every element is added as
+ * ((v₀ + v₁) + v₂) + …, exactly as the driver adds the partitions' results in driver mode, so the two
+ * modes produce bit-identical parameters. A ring adds each chunk starting from a different task.
+ *
+ * <p><b>Failure.</b> A peer that dies closes its sockets and its neighbours fail with an error naming
+ * it, and so on down the line; the driver then runs the whole job again. A watchdog thread closes
+ * the sockets (failing any blocked read or write) when the task is killed or when an all-reduce has
+ * moved no byte for {@code stallMillis}, so a hung peer cannot hang the job.
+ *
+ * <p>Connections are made once per stage: each task listens on an ephemeral port, the addresses are
+ * exchanged (through {@link Rendezvous}), and a connecting task proves it belongs to the stage with a
+ * per-stage token (the stage's tasks received it from the driver through Spark's own RPC).
+ */
+public final class ChainAllReduce implements AutoCloseable {
+    /** Floats per pipelined chunk: 256 KB, large enough to amortise a write, small enough to pipeline. */
+    static final int CHUNK_FLOATS = 64 * 1024;
+    private static final int HANDSHAKE_BYTES = 32 + 4;
+    private static final int ABORT = -1;
+
+    /** A neighbour reported that a task of the job failed; the message names the task and the cause. */
+    public static final class PeerFailedException extends IOException {
+        PeerFailedException(String message) {
+            super(message);
+        }
+    }
+
+    /** How the tasks learn each other's addresses: every task's message, in task order. */
+    public interface AddressExchange {
+        String[] allGather(String message) throws IOException;
+    }
+
+    private final int rank;
+    private final int size;
+    private final Link previous; // null on task 0
+    private final Link next; // null on task W−1
+    private final Watchdog watchdog;
+    private final ByteBuffer buffer = ByteBuffer.allocate(4 * CHUNK_FLOATS).order(ByteOrder.LITTLE_ENDIAN);
+
+    private ChainAllReduce(int rank, int size, Link previous, Link next, Watchdog watchdog) {
+        this.rank = rank;
+        this.size = size;
+        this.previous = previous;
+        this.next = next;
+        this.watchdog = watchdog;
+    }
+
+    /**
+     * Connects task {@code rank} of {@code size} to its neighbours. {@code host} is the address the
+     * other tasks can reach this one at; {@code killed} says when the task has been killed.
+     */
+    public static ChainAllReduce connect(int rank, int size, String host, byte[] token, AddressExchange exchange,
+                                         BooleanSupplier killed, long stallMillis) throws IOException {
+        byte[] proof = digest(token);
+        Watchdog watchdog = new Watchdog(rank, killed, stallMillis);
+        Link previous = null;
+        Link next = null;
+        try (ServerSocket server = new ServerSocket()) {
+            server.bind(new InetSocketAddress(InetAddress.getByName(host), 0), 1);
+            String[] addresses = exchange.allGather(host + ":" + server.getLocalPort());
+            if (addresses.length != size) {
+                throw new IOException("expected " + size + " task addresses from the barrier, got " + addresses.length);
+            }
+            watchdog.start();
+            if (rank + 1 < size) {
+                next = Link.connect(addresses[rank + 1], rank + 1, proof, rank, watchdog);
+            }
+            if (rank > 0) {
+                previous = Link.accept(server, rank - 1, proof, watchdog, killed, stallMillis);
+            }
+            return new ChainAllReduce(rank, size, previous, next, watchdog);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(next);
+            closeQuietly(previous);
+            watchdog.shutdown();
+            throw e;
+        }
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /**
+     * Replaces every task's {@code vectors}, {@code sums} and {@code maxima} in place with their totals
+     * over all tasks: element-wise sums added in task order for the first two, element-wise maxima for
+     * the last. Every task must pass arrays of the same lengths.
+     */
+    public void allReduce(float[][] vectors, double[] sums, double[] maxima) throws IOException {
+        watchdog.enter();
+        try {
+            // reduce: partial sums flow up the chain, each task adding its own
+            if (previous != null) {
+                ByteBuffer in = previous.readBlock(buffer, 8 * (sums.length + maxima.length));
+                for (int i = 0; i < sums.length; i++) {
+                    sums[i] = in.getDouble() + sums[i];
+                }
+                for (int i = 0; i < maxima.length; i++) {
+                    maxima[i] = Math.max(in.getDouble(), maxima[i]);
+                }
+            }
+            writeStatistics(next, sums, maxima);
+            for (float[] v : vectors) {
+                for (int from = 0; from < v.length; from += CHUNK_FLOATS) {
+                    int n = Math.min(CHUNK_FLOATS, v.length - from);
+                    if (previous != null) {
+                        java.nio.FloatBuffer in = previous.readBlock(buffer, 4 * n).asFloatBuffer();
+                        for (int i = 0; i < n; i++) {
+                            v[from + i] = in.get(i) + v[from + i]; // the running sum first: task order
+                        }
+                    }
+                    writeFloats(next, v, from, n);
+                }
+            }
+            flush(next);
+            // broadcast: the totals flow back down from task W−1
+            if (next != null) {
+                ByteBuffer in = next.readBlock(buffer, 8 * (sums.length + maxima.length));
+                in.asDoubleBuffer().get(sums).get(maxima);
+            }
+            writeStatistics(previous, sums, maxima);
+            for (float[] v : vectors) {
+                for (int from = 0; from < v.length; from += CHUNK_FLOATS) {
+                    int n = Math.min(CHUNK_FLOATS, v.length - from);
+                    if (next != null) {
+                        next.readBlock(buffer, 4 * n).asFloatBuffer().get(v, from, n);
+                    }
+                    writeFloats(previous, v, from, n);
+                }
+            }
+            flush(previous);
+        } catch (IOException e) {
+            throw watchdog.explain(e);
+        } finally {
+            watchdog.exit();
+        }
+    }
+
+    /**
+     * Tells both neighbours that this task failed and why, so that every task of the job fails with
+     * the first cause rather than "connection closed"; then closes. Best effort, bounded in time.
+     */
+    public void abort(String reason) {
+        Thread sender = new Thread(() -> {
+            for (Link link : new Link[] {previous, next}) {
+                if (link != null) {
+                    link.sendAbort(reason);
+                }
+            }
+        }, "sparkgan-allreduce-abort-" + rank);
+        sender.setDaemon(true);
+        sender.start();
+        try {
+            sender.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
+    }
+
+    private static void flush(Link link) throws IOException {
+        if (link != null) {
+            link.out.flush();
+        }
+    }
+
+    private void writeStatistics(Link link, double[] sums, double[] maxima) throws IOException {
+        if (link == null) {
+            return;
+        }
+        buffer.clear();
+        buffer.asDoubleBuffer().put(sums).put(maxima);
+        int length = 8 * (sums.length + maxima.length);
+        link.writeBlock(buffer.array(), length);
+    }
+
+    private void writeFloats(Link link, float[] v, int from, int n) throws IOException {
+        if (link == null) {
+            return;
+        }
+        buffer.clear();
+        buffer.asFloatBuffer().put(v, from, n);
+        link.writeBlock(buffer.array(), 4 * n);
+    }
+
+    @Override
+    public void close() {
+        watchdog.shutdown();
+        closeQuietly(next);
+        closeQuietly(previous);
+    }
+
+    private static void closeQuietly(Link link) {
+        if (link != null) {
+            link.close();
+        }
+    }
+
+    private static byte[] digest(byte[] token) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(token);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One TCP connection to a neighbouring task. */
+    private static final class Link {
+        final int peer;
+        final Socket socket;
+        final InputStream in;
+        final OutputStream out;
+        final Watchdog watchdog;
+        private final ByteBuffer header = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+
+        Link(int peer, Socket socket, Watchdog watchdog) throws IOException {
+            this.peer = peer;
+            this.socket = socket;
+            this.watchdog = watchdog;
+            socket.setTcpNoDelay(true);
+            this.in = socket.getInputStream();
+            this.out = new java.io.BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+            watchdog.watch(this);
+        }
+
+        static Link connect(String address, int peer, byte[] proof, int myRank, Watchdog watchdog)
+                throws IOException {
+            int colon = address.lastIndexOf(':');
+            Socket socket = new Socket();
+            try {
+                socket.connect(new InetSocketAddress(address.substring(0, colon),
+                        Integer.parseInt(address.substring(colon + 1))), 60_000);
+            } catch (IOException e) {
+                socket.close();
+                throw new IOException("task " + myRank + " cannot connect to task " + peer + " at " + address + ": "
+                        + e.getMessage(), e);
+            }
+            Link link = new Link(peer, socket, watchdog);
+            ByteBuffer hello = ByteBuffer.allocate(HANDSHAKE_BYTES);
+            hello.put(proof).putInt(myRank);
+            link.out.write(hello.array());
+            link.out.flush();
+            return link;
+        }
+
+        /** Waits for the previous task; a blocking accept would not notice that the task was killed. */
+        static Link accept(ServerSocket server, int expectedPeer, byte[] proof, Watchdog watchdog,
+                           BooleanSupplier killed, long waitMillis) throws IOException {
+            server.setSoTimeout(200);
+            long deadline = System.nanoTime() + waitMillis * 1_000_000L;
+            Socket socket = null;
+            while (socket == null) {
+                try {
+                    socket = server.accept();
+                } catch (java.net.SocketTimeoutException e) {
+                    if (killed.getAsBoolean()) {
+                        throw new IOException("the task was killed while waiting for task " + expectedPeer
+                                + " to connect");
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new IOException("task " + expectedPeer + " never connected to "
+                                + server.getLocalSocketAddress(), e);
+                    }
+                }
+            }
+            Link link = new Link(expectedPeer, socket, watchdog);
+            byte[] hello = new byte[HANDSHAKE_BYTES];
+            link.readFully(hello, hello.length);
+            ByteBuffer b = ByteBuffer.wrap(hello);
+            byte[] theirs = new byte[32];
+            b.get(theirs);
+            int theirRank = b.getInt();
+            if (!MessageDigest.isEqual(theirs, proof) || theirRank != expectedPeer) {
+                link.close();
+                throw new IOException("a connection from " + socket.getRemoteSocketAddress()
+                        + " did not present this stage's token as task " + expectedPeer + "; refused");
+            }
+            return link;
+        }
+
+        /** A block: its length, then its bytes. A negative length announces an abort message instead. */
+        void writeBlock(byte[] bytes, int length) throws IOException {
+            header.clear();
+            header.putInt(length);
+            out.write(header.array(), 0, 4);
+            out.write(bytes, 0, length);
+            watchdog.progress();
+        }
+
+        /** Reads a block of exactly {@code length} bytes into {@code buffer}; returns it ready to read. */
+        ByteBuffer readBlock(ByteBuffer buffer, int length) throws IOException {
+            readFully(header.array(), 4);
+            int announced = header.getInt(0);
+            if (announced == ABORT) {
+                readFully(header.array(), 4);
+                byte[] message = new byte[Math.min(header.getInt(0), 64 * 1024)];
+                readFully(message, message.length);
+                throw new PeerFailedException(new String(message, StandardCharsets.UTF_8));
+            }
+            if (announced != length) {
+                throw new IOException("task " + peer + " sent a block of " + announced + " bytes where " + length
+                        + " were expected: the tasks disagree on the model (different configurations?)");
+            }
+            readFully(buffer.array(), length);
+            buffer.clear();
+            buffer.limit(length);
+            return buffer;
+        }
+
+        void sendAbort(String reason) {
+            byte[] message = reason.getBytes(StandardCharsets.UTF_8);
+            try {
+                ByteBuffer frame = ByteBuffer.allocate(8 + message.length).order(ByteOrder.LITTLE_ENDIAN);
+                frame.putInt(ABORT).putInt(message.length).put(message);
+                out.write(frame.array());
+                out.flush();
+            } catch (IOException ignored) {
+                // the neighbour may be gone already; it learns of the failure from the closed socket
+            }
+        }
+
+        void readFully(byte[] into, int length) throws IOException {
+            int done = 0;
+            while (done < length) {
+                int n = in.read(into, done, length - done);
+                if (n < 0) {
+                    throw new EOFException("task " + peer + " closed the connection");
+                }
+                done += n;
+                watchdog.progress();
+            }
+        }
+
+        void close() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing is best effort: the peer sees EOF either way
+            }
+        }
+    }
+
+    /**
+     * Closes the links when the task is killed or nothing has moved for too long: blocking socket I/O
+     * does not answer to thread interrupts, a closed socket fails it at once.
+     */
+    private static final class Watchdog extends Thread {
+        private final BooleanSupplier killed;
+        private final long stallNanos;
+        private final java.util.List<Link> links = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile long lastProgress = System.nanoTime();
+        private volatile boolean inAllReduce;
+        private volatile boolean done;
+        private volatile String reason;
+
+        Watchdog(int rank, BooleanSupplier killed, long stallMillis) {
+            super("sparkgan-allreduce-watchdog-" + rank);
+            setDaemon(true);
+            this.killed = killed;
+            this.stallNanos = stallMillis * 1_000_000L;
+        }
+
+        void watch(Link link) {
+            links.add(link);
+        }
+
+        void progress() {
+            lastProgress = System.nanoTime();
+        }
+
+        /** Only time spent inside an all-reduce counts towards a stall; a long step does not. */
+        void enter() {
+            lastProgress = System.nanoTime();
+            inAllReduce = true;
+        }
+
+        void exit() {
+            inAllReduce = false;
+        }
+
+        @Override
+        public void run() {
+            while (!done) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (done) {
+                    return;
+                }
+                if (killed.getAsBoolean()) {
+                    reason = "the task was killed";
+                } else if (inAllReduce && System.nanoTime() - lastProgress > stallNanos) {
+                    reason = "no data moved between neighbouring tasks for " + stallNanos / 1_000_000_000L
+                            + " s (a peer hung or the network dropped)";
+                }
+                if (reason != null) {
+                    links.forEach(Link::close);
+                    return;
+                }
+            }
+        }
+
+        void shutdown() {
+            done = true;
+            interrupt();
+        }
+
+        IOException explain(IOException e) {
+            String why = reason;
+            return why == null ? e : new IOException("all-reduce aborted: " + why, e);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package io.sparkgan.distributed;
+
+import io.sparkgan.config.TrainConfig;
+import io.sparkgan.data.TrainingPartition;
+import io.sparkgan.runtime.ExecutorThreads;
+import io.sparkgan.step.GanState;
+import io.sparkgan.step.RoundCost;
+import io.sparkgan.step.StepStats;
+import io.sparkgan.step.TrainingException;
+import java.io.IOException;
+import java.io.Serializable;
+import java.security.SecureRandom;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.RDD;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.collection.JavaConverters;
+
+import scala.reflect.ClassTag$;
+
+/**
+ * train.sync = collective: one Spark barrier job runs up to train.steps-per-job steps. Spark starts
+ * all W tasks together; they connect into a chain, and each step every task computes its gradient
+ * sums and all-reduces them with the others ({@link CollectiveRounds}), then applies the same
+ * optimiser step to its own replica. The driver only sends the state out at the start of a job and
+ * takes it back from task 0 at the end. This pays Spark's per-job cost once per job instead of once
+ * per round; docs/performance.md has the figures.
+ *
+ * <p>A failed task fails the whole barrier stage, and Spark does not retry a barrier stage that
+ * returns results to the driver: this class runs the job again, from the state it started with, up
+ * to as many times as Spark would attempt one task ({@code spark.task.maxFailures}; in local mode the
+ * F of {@code local[N,F]}, else once). A retried job gives the same parameters as an unfailed one.
+ */
+final class CollectiveSteps implements StepRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(CollectiveSteps.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final JavaSparkContext sc;
+    private final JavaRDD<TrainingPartition> partitions;
+    private final TrainConfig train;
+    private final RoundRequest.Settings settings;
+    private final GanState state;
+    private final Rendezvous rendezvous;
+
+    CollectiveSteps(JavaSparkContext sc, JavaRDD<TrainingPartition> partitions, TrainConfig train,
+                    RoundRequest.Settings settings, GanState state) {
+        this.sc = sc;
+        this.partitions = partitions;
+        this.train = train;
+        this.settings = settings;
+        this.state = state;
+        String advertised = sc.getConf().get("spark.driver.host");
+        try {
+            this.rendezvous = new Rendezvous(sc.getConf().get("spark.driver.bindAddress", advertised), advertised);
+        } catch (IOException e) {
+            throw new TrainingException("train.sync = collective: cannot open the rendezvous port on the driver ("
+                    + advertised + "): " + e.getMessage() + "; use train.sync = driver", state.step());
+        }
+    }
+
+    @Override
+    public void runSteps(long until, Consumer<StepStats> onStep) {
+        long started = System.nanoTime();
+        long from = state.step();
+        long stop = Math.min(until, from + train.stepsPerJob());
+        byte[] token = new byte[32];
+        RANDOM.nextBytes(token);
+        Broadcast<CollectiveWorker.Job> job = sc.broadcast(new CollectiveWorker.Job(state.copy(), stop, train,
+                settings, token, rendezvous.address()));
+        long broadcastNanos = System.nanoTime() - started;
+        List<CollectiveWorker.Result> results = null;
+        try {
+            int attempts = ExecutorThreads.taskAttempts(sc.master(), sc.getConf());
+            for (int attempt = 1; results == null; attempt++) {
+                sc.setJobDescription("sparkgan steps " + (from + 1) + "-" + stop + " of " + train.steps()
+                        + " (collective, " + train.workers() + " tasks" + (attempt > 1 ? ", attempt " + attempt : "")
+                        + ")");
+                rendezvous.expect(token, train.workers());
+                try {
+                    results = run(partitions.rdd(), job).toJavaRDD().collect();
+                } catch (Exception e) { // Spark's SparkException is checked, but Scala throws it undeclared
+                    if (attempt >= attempts) {
+                        throw new TrainingException("steps " + (from + 1) + "-" + stop + ": the collective job failed"
+                                + (attempts > 1 ? " " + attempts + " times" : "") + "; " + cause(e)
+                                + ". Nothing after step " + from + " was kept.", from);
+                    }
+                    LOG.warn("train: the collective job for steps {}-{} failed (attempt {} of {}): {}; running it"
+                            + " again from step {}", from + 1, stop, attempt, attempts, cause(e), from + 1);
+                }
+            }
+        } finally {
+            rendezvous.forget(token);
+            job.destroy(false);
+        }
+        CollectiveWorker.Result first = results.stream().min(Comparator.comparingInt(CollectiveWorker.Result::rank))
+                .orElseThrow();
+        for (CollectiveWorker.Result r : results) {
+            if (r.fingerprint() != first.fingerprint()) {
+                throw new TrainingException("steps " + (from + 1) + "-" + stop + ": worker " + r.rank()
+                        + " ended with parameters different from worker 0's; the replicas diverged (a bug: please"
+                        + " report it with the run's run.conf). Nothing after the last checkpoint is kept.", from);
+            }
+        }
+        state.copyFrom(first.state());
+        // The job's own cost (launch, shipping the state out and back) is synchronisation too: spread
+        // it over the job's steps so that every logged step shows its share.
+        List<StepStats> stats = first.stats();
+        long inSteps = stats.stream().mapToLong(StepStats::wallNanos).sum();
+        long overhead = Math.max(0, System.nanoTime() - started - inSteps);
+        long stateBytes = 4 * state.floatCount() * 2; // out to the tasks and back from task 0
+        int n = Math.max(1, stats.size());
+        RoundCost share = new RoundCost(overhead / n, 0, broadcastNanos / n, stateBytes / n);
+        for (StepStats s : stats) {
+            onStep.accept(s.plusJobOverhead(share));
+        }
+        if (first.failure() != null) {
+            throw new TrainingException(first.failure(), first.failedStep());
+        }
+    }
+
+    /**
+     * What went wrong, from Spark's job failure: its message carries the failed task's exception as
+     * text, and a collective task's exception names the task where the failure began and why.
+     */
+    static String cause(Throwable e) {
+        String message = String.valueOf(e.getMessage());
+        String marker = CollectiveWorker.CollectiveJobException.class.getName() + ": ";
+        for (String line : message.split("\n")) {
+            int at = line.indexOf(marker);
+            if (at >= 0) {
+                return line.substring(at + marker.length()).strip();
+            }
+        }
+        String first = message.strip();
+        int newline = first.indexOf('\n');
+        return newline < 0 ? first : first.substring(0, newline);
+    }
+
+    private static RDD<CollectiveWorker.Result> run(RDD<TrainingPartition> partitions,
+                                                    Broadcast<CollectiveWorker.Job> job) {
+        return partitions.barrier().mapPartitions(
+                (scala.Function1<scala.collection.Iterator<TrainingPartition>,
+                        scala.collection.Iterator<CollectiveWorker.Result>> & Serializable) it ->
+                        JavaConverters.asScalaIteratorConverter(
+                                CollectiveWorker.run(JavaConverters.asJavaIteratorConverter(it).asJava(), job.value()))
+                                .asScala(),
+                false, ClassTag$.MODULE$.apply(CollectiveWorker.Result.class));
+    }
+
+    @Override
+    public String describe() {
+        return "one barrier job per up to " + train.stepsPerJob() + " steps, gradients all-reduced among the "
+                + train.workers() + " workers (train.sync = collective)";
+    }
+
+    @Override
+    public void close() {
+        rendezvous.close();
+        partitions.unpersist(false);
+    }
+}

@@ -1,0 +1,66 @@
+package io.sparkgan.distributed;
+
+import io.sparkgan.data.TrainingPartition;
+import io.sparkgan.model.GanReplica;
+import io.sparkgan.runtime.GpuBinding;
+import io.sparkgan.runtime.Nd4jSetup;
+import io.sparkgan.runtime.ReplicaCache;
+import io.sparkgan.step.Round;
+import io.sparkgan.step.RoundStatistics;
+import io.sparkgan.step.RoundSums;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A worker's share of a round, on the executor: set the replica's parameters, take the round's real
+ * images and noise, compute the requested gradients, return their sums. A pure function of
+ * (request, parameters, partition): nothing survives between rounds but caches of things derived
+ * from the request (the replica, the sampler), so a retried task computes what the first did.
+ */
+final class PartitionWorker {
+    private PartitionWorker() {
+    }
+
+    static PartitionResult run(RoundRequest request, float[] generator, float[] discriminator,
+                               TrainingPartition partition) {
+        long started = System.nanoTime();
+        RoundRequest.Settings s = request.settings();
+        Round round = request.round();
+        Nd4jSetup.threads(s.threads());
+        GpuBinding.bindCurrentTask();
+        GanReplica replica = ReplicaCache.get(s.architecture(), s.loss(), s.realTarget());
+        replica.setGenerator(generator);
+        replica.setDiscriminator(discriminator);
+
+        float[] dGradient = null;
+        float[] gGradient = null;
+        double dLoss = 0;
+        double gLoss = 0;
+        double realScore = 0;
+        double fakeScore = 0;
+        if (round.needsDiscriminatorGradient()) {
+            INDArray fake = replica.generate(RoundInputs.discriminatorNoise(round, s, partition));
+            GanReplica.RoundOutput d = replica.discriminatorRound(RoundInputs.realImages(round, s, partition), fake);
+            dGradient = d.gradient().toFloatVector();
+            dLoss = d.lossSum();
+            realScore = d.realScoreSum();
+            fakeScore = d.fakeScoreSum();
+        }
+        if (round.needsGeneratorGradient()) {
+            GanReplica.RoundOutput g = replica.generatorRound(RoundInputs.generatorNoise(round, s, partition));
+            gGradient = g.gradient().toFloatVector();
+            gLoss = g.lossSum();
+            if (!round.needsDiscriminatorGradient()) {
+                fakeScore = g.fakeScoreSum();
+            }
+        }
+        if (s.bfloat16Gradients()) {
+            // rounded here, not only on the wire, so the driver sums the same values in any deployment
+            Bfloat16.roundInPlace(dGradient == null ? new float[0] : dGradient);
+            Bfloat16.roundInPlace(gGradient == null ? new float[0] : gGradient);
+        }
+        RoundStatistics statistics = new RoundStatistics(dLoss, gLoss, realScore, fakeScore, s.batchPerWorker(),
+                System.nanoTime() - started);
+        return FaultHooks.afterPartition(request, new PartitionResult(partition.index(),
+                RoundSums.ofWorker(dGradient, gGradient, statistics), s.bfloat16Gradients()));
+    }
+}

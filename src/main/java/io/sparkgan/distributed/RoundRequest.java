@@ -1,0 +1,35 @@
+package io.sparkgan.distributed;
+
+import io.sparkgan.config.TrainConfig;
+import io.sparkgan.model.GanArchitecture;
+import io.sparkgan.model.GanLoss;
+import io.sparkgan.step.Round;
+import java.io.Serializable;
+
+/**
+ * Everything a worker needs for one round besides the parameters and its data: the round, and the
+ * run's settings that fix the computation. It is small and travels inside each task; the parameter
+ * vectors travel as broadcasts (driver mode) or are the task's own (collective mode). The worker's
+ * side is a pure function of this, the parameters and its partition.
+ */
+public record RoundRequest(Round round, Settings settings) implements Serializable {
+
+    /**
+     * The run's settings a worker's computation depends on.
+     *
+     * @param discriminatorRounds D rounds per step (train.d-steps-per-g-step)
+     * @param threads ND4J threads per task
+     * @param bfloat16Gradients round the gradient sums to bfloat16 and send them in 16 bits
+     */
+    public record Settings(GanArchitecture architecture, GanLoss loss, double realTarget, int batchPerWorker,
+                           int discriminatorRounds, long seed, boolean shuffle, int threads,
+                           boolean bfloat16Gradients) implements Serializable {
+
+        /** The settings of a run configured by {@code train}. */
+        public static Settings of(GanArchitecture architecture, TrainConfig train, int threads) {
+            return new Settings(architecture, train.loss(), train.realTarget(), train.batchPerWorker(),
+                    train.dStepsPerGStep(), train.seed(), train.shuffle(), threads,
+                    train.gradientTransfer() == TrainConfig.GradientTransfer.BF16);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.sparkgan.eval;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The metrics the FID stage computes for every checkpoint, by name, in report order. */
+final class CheckpointMetrics {
+    /** Fréchet Inception Distance (Heusel et al., 2017): see {@link FrechetDistance}. */
+    private static final CheckpointMetric FID = simple(List.of("fid"), in -> Map.of("fid",
+            FrechetDistance.of(in.generated().stats.mean(), in.generated().stats.covariance(), in.real().mu(),
+                    in.real().sigma(), in.real().dimension())));
+
+    /** Kernel Inception Distance (Bińkowski et al., 2018): see {@link KernelDistance}. */
+    private static final CheckpointMetric KID = simple(List.of("kid_mean", "kid_std"), in -> {
+        KernelDistance.Result kid = KernelDistance.of(in.real().kidFeatures(), in.generated().kidFeatures(),
+                in.fid().kidSubsets(), in.fid().kidSubsetSize(), in.seed());
+        return Map.of("kid_mean", kid.mean(), "kid_std", kid.std());
+    });
+
+    /** Class coverage and KL to the real class histogram, from the evaluator's predictions: see {@link ModeCoverage}. */
+    private static final CheckpointMetric MODE_COVERAGE = simple(List.of("mode_coverage", "class_kl_to_real"), in -> {
+        if (in.generated().classCounts.length == 0) {
+            return Map.of("mode_coverage", Double.NaN, "class_kl_to_real", Double.NaN);
+        }
+        ModeCoverage.Result modes = ModeCoverage.of(in.generated().classCounts, in.real().classCounts());
+        return Map.of("mode_coverage", modes.coverage(), "class_kl_to_real", modes.kl());
+    });
+
+    /** Every metric, by name. */
+    static final Map<String, CheckpointMetric> ALL = registry(Map.entry("fid", FID), Map.entry("kid", KID),
+            Map.entry("mode_coverage", MODE_COVERAGE));
+
+    private CheckpointMetrics() {
+    }
+
+    /** Every metric's values for one checkpoint, by report key, in report order. */
+    static Map<String, Double> scoreAll(CheckpointMetric.Inputs inputs) {
+        Map<String, Double> values = new LinkedHashMap<>();
+        for (CheckpointMetric metric : ALL.values()) {
+            Map<String, Double> scored = metric.score(inputs);
+            for (String key : metric.keys()) {
+                values.put(key, scored.getOrDefault(key, Double.NaN));
+            }
+        }
+        return values;
+    }
+
+    /** Every report key, in report order. */
+    static List<String> keys() {
+        List<String> keys = new ArrayList<>();
+        ALL.values().forEach(m -> keys.addAll(m.keys()));
+        return keys;
+    }
+
+    @SafeVarargs
+    private static Map<String, CheckpointMetric> registry(Map.Entry<String, CheckpointMetric>... metrics) {
+        Map<String, CheckpointMetric> all = new LinkedHashMap<>();
+        for (Map.Entry<String, CheckpointMetric> m : metrics) {
+            all.put(m.getKey(), m.getValue());
+        }
+        return all;
+    }
+
+    private static CheckpointMetric simple(List<String> keys,
+                                           java.util.function.Function<CheckpointMetric.Inputs, Map<String, Double>> f) {
+        return new CheckpointMetric() {
+            @Override
+            public List<String> keys() {
+                return keys;
+            }
+
+            @Override
+            public Map<String, Double> score(CheckpointMetric.Inputs inputs) {
+                return f.apply(inputs);
+            }
+        };
+    }
+}

@@ -1,0 +1,90 @@
+package io.sparkgan.model;
+
+import java.util.SplittableRandom;
+
+/**
+ * Every random number sparkgan draws, as a pure function of a seed: seeds derived from tuples of
+ * numbers, standard normal deviates, and the latent vectors z. Nothing here depends on the JVM, the
+ * JDK release or the thread, so the driver and every executor draw the same numbers.
+ *
+ * <p>Latent vectors come in streams. Each image slot has its own generator, seeded by
+ * (seed, stream, round, slot), where a worker's k-th image of a round is slot p·b + k of the global
+ * batch. A retried task draws the same z, and W workers of batch b draw exactly the z that one
+ * worker of batch W·b draws: what makes the W×b ≡ 1×W·b equivalence exact. Training rounds use the
+ * step as the stream; the negative streams below are for everything that is not training.
+ */
+public final class Noise {
+    /** The fixed noise of sample grids. */
+    private static final long SAMPLE_GRID = -1;
+    /** FID and KID: slot i is the i-th generated image. */
+    private static final long FID = -2;
+    /** {@code sparkgan sample}: slot i is the i-th image written for a seed. */
+    private static final long SAMPLE_IMAGES = -3;
+    /** Endpoints of interpolations: slot 0 of a seed is that seed's latent vector. */
+    private static final long INTERPOLATION = -4;
+
+    private Noise() {
+    }
+
+    /** z for {@code batch} slots starting at {@code firstSlot}, row-major [batch, latentDim]. */
+    public static float[] latent(long seed, long stream, int round, long firstSlot, int batch, int latentDim) {
+        float[] z = new float[batch * latentDim];
+        for (int i = 0; i < batch; i++) {
+            fillGaussian(seed(seed, stream, round, firstSlot + i), z, i * latentDim, latentDim);
+        }
+        return z;
+    }
+
+    /** The noise of the sample grids written while training and in FID reports. */
+    public static float[] sampleGrid(long seed, int count, int latentDim) {
+        return latent(seed, SAMPLE_GRID, 0, 0, count, latentDim);
+    }
+
+    /** Images [first, first + n) of the FID stream. */
+    public static float[] fid(long seed, long first, int n, int latentDim) {
+        return latent(seed, FID, 0, first, n, latentDim);
+    }
+
+    /** Images [first, first + n) that {@code sparkgan sample} writes for {@code seed}. */
+    public static float[] sampleImages(long seed, long first, int n, int latentDim) {
+        return latent(seed, SAMPLE_IMAGES, 0, first, n, latentDim);
+    }
+
+    /** The latent vector an interpolation names by {@code seed}. */
+    public static float[] interpolationEndpoint(long seed, int latentDim) {
+        return latent(seed, INTERPOLATION, 0, 0, 1, latentDim);
+    }
+
+    /** A seed derived from a tuple of numbers (SplitMix64's finaliser over each part). */
+    public static long seed(long... parts) {
+        long h = 0x9E3779B97F4A7C15L;
+        for (long part : parts) {
+            h = finalise(h ^ finalise(part + 0x9E3779B97F4A7C15L));
+        }
+        return h;
+    }
+
+    private static long finalise(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /**
+     * A standard normal deviate by the Box–Muller transform: our own, rather than the JDK's
+     * {@code nextGaussian}, so that the numbers are fixed by the seed alone.
+     */
+    public static double gaussian(SplittableRandom random) {
+        double u1 = 1.0 - random.nextDouble(); // (0, 1]: log stays finite
+        double u2 = random.nextDouble();
+        return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2);
+    }
+
+    /** Fills {@code out[from, from+n)} with deviates drawn from a generator seeded by {@code seed}. */
+    private static void fillGaussian(long seed, float[] out, int from, int n) {
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < n; i++) {
+            out[from + i] = (float) gaussian(random);
+        }
+    }
+}

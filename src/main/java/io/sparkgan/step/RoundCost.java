@@ -1,0 +1,23 @@
+package io.sparkgan.step;
+
+import java.io.Serializable;
+
+/**
+ * What rounds cost, added up over a step: wall time, of it the slowest worker's compute, the
+ * driver's time publishing parameters, and the bytes moved (parameters out, gradients back; in
+ * collective mode what the workers sent each other).
+ */
+public record RoundCost(long wallNanos, long computeNanos, long broadcastNanos, long bytes) implements Serializable {
+
+    public static final RoundCost ZERO = new RoundCost(0, 0, 0, 0);
+
+    public RoundCost plus(RoundCost other) {
+        return new RoundCost(wallNanos + other.wallNanos, computeNanos + other.computeNanos,
+                broadcastNanos + other.broadcastNanos, bytes + other.bytes);
+    }
+
+    /** Wall time not spent in compute: scheduling, transfer, summing. */
+    public long syncNanos() {
+        return wallNanos - computeNanos;
+    }
+}

@@ -1,0 +1,275 @@
+package io.sparkgan.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgan.config.TrainConfig;
+import io.sparkgan.data.Hashes;
+import io.sparkgan.distributed.FaultHooks;
+import io.sparkgan.io.Json;
+import io.sparkgan.io.Npy;
+import io.sparkgan.io.NpyArray;
+import io.sparkgan.io.RunDirectory;
+import io.sparkgan.io.Storage;
+import io.sparkgan.model.GanReplica;
+import io.sparkgan.step.GanState;
+import io.sparkgan.step.Optimiser;
+import io.sparkgan.step.TrainingException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A checkpoint directory, {@code <run>/checkpoints/step-NNNNNNNN/}: the only code that names its
+ * files. Every file is written first, the {@code _COMMITTED} marker last; a checkpoint without the
+ * marker is incomplete and every reader ignores it. This holds on S3 too, where a directory cannot
+ * be renamed atomically.
+ * <pre>
+ *   generator.sdz        G as a SameDiff graph (SameDiff.load; placeholder "z", output "images")
+ *   generator-ema.sdz    the EMA generator, when enabled
+ *   discriminator.sdz    D as a SameDiff graph (placeholder "images", output "logits")
+ *   params.npz           flat float32 vectors: generator, discriminator[, generator_ema]
+ *   optimiser.npz        each network's optimiser state: generator_m, generator_v, generator_t, ...
+ *   state.json           step, seed, params_sha256, EMA updates, the guard's count of skipped steps,
+ *                        and provenance: run id, config, dataset and code version
+ *   _COMMITTED           written last
+ * </pre>
+ * With the data order and the noise both keyed by step, what a checkpoint holds is everything a
+ * resumed run needs to continue exactly as the uninterrupted run would have.
+ */
+public final class Checkpoint {
+    public static final String COMMIT_MARKER = "_COMMITTED";
+    private static final String GENERATOR_GRAPH = "generator.sdz";
+    private static final String EMA_GENERATOR_GRAPH = "generator-ema.sdz";
+    private static final String DISCRIMINATOR_GRAPH = "discriminator.sdz";
+    private static final String PARAMS = "params.npz";
+    private static final String OPTIMISER = "optimiser.npz";
+    private static final String STATE = "state.json";
+
+    /**
+     * Where a checkpoint's weights came from, recorded in every checkpoint.
+     *
+     * @param configSha256 SHA-256 of the run's resolved configuration (run.conf)
+     * @param datasetSha256 the prepared dataset's content hash (empty when trained on arrays in memory)
+     */
+    public record Provenance(String runId, long seed, String configSha256, String datasetSha256,
+                             String sparkganVersion) {}
+
+    /** A checkpoint's generator: its exported graph, and which of the two it is ("ema" or "raw"). */
+    public record GeneratorGraph(Path graph, String kind) {}
+
+    /** A checkpoint's generator weights ("ema" or "raw"). */
+    public record GeneratorParams(float[] params, String kind) {}
+
+    private Checkpoint() {
+    }
+
+    /** Steps of the run's committed checkpoints, oldest first. */
+    public static List<Long> committed(Storage storage, RunDirectory run) throws IOException {
+        List<Long> steps = new ArrayList<>();
+        if (!storage.exists(run.checkpoints())) {
+            return steps;
+        }
+        for (FileStatus status : storage.list(run.checkpoints())) {
+            if (status.isDirectory() && RunDirectory.isStepName(status.getPath().getName())
+                    && isCommitted(storage, status.getPath())) {
+                steps.add(RunDirectory.stepOf(status.getPath().getName()));
+            }
+        }
+        Collections.sort(steps);
+        return steps;
+    }
+
+    public static boolean isCommitted(Storage storage, Path dir) throws IOException {
+        return storage.exists(new Path(dir, COMMIT_MARKER));
+    }
+
+    /** Deletes a checkpoint, its marker first: one cut short is uncommitted, never committed and partial. */
+    static void delete(Storage storage, Path dir) throws IOException {
+        if (isCommitted(storage, dir)) {
+            storage.delete(new Path(dir, COMMIT_MARKER));
+        }
+        storage.delete(dir);
+    }
+
+    /** Writes and commits the checkpoint of {@code state} (its step); returns its directory. */
+    public static Path write(Storage storage, RunDirectory run, GanState state, GanReplica exporter, Provenance provenance)
+            throws IOException {
+        Path dir = run.checkpoint(state.step());
+        if (storage.exists(dir)) {
+            storage.delete(dir); // an uncommitted leftover of an interrupted earlier attempt
+        }
+        storage.mkdirs(dir);
+        writeGraph(storage, file(dir, GENERATOR_GRAPH),
+                exporter.exportGenerator(Nd4j.createFromArray(state.generator())));
+        if (state.generatorEma() != null) {
+            writeGraph(storage, file(dir, EMA_GENERATOR_GRAPH),
+                    exporter.exportGenerator(Nd4j.createFromArray(state.generatorEma().average())));
+        }
+        writeGraph(storage, file(dir, DISCRIMINATOR_GRAPH),
+                exporter.exportDiscriminator(Nd4j.createFromArray(state.discriminator())));
+
+        Map<String, NpyArray> params = new LinkedHashMap<>();
+        params.put("generator", NpyArray.ofFloats(state.generator()));
+        params.put("discriminator", NpyArray.ofFloats(state.discriminator()));
+        if (state.generatorEma() != null) {
+            params.put("generator_ema", NpyArray.ofFloats(state.generatorEma().average()));
+        }
+        storage.writeAtomically(file(dir, PARAMS), Npy.npzBytes(params));
+
+        Map<String, NpyArray> optimiser = new LinkedHashMap<>();
+        state.generatorOptimiser().state().forEach((name, array) -> optimiser.put("generator_" + name, array));
+        state.discriminatorOptimiser().state().forEach((name, array) -> optimiser.put("discriminator_" + name, array));
+        storage.writeAtomically(file(dir, OPTIMISER), Npy.npzBytes(optimiser));
+
+        storage.writeString(file(dir, STATE), Json.pretty(stateJson(state, provenance)));
+        storage.writeString(file(dir, COMMIT_MARKER), state.step() + "\n");
+        return dir;
+    }
+
+    private static ObjectNode stateJson(GanState state, Provenance provenance) {
+        ObjectNode json = Json.object();
+        json.put("step", state.step());
+        json.put("run_id", provenance.runId());
+        json.put("seed", provenance.seed());
+        ObjectNode hashes = json.putObject("params_sha256");
+        hashes.put("generator", paramsSha256(state.generator()));
+        hashes.put("discriminator", paramsSha256(state.discriminator()));
+        if (state.generatorEma() != null) {
+            hashes.put("generator_ema", paramsSha256(state.generatorEma().average()));
+            json.put("ema_updates", state.generatorEma().updates());
+        }
+        json.putObject("guard").put("consecutive_skipped_steps", state.guard().consecutiveSkippedSteps())
+                .put("last_skipped_step", state.guard().lastSkippedStep());
+        json.put("config_sha256", provenance.configSha256());
+        json.put("dataset_sha256", provenance.datasetSha256());
+        json.put("sparkgan_version", provenance.sparkganVersion());
+        json.put("created_at", Instant.now().toString());
+        return json;
+    }
+
+    /**
+     * Reads a committed checkpoint back into the training state: parameters, both optimisers, the
+     * EMA, the guard's counts and the step. A checkpoint written before the guard's counts were
+     * recorded resumes with none skipped.
+     */
+    static GanState read(Storage storage, RunDirectory run, long step, TrainConfig train) throws IOException {
+        Path dir = run.checkpoint(step);
+        Map<String, NpyArray> params = npz(storage, new Path(dir, PARAMS));
+        Map<String, NpyArray> optimiser = npz(storage, new Path(dir, OPTIMISER));
+        JsonNode json = Json.parse(storage.readString(new Path(dir, STATE)));
+        if (json.path("step").asLong() != step) {
+            throw new TrainingException(dir + "/" + STATE + " says step " + json.path("step") + ", not " + step, step);
+        }
+        GanState state = new GanState(array(params, "generator", dir).asFloats(),
+                array(params, "discriminator", dir).asFloats(), train);
+        check(state.generator(), json.path("params_sha256").path("generator").asText(), "generator", dir, step);
+        check(state.discriminator(), json.path("params_sha256").path("discriminator").asText(), "discriminator",
+                dir, step);
+        restore(state.generatorOptimiser(), optimiser, "generator_", dir);
+        restore(state.discriminatorOptimiser(), optimiser, "discriminator_", dir);
+        if (state.generatorEma() != null) {
+            NpyArray ema = params.get("generator_ema");
+            if (ema == null) {
+                throw new TrainingException(dir + " has no EMA generator but train.ema-decay > 0; resume with the"
+                        + " settings the run started with (see its run.conf)", step);
+            }
+            state.generatorEma().restore(ema.asFloats(), json.path("ema_updates").asLong());
+        }
+        JsonNode guard = json.path("guard");
+        state.guard().restore(guard.path("consecutive_skipped_steps").asInt(0),
+                guard.path("last_skipped_step").asLong(-1));
+        state.setStep(step);
+        return state;
+    }
+
+    /** The generator to sample from: the EMA one when the checkpoint has it, unless {@code raw}. */
+    public static GeneratorGraph generatorGraph(Storage storage, Path dir, boolean raw) throws IOException {
+        Path ema = new Path(dir, EMA_GENERATOR_GRAPH);
+        boolean useEma = !raw && storage.exists(ema);
+        return new GeneratorGraph(useEma ? ema : new Path(dir, GENERATOR_GRAPH), useEma ? "ema" : "raw");
+    }
+
+    /** The generator weights to score: the EMA ones when the checkpoint has them. */
+    public static GeneratorParams generatorParams(Storage storage, Path dir) throws IOException {
+        Path file = new Path(dir, PARAMS);
+        Map<String, NpyArray> arrays = npz(storage, file);
+        NpyArray ema = arrays.get("generator_ema");
+        if (ema != null) {
+            return new GeneratorParams(ema.asFloats(), "ema");
+        }
+        NpyArray raw = arrays.get("generator");
+        if (raw == null) {
+            throw new IOException(file + " has no generator array (it has " + arrays.keySet() + "); the checkpoint is damaged");
+        }
+        return new GeneratorParams(raw.asFloats(), "raw");
+    }
+
+    /** The checkpoint's {@code state.json}: step, run id, hashes, provenance. */
+    public static JsonNode stateJson(Storage storage, Path dir) throws IOException {
+        return Json.parse(storage.readString(new Path(dir, STATE)));
+    }
+
+    /** SHA-256 of a parameter vector as float32 little-endian bytes: the identity of a model's weights. */
+    public static String paramsSha256(float[] params) {
+        ByteBuffer bytes = ByteBuffer.allocate(params.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(params);
+        return HexFormat.of().formatHex(Hashes.sha256().digest(bytes.array()));
+    }
+
+    private static void restore(Optimiser optimiser, Map<String, NpyArray> arrays, String prefix, Path dir) {
+        Map<String, NpyArray> state = new LinkedHashMap<>();
+        arrays.forEach((name, array) -> {
+            if (name.startsWith(prefix)) {
+                state.put(name.substring(prefix.length()), array);
+            }
+        });
+        try {
+            optimiser.restore(state);
+        } catch (IllegalArgumentException e) {
+            throw new TrainingException(dir + "/" + OPTIMISER + ": " + e.getMessage() + "; the checkpoint is damaged"
+                    + " or was written with other settings (see the run's run.conf)", 0);
+        }
+    }
+
+    private static Path file(Path dir, String name) throws IOException {
+        Path path = new Path(dir, name);
+        FaultHooks.beforeCheckpointWrite(path);
+        return path;
+    }
+
+    private static void writeGraph(Storage storage, Path path, SameDiff graph) throws IOException {
+        storage.writeAtomically(path, out -> graph.save(out, false));
+    }
+
+    private static Map<String, NpyArray> npz(Storage storage, Path path) throws IOException {
+        return Npy.readNpz(new ByteArrayInputStream(storage.readBytes(path)));
+    }
+
+    private static NpyArray array(Map<String, NpyArray> arrays, String name, Path dir) {
+        NpyArray a = arrays.get(name);
+        if (a == null) {
+            throw new TrainingException(dir + " lacks " + name + "; the checkpoint is damaged", 0);
+        }
+        return a;
+    }
+
+    private static void check(float[] params, String expected, String network, Path dir, long step) {
+        String actual = paramsSha256(params);
+        if (!actual.equals(expected)) {
+            throw new TrainingException(dir + ": the " + network + " parameters do not match " + STATE + "'s"
+                    + " params_sha256 (" + actual + " vs " + expected + "); the checkpoint is damaged", step);
+        }
+    }
+}
