@@ -1,16 +1,11 @@
 package io.sparkgan.distributed;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.function.BooleanSupplier;
 
@@ -39,8 +34,8 @@ import java.util.function.BooleanSupplier;
 public final class ChainAllReduce implements AutoCloseable {
     /** Floats per pipelined chunk: 256 KB, large enough to amortise a write, small enough to pipeline. */
     static final int CHUNK_FLOATS = 64 * 1024;
-    private static final int HANDSHAKE_BYTES = 32 + 4;
-    private static final int ABORT = -1;
+    static final int HANDSHAKE_BYTES = 32 + 4;
+    static final int ABORT = -1;
 
     /** A neighbour reported that a task of the job failed; the message names the task and the cause. */
     public static final class PeerFailedException extends IOException {
@@ -56,12 +51,12 @@ public final class ChainAllReduce implements AutoCloseable {
 
     private final int rank;
     private final int size;
-    private final Link previous; // null on task 0
-    private final Link next; // null on task W−1
-    private final Watchdog watchdog;
+    private final ChainLink previous; // null on task 0
+    private final ChainLink next; // null on task W−1
+    private final ChainWatchdog watchdog;
     private final ByteBuffer buffer = ByteBuffer.allocate(4 * CHUNK_FLOATS).order(ByteOrder.LITTLE_ENDIAN);
 
-    private ChainAllReduce(int rank, int size, Link previous, Link next, Watchdog watchdog) {
+    private ChainAllReduce(int rank, int size, ChainLink previous, ChainLink next, ChainWatchdog watchdog) {
         this.rank = rank;
         this.size = size;
         this.previous = previous;
@@ -76,9 +71,9 @@ public final class ChainAllReduce implements AutoCloseable {
     public static ChainAllReduce connect(int rank, int size, String host, byte[] token, AddressExchange exchange,
                                          BooleanSupplier killed, long stallMillis) throws IOException {
         byte[] proof = digest(token);
-        Watchdog watchdog = new Watchdog(rank, killed, stallMillis);
-        Link previous = null;
-        Link next = null;
+        ChainWatchdog watchdog = new ChainWatchdog(rank, killed, stallMillis);
+        ChainLink previous = null;
+        ChainLink next = null;
         try (ServerSocket server = new ServerSocket()) {
             server.bind(new InetSocketAddress(InetAddress.getByName(host), 0), 1);
             String[] addresses = exchange.allGather(host + ":" + server.getLocalPort());
@@ -87,10 +82,10 @@ public final class ChainAllReduce implements AutoCloseable {
             }
             watchdog.start();
             if (rank + 1 < size) {
-                next = Link.connect(addresses[rank + 1], rank + 1, proof, rank, watchdog);
+                next = ChainLink.connect(addresses[rank + 1], rank + 1, proof, rank, watchdog);
             }
             if (rank > 0) {
-                previous = Link.accept(server, rank - 1, proof, watchdog, killed, stallMillis);
+                previous = ChainLink.accept(server, rank - 1, proof, watchdog, killed, stallMillis);
             }
             return new ChainAllReduce(rank, size, previous, next, watchdog);
         } catch (IOException | RuntimeException e) {
@@ -170,7 +165,7 @@ public final class ChainAllReduce implements AutoCloseable {
      */
     public void abort(String reason) {
         Thread sender = new Thread(() -> {
-            for (Link link : new Link[] {previous, next}) {
+            for (ChainLink link : new ChainLink[] {previous, next}) {
                 if (link != null) {
                     link.sendAbort(reason);
                 }
@@ -186,13 +181,13 @@ public final class ChainAllReduce implements AutoCloseable {
         close();
     }
 
-    private static void flush(Link link) throws IOException {
+    private static void flush(ChainLink link) throws IOException {
         if (link != null) {
             link.out.flush();
         }
     }
 
-    private void writeStatistics(Link link, double[] sums, double[] maxima) throws IOException {
+    private void writeStatistics(ChainLink link, double[] sums, double[] maxima) throws IOException {
         if (link == null) {
             return;
         }
@@ -202,7 +197,7 @@ public final class ChainAllReduce implements AutoCloseable {
         link.writeBlock(buffer.array(), length);
     }
 
-    private void writeFloats(Link link, float[] v, int from, int n) throws IOException {
+    private void writeFloats(ChainLink link, float[] v, int from, int n) throws IOException {
         if (link == null) {
             return;
         }
@@ -218,7 +213,7 @@ public final class ChainAllReduce implements AutoCloseable {
         closeQuietly(previous);
     }
 
-    private static void closeQuietly(Link link) {
+    private static void closeQuietly(ChainLink link) {
         if (link != null) {
             link.close();
         }
@@ -229,215 +224,6 @@ public final class ChainAllReduce implements AutoCloseable {
             return MessageDigest.getInstance("SHA-256").digest(token);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** One TCP connection to a neighbouring task. */
-    private static final class Link {
-        final int peer;
-        final Socket socket;
-        final InputStream in;
-        final OutputStream out;
-        final Watchdog watchdog;
-        private final ByteBuffer header = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-
-        Link(int peer, Socket socket, Watchdog watchdog) throws IOException {
-            this.peer = peer;
-            this.socket = socket;
-            this.watchdog = watchdog;
-            socket.setTcpNoDelay(true);
-            this.in = socket.getInputStream();
-            this.out = new java.io.BufferedOutputStream(socket.getOutputStream(), 1 << 16);
-            watchdog.watch(this);
-        }
-
-        static Link connect(String address, int peer, byte[] proof, int myRank, Watchdog watchdog)
-                throws IOException {
-            int colon = address.lastIndexOf(':');
-            Socket socket = new Socket();
-            try {
-                socket.connect(new InetSocketAddress(address.substring(0, colon),
-                        Integer.parseInt(address.substring(colon + 1))), 60_000);
-            } catch (IOException e) {
-                socket.close();
-                throw new IOException("task " + myRank + " cannot connect to task " + peer + " at " + address + ": "
-                        + e.getMessage(), e);
-            }
-            Link link = new Link(peer, socket, watchdog);
-            ByteBuffer hello = ByteBuffer.allocate(HANDSHAKE_BYTES);
-            hello.put(proof).putInt(myRank);
-            link.out.write(hello.array());
-            link.out.flush();
-            return link;
-        }
-
-        /** Waits for the previous task; a blocking accept would not notice that the task was killed. */
-        static Link accept(ServerSocket server, int expectedPeer, byte[] proof, Watchdog watchdog,
-                           BooleanSupplier killed, long waitMillis) throws IOException {
-            server.setSoTimeout(200);
-            long deadline = System.nanoTime() + waitMillis * 1_000_000L;
-            Socket socket = null;
-            while (socket == null) {
-                try {
-                    socket = server.accept();
-                } catch (java.net.SocketTimeoutException e) {
-                    if (killed.getAsBoolean()) {
-                        throw new IOException("the task was killed while waiting for task " + expectedPeer
-                                + " to connect");
-                    }
-                    if (System.nanoTime() > deadline) {
-                        throw new IOException("task " + expectedPeer + " never connected to "
-                                + server.getLocalSocketAddress(), e);
-                    }
-                }
-            }
-            Link link = new Link(expectedPeer, socket, watchdog);
-            byte[] hello = new byte[HANDSHAKE_BYTES];
-            link.readFully(hello, hello.length);
-            ByteBuffer b = ByteBuffer.wrap(hello);
-            byte[] theirs = new byte[32];
-            b.get(theirs);
-            int theirRank = b.getInt();
-            if (!MessageDigest.isEqual(theirs, proof) || theirRank != expectedPeer) {
-                link.close();
-                throw new IOException("a connection from " + socket.getRemoteSocketAddress()
-                        + " did not present this stage's token as task " + expectedPeer + "; refused");
-            }
-            return link;
-        }
-
-        /** A block: its length, then its bytes. A negative length announces an abort message instead. */
-        void writeBlock(byte[] bytes, int length) throws IOException {
-            header.clear();
-            header.putInt(length);
-            out.write(header.array(), 0, 4);
-            out.write(bytes, 0, length);
-            watchdog.progress();
-        }
-
-        /** Reads a block of exactly {@code length} bytes into {@code buffer}; returns it ready to read. */
-        ByteBuffer readBlock(ByteBuffer buffer, int length) throws IOException {
-            readFully(header.array(), 4);
-            int announced = header.getInt(0);
-            if (announced == ABORT) {
-                readFully(header.array(), 4);
-                byte[] message = new byte[Math.min(header.getInt(0), 64 * 1024)];
-                readFully(message, message.length);
-                throw new PeerFailedException(new String(message, StandardCharsets.UTF_8));
-            }
-            if (announced != length) {
-                throw new IOException("task " + peer + " sent a block of " + announced + " bytes where " + length
-                        + " were expected: the tasks disagree on the model (different configurations?)");
-            }
-            readFully(buffer.array(), length);
-            buffer.clear();
-            buffer.limit(length);
-            return buffer;
-        }
-
-        void sendAbort(String reason) {
-            byte[] message = reason.getBytes(StandardCharsets.UTF_8);
-            try {
-                ByteBuffer frame = ByteBuffer.allocate(8 + message.length).order(ByteOrder.LITTLE_ENDIAN);
-                frame.putInt(ABORT).putInt(message.length).put(message);
-                out.write(frame.array());
-                out.flush();
-            } catch (IOException ignored) {
-                // the neighbour may be gone already; it learns of the failure from the closed socket
-            }
-        }
-
-        void readFully(byte[] into, int length) throws IOException {
-            int done = 0;
-            while (done < length) {
-                int n = in.read(into, done, length - done);
-                if (n < 0) {
-                    throw new EOFException("task " + peer + " closed the connection");
-                }
-                done += n;
-                watchdog.progress();
-            }
-        }
-
-        void close() {
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // closing is best effort: the peer sees EOF either way
-            }
-        }
-    }
-
-    /**
-     * Closes the links when the task is killed or nothing has moved for too long: blocking socket I/O
-     * does not answer to thread interrupts, a closed socket fails it at once.
-     */
-    private static final class Watchdog extends Thread {
-        private final BooleanSupplier killed;
-        private final long stallNanos;
-        private final java.util.List<Link> links = new java.util.concurrent.CopyOnWriteArrayList<>();
-        private volatile long lastProgress = System.nanoTime();
-        private volatile boolean inAllReduce;
-        private volatile boolean done;
-        private volatile String reason;
-
-        Watchdog(int rank, BooleanSupplier killed, long stallMillis) {
-            super("sparkgan-allreduce-watchdog-" + rank);
-            setDaemon(true);
-            this.killed = killed;
-            this.stallNanos = stallMillis * 1_000_000L;
-        }
-
-        void watch(Link link) {
-            links.add(link);
-        }
-
-        void progress() {
-            lastProgress = System.nanoTime();
-        }
-
-        /** Only time spent inside an all-reduce counts towards a stall; a long step does not. */
-        void enter() {
-            lastProgress = System.nanoTime();
-            inAllReduce = true;
-        }
-
-        void exit() {
-            inAllReduce = false;
-        }
-
-        @Override
-        public void run() {
-            while (!done) {
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (done) {
-                    return;
-                }
-                if (killed.getAsBoolean()) {
-                    reason = "the task was killed";
-                } else if (inAllReduce && System.nanoTime() - lastProgress > stallNanos) {
-                    reason = "no data moved between neighbouring tasks for " + stallNanos / 1_000_000_000L
-                            + " s (a peer hung or the network dropped)";
-                }
-                if (reason != null) {
-                    links.forEach(Link::close);
-                    return;
-                }
-            }
-        }
-
-        void shutdown() {
-            done = true;
-            interrupt();
-        }
-
-        IOException explain(IOException e) {
-            String why = reason;
-            return why == null ? e : new IOException("all-reduce aborted: " + why, e);
         }
     }
 }

@@ -35,7 +35,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * with batch normalisation folded to a per-channel scale and shift (inference only).
  *
  * <p>Why: DL4J's layer API does not reach oneDNN or cuDNN in 1.0.0-M2.1 (its helpers are off by
- * default and broken when on, the cuDNN ones unpublished; see DESIGN.md), which makes InceptionV3 take
+ * default, {@code org.eclipse.deeplearning4j.helpers.disable}; turned on they fail, because
+ * {@code BaseMKLDNNHelper} looks up an {@code Nd4jCpu$Environment} class that moved; and the cuDNN
+ * helpers were last published for 1.0.0-M1.1), which makes InceptionV3 take
  * seconds per image; SameDiff's ops call the native oneDNN (CPU) and cuDNN (GPU) kernels. Only the layer
  * types InceptionV3 uses are translated (2-D convolution, batch normalisation, ReLU or identity, max
  * and average pooling, concatenation along channels, global pooling); anything else makes

@@ -8,8 +8,9 @@ import java.io.Serializable;
  *
  * <p>The image side is halved by stride-2 convolutions while it is even and larger than 7, which gives
  * 28 → 14 → 7 (two stages) and 64 → 32 → 16 → 8 → 4 (four stages). The generator mirrors that with
- * 4×4, stride-2, padding-1 transposed convolutions: that kernel is the one oneDNN and cuDNN run fast
- * (a 5×5 "same" deconvolution falls to a generic kernel 8–10× slower, see DESIGN.md).
+ * 4×4, stride-2, padding-1 transposed convolutions: that kernel is the one oneDNN and cuDNN run fast.
+ * oneDNN's deconvolution takes no "same" padding, so a 5×5 "same" deconvolution falls to a generic
+ * kernel, 8–10× slower (measured with ND4J 1.0.0-M2.1's oneDNN build when this model was chosen).
  *
  * @param imageSize side of the square images in pixels
  * @param channels image channels (1 grey, 3 RGB)

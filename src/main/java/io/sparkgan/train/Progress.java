@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
  * {@code metrics.jsonl} and a progress line on the driver's log with the losses, throughput and ETA.
  */
 final class Progress {
+    // the train stage's logger, so progress lines read "TrainingJob: step 10/2000 ..." as before
     private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
 
     private final TrainConfig train;

@@ -211,6 +211,27 @@ class FaultToleranceTest {
         assertTrue(Files.exists(tmp.resolve("skipped/_SUCCESS")));
     }
 
+    /**
+     * train.non-finite-skip-limit counts steps skipped in a row across a resume: the count is in the
+     * checkpoint. Skips at steps 2, 3 and 4 with a limit of 2 stop the run at step 4, whether or not it
+     * was resumed from the checkpoint at step 2 in between.
+     */
+    @Test
+    void theSkipLimitCountsStepsSkippedBeforeAResume() throws IOException {
+        FaultHooks.partition = (request, result) -> {
+            long step = request.round().step();
+            return step >= 1 && step <= 3 ? nanDiscriminatorGradientAt(step).apply(request, result) : result;
+        };
+        String[] skip = {"train.on-non-finite=skip", "train.non-finite-skip-limit=2"};
+        TrainingException straight = assertThrows(TrainingException.class, () -> train("straight", 6, skip));
+        assertEquals(3, straight.step());
+
+        train("resumed", 2, skip); // skipped at step 2, then checkpointed
+        TrainingException resumed = assertThrows(TrainingException.class, () -> train("resumed", 6, skip));
+        assertEquals(3, resumed.step(), "the skip before the resume still counts");
+        assertTrue(resumed.getMessage().contains("3 steps in a row"), resumed.getMessage());
+    }
+
     @Test
     void retentionKeepsTheNewestAndTheBestFidCheckpoint() throws IOException {
         train("kept", 3, "train.checkpoint-every=1", "train.keep-checkpoints=2");

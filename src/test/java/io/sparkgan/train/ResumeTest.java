@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sparkgan.TestSpark;
 import io.sparkgan.io.Json;
 import io.sparkgan.step.TrainingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,13 +48,30 @@ class ResumeTest {
         assertEquals(straight.generatorSha256(), resumed.generatorSha256());
         assertEquals(straight.discriminatorSha256(), resumed.discriminatorSha256());
         assertEquals(Files.readString(tmp.resolve("straight/checkpoints/step-00000006/state.json"))
-                        .replaceAll("\"(run_id|created_at)\" : \"[^\"]*\"", ""),
+                        .replaceAll("\"(run_id|config_sha256|created_at)\" : \"[^\"]*\"", ""),
                 Files.readString(run.resolve("checkpoints/step-00000006/state.json"))
-                        .replaceAll("\"(run_id|created_at)\" : \"[^\"]*\"", ""),
-                "same step, EMA updates and hashes, EMA generator included");
+                        .replaceAll("\"(run_id|config_sha256|created_at)\" : \"[^\"]*\"", ""),
+                "same step, EMA updates, hashes and guard counts, EMA generator included (run.id differs, and so does the config hash)");
         List<Long> logged = Files.readAllLines(run.resolve("metrics.jsonl")).stream()
                 .map(l -> Json.parse(l).path("step").asLong()).toList();
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), logged, "each step logged once");
+    }
+
+    /** A checkpoint of an earlier version has neither the guard's counts nor provenance in state.json. */
+    @Test
+    void checkpointWithoutTheFieldsAddedLaterStillResumesBitIdentical() throws IOException {
+        TrainingJob.Result straight = train("straight", 4, false);
+        train("older", 2, false);
+        Path run = tmp.resolve("older");
+        Files.delete(run.resolve("_SUCCESS"));
+        Path state = run.resolve("checkpoints/step-00000002/state.json");
+        ObjectNode json = (ObjectNode) Json.parse(Files.readString(state));
+        json.remove(List.of("guard", "config_sha256", "dataset_sha256", "sparkgan_version"));
+        Files.writeString(state, Json.pretty(json));
+
+        TrainingJob.Result resumed = train("older", 4, false);
+        assertEquals(straight.generatorSha256(), resumed.generatorSha256());
+        assertEquals(straight.discriminatorSha256(), resumed.discriminatorSha256());
     }
 
     @Test
