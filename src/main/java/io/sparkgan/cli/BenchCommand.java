@@ -3,6 +3,7 @@ package io.sparkgan.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.ConfigFactory;
 import io.sparkgan.bench.TrainingBenchmark;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.io.Json;
@@ -51,7 +52,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SparkganConfig config = options.load(com.typesafe.config.ConfigFactory.empty(), List.of(
+        SparkganConfig config = options.load(ConfigFactory.empty(), List.of(
                 "train.steps=" + (steps + warmup), "train.log-every=1", "train.sample-every=1000000000",
                 "run.id=bench-" + System.currentTimeMillis(), "fid.enabled=false"));
         ObjectNode result;

@@ -5,6 +5,7 @@ import io.sparkgan.io.BuildInfo;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.nd4j.linalg.factory.Nd4j;
@@ -35,7 +36,7 @@ final class DoctorCommand implements Callable<Integer> {
                 + Nd4j.getAffinityManager().getNumberOfDevices() + " device(s), this thread on device "
                 + Nd4j.getAffinityManager().getDeviceForCurrentThread());
         Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
-        for (String key : new java.util.TreeSet<>(env.stringPropertyNames())) {
+        for (String key : new TreeSet<>(env.stringPropertyNames())) {
             out.println("  " + key + " = " + env.getProperty(key));
         }
         String build = NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo();

@@ -1,6 +1,7 @@
 package io.sparkgan.cli;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.ConfigLoader;
@@ -16,6 +17,7 @@ import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import io.sparkgan.train.Checkpoint;
 import java.io.ByteArrayInputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayList;
@@ -74,7 +76,7 @@ final class FidCommand implements Callable<Integer> {
         String runConfText;
         try {
             runConfText = options.storageBeforeSpark().readStringUncached(run.runConf());
-        } catch (java.io.FileNotFoundException e) {
+        } catch (FileNotFoundException e) {
             throw new ConfigException("--run " + target.run + ": no run.conf there; expected a run directory made by"
                     + " sparkgan train (<output.dir>/<run.id>/)");
         } catch (IOException e) {
@@ -109,7 +111,7 @@ final class FidCommand implements Callable<Integer> {
             }
             Config only = runConf.withOnlyPath(path);
             for (Map.Entry<String, ConfigValue> e : only.entrySet()) {
-                pinned.add(e.getKey() + "=" + e.getValue().render(com.typesafe.config.ConfigRenderOptions.concise()));
+                pinned.add(e.getKey() + "=" + e.getValue().render(ConfigRenderOptions.concise()));
             }
         }
         return pinned;

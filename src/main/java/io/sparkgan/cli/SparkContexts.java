@@ -4,6 +4,10 @@ import io.sparkgan.config.SparkSettings;
 import io.sparkgan.io.Storage;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import scala.Tuple2;
@@ -44,11 +48,11 @@ public final class SparkContexts {
      * vanish from the driver log. Give io.sparkgan INFO unless that configuration sets it.
      */
     static void keepOurProgressVisible() {
-        org.apache.logging.log4j.core.LoggerContext context =
-                (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+        LoggerContext context =
+                (LoggerContext) LogManager.getContext(false);
         if (!context.getConfiguration().getLoggers().containsKey("io.sparkgan")) {
-            org.apache.logging.log4j.core.config.Configurator.setLevel("io.sparkgan",
-                    org.apache.logging.log4j.Level.INFO);
+            Configurator.setLevel("io.sparkgan",
+                    Level.INFO);
         }
     }
 

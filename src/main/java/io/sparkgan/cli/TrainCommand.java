@@ -8,6 +8,7 @@ import io.sparkgan.train.TrainingJob;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,7 +36,7 @@ final class TrainCommand implements Callable<Integer> {
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "train " + config.runId())) {
             Storage storage = new Storage(sc.hadoopConfiguration());
             TrainingJob.Result result = TrainingJob.run(config, sc, storage, fresh);
-            boolean scored = storage.exists(new org.apache.hadoop.fs.Path(result.run().fid(), "report.json"));
+            boolean scored = storage.exists(new Path(result.run().fid(), "report.json"));
             if (config.fid().enabled() && !(result.alreadyFinished() && scored)) {
                 try {
                     FidStage.run(sc, storage, config, result.dataset(), result.run(), List.of(result.steps()));

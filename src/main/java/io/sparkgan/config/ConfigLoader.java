@@ -7,8 +7,7 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
-import io.sparkgan.model.GanArchitecture;
-import io.sparkgan.model.GanLoss;
+import com.typesafe.config.ConfigValueType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -21,10 +20,12 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -80,7 +81,7 @@ public final class ConfigLoader {
             runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
             resolved = resolved.withValue("run.id", ConfigValueFactory.fromAnyRef(runId, "generated run id"));
         }
-        return typed(resolved, user.hasPath("spark.master"));
+        return TypedSections.typed(resolved, user.hasPath("spark.master"));
     }
 
     /**
@@ -157,7 +158,7 @@ public final class ConfigLoader {
             // Let numbers, booleans, lists and objects through as such ...
             parsed = ConfigFactory.parseString("v = " + value, ConfigParseOptions.defaults().setOriginDescription(origin))
                     .getValue("v");
-            if (parsed.valueType() == com.typesafe.config.ConfigValueType.STRING) {
+            if (parsed.valueType() == ConfigValueType.STRING) {
                 parsed = ConfigValueFactory.fromAnyRef(value, origin);
             }
         } catch (com.typesafe.config.ConfigException e) {
@@ -168,7 +169,7 @@ public final class ConfigLoader {
     }
 
     private static void reportUnknownKeys(Config user, Config reference, List<String> problems) {
-        for (Map.Entry<String, ConfigValue> entry : new java.util.TreeMap<>(toMap(user)).entrySet()) {
+        for (Map.Entry<String, ConfigValue> entry : new TreeMap<>(toMap(user)).entrySet()) {
             String key = entry.getKey();
             if (key.startsWith(FREE_FORM + ".") || reference.hasPathOrNull(key)) {
                 continue;
@@ -186,7 +187,7 @@ public final class ConfigLoader {
     }
 
     private static Map<String, ConfigValue> toMap(Config config) {
-        Map<String, ConfigValue> map = new java.util.HashMap<>();
+        Map<String, ConfigValue> map = new HashMap<>();
         for (var e : config.entrySet()) {
             map.put(e.getKey(), e.getValue());
         }
@@ -219,111 +220,5 @@ public final class ConfigLoader {
             current = t;
         }
         return previous[b.length()];
-    }
-
-    private static SparkganConfig typed(Config c, boolean masterExplicit) {
-        KeyReader r = new KeyReader(c);
-        long big = Long.MAX_VALUE;
-
-        SparkSettings spark = new SparkSettings(
-                r.string("spark.master"), masterExplicit,
-                r.nonEmpty("spark.app-name", "a non-empty application name"),
-                r.stringMap("spark.conf"));
-
-        DataConfig data = new DataConfig(
-                r.nonEmpty("data.source", "a dataset manifest, CSV manifest, image folder or idx folder"),
-                r.nonEmpty("data.shards", "a directory URI for prepared shards"),
-                r.integer("data.image-size", 8, 1024),
-                r.integer("data.channels", 1, 3),
-                r.nonEmpty("data.split", "a split name such as train or test"),
-                r.longValue("data.limit", 0, big),
-                r.integer("data.images-per-shard", 1, 10_000_000),
-                r.number("data.max-reject-fraction", 0.0, 1.0),
-                r.longValue("data.max-pixels", 1, big),
-                r.bool("data.convert-channels"));
-        if (data.channels() == 2) {
-            r.problem("data.channels", "1 (grey) or 3 (RGB)");
-        }
-        if (GanArchitecture.stagesFor(data.imageSize()) < 1) {
-            r.problem("data.image-size", "a size that halves down to a 3..7 pixel grid, e.g. 28, 32, 48, 64, 128");
-        }
-
-        ModelConfig model = new ModelConfig(
-                r.integer("model.latent-dim", 1, 100_000),
-                r.integer("model.g-features", 1, 4096),
-                r.integer("model.d-features", 1, 4096),
-                r.bool("model.batch-norm"));
-
-        TrainConfig.StepOrder order = switch (r.oneOf("train.order", "alternating", "simultaneous")) {
-            case "simultaneous" -> TrainConfig.StepOrder.SIMULTANEOUS;
-            default -> TrainConfig.StepOrder.ALTERNATING;
-        };
-        GanLoss loss = switch (r.oneOf("train.loss", "non-saturating", "wgan")) {
-            case "wgan" -> GanLoss.WGAN;
-            default -> GanLoss.NON_SATURATING;
-        };
-        TrainConfig train = new TrainConfig(
-                r.longValue("train.steps", 1, big),
-                r.integer("train.batch-per-worker", 1, 1_000_000),
-                r.integer("train.workers", 1, 100_000),
-                r.longValue("train.seed", Long.MIN_VALUE, big),
-                order, loss,
-                r.integer("train.d-steps-per-g-step", 1, 1000),
-                r.number("train.g-learning-rate", Double.MIN_VALUE, 10.0),
-                r.number("train.d-learning-rate", Double.MIN_VALUE, 10.0),
-                r.number("train.adam-beta1", 0.0, 0.999999),
-                r.number("train.adam-beta2", 0.0, 0.999999999),
-                r.number("train.adam-epsilon", Double.MIN_VALUE, 1.0),
-                r.number("train.label-smoothing", 0.0, 0.5),
-                r.number("train.d-skip-below", 0.0, 1e9),
-                r.number("train.wgan-clip", Double.MIN_VALUE, 1e6),
-                r.number("train.ema-decay", 0.0, 0.999999999),
-                r.bool("train.shuffle"),
-                r.longValue("train.log-every", 1, big),
-                r.longValue("train.checkpoint-every", 1, big),
-                r.longValue("train.sample-every", 1, big),
-                r.integer("train.sample-count", 1, 4096),
-                r.integer("train.executor-threads", 0, 1024),
-                "skip".equals(r.oneOf("train.on-non-finite", "stop", "skip"))
-                        ? TrainConfig.NonFinitePolicy.SKIP : TrainConfig.NonFinitePolicy.STOP,
-                r.integer("train.non-finite-skip-limit", 1, 1_000_000),
-                r.integer("train.keep-checkpoints", 0, 1_000_000),
-                "bf16".equals(r.oneOf("train.gradient-transfer", "fp32", "bf16"))
-                        ? TrainConfig.GradientTransfer.BF16 : TrainConfig.GradientTransfer.FP32,
-                switch (r.oneOf("train.sync", "auto", "driver", "collective")) {
-                    case "driver" -> TrainConfig.Sync.DRIVER;
-                    case "collective" -> TrainConfig.Sync.COLLECTIVE;
-                    default -> TrainConfig.Sync.AUTO;
-                },
-                r.integer("train.steps-per-job", 1, 1_000_000));
-        int side = (int) Math.round(Math.sqrt(train.sampleCount()));
-        if (side * side != train.sampleCount()) {
-            r.problem("train.sample-count", "a square number such as 16, 36 or 64");
-        }
-        if (train.loss() == GanLoss.WGAN && train.labelSmoothing() > 0) {
-            r.problem("train.label-smoothing", "0 with train.loss = wgan (smoothing applies to the classic GAN only)");
-        }
-
-        String outputDir = r.nonEmpty("output.dir", "a directory URI for run directories");
-        String runId = r.string("run.id");
-        if (!runId.matches("[A-Za-z0-9._-]{1,200}")) {
-            r.problem("run.id", "letters, digits, '.', '_' and '-' only (it names a directory)");
-        }
-        FidConfig fid = new FidConfig(
-                r.bool("fid.enabled"),
-                r.oneOf("fid.extractor", "evaluator", "inception"),
-                r.integer("fid.samples", 2, 10_000_000),
-                r.integer("fid.batch", 1, 100_000),
-                r.integer("fid.partitions", 0, 100_000),
-                r.string("fid.inception-weights"),
-                r.integer("fid.evaluator-epochs", 1, 1000),
-                r.longValue("fid.evaluator-images", 0, Long.MAX_VALUE),
-                r.integer("fid.kid-subsets", 1, 100_000),
-                r.integer("fid.kid-subset-size", 2, 1_000_000));
-
-        if (!r.problems().isEmpty()) {
-            throw new ConfigException(r.problems());
-        }
-        return new SparkganConfig(spark, data, model, train, outputDir, runId, fid, SparkganConfig.render(c));
     }
 }

@@ -1,6 +1,7 @@
 package io.sparkgan.config;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ final class KeyReader {
             return key + " (missing)";
         }
         ConfigValue value = config.getValue(key);
-        return key + " = " + value.render(com.typesafe.config.ConfigRenderOptions.concise())
+        return key + " = " + value.render(ConfigRenderOptions.concise())
                 + " (" + origin(value) + ")";
     }
 

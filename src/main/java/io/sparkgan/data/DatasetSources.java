@@ -11,6 +11,7 @@ import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -104,7 +105,7 @@ public final class DatasetSources {
     /** The manifest file as given, else the one of that name bundled in the jar under data-manifests/. */
     private static Config readManifest(String source, Storage storage) throws IOException {
         ConfigParseOptions options = ConfigParseOptions.defaults().setOriginDescription(source);
-        java.nio.file.Path local = java.nio.file.Paths.get(source.startsWith("file:") ? source.substring(5) : source);
+        java.nio.file.Path local = Paths.get(source.startsWith("file:") ? source.substring(5) : source);
         if (!source.contains("://") && Files.isRegularFile(local)) {
             return ConfigFactory.parseFile(local.toFile(), options);
         }

@@ -1,12 +1,16 @@
 package io.sparkgan.data;
 
 import io.sparkgan.io.Storage;
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
@@ -72,62 +76,13 @@ final class IdxSource implements DatasetSource {
             throw new DataException("data.channels=" + channels + " but " + images + " holds grey images (1 channel);"
                     + " set data.channels=1, or data.convert-channels=true to replicate grey into RGB");
         }
-        byte[] pixels;
-        int rows;
-        int cols;
-        int count;
-        MessageDigest digest = Hashes.sha256();
-        try (DataInputStream in = new DataInputStream(open(images, digest))) {
-            int magic = in.readInt();
-            if (magic != IMAGES_MAGIC) {
-                throw new DataException(images + " is not an idx3 image file (magic 0x" + Integer.toHexString(magic)
-                        + ", expected 0x00000803)");
-            }
-            count = in.readInt();
-            rows = in.readInt();
-            cols = in.readInt();
-            long bytes = (long) count * rows * cols;
-            if (count < 0 || rows <= 0 || cols <= 0 || bytes > Integer.MAX_VALUE) {
-                throw new DataException(images + " declares " + count + " images of " + rows + "×" + cols
-                        + ", which cannot be right");
-            }
-            pixels = new byte[(int) bytes];
-            in.readFully(pixels);
-            in.transferTo(java.io.OutputStream.nullOutputStream()); // digest the whole file
-        } catch (java.io.EOFException e) {
-            throw new DataException(images + " is truncated: it ends before the pixels it declares");
+        Pixels pixels = readImages();
+        int[] labelValues = readLabels(pixels.count());
+        if (expectedCount > 0 && pixels.count() != expectedCount) {
+            throw new DataException(images + " holds " + pixels.count() + " images; the manifest expects "
+                    + expectedCount);
         }
-        check(images, digest, imagesSha256);
-        int[] labelValues = new int[count];
-        if (labels != null) {
-            MessageDigest labelDigest = Hashes.sha256();
-            try (DataInputStream in = new DataInputStream(open(labels, labelDigest))) {
-                int magic = in.readInt();
-                if (magic != LABELS_MAGIC) {
-                    throw new DataException(labels + " is not an idx1 label file (magic 0x" + Integer.toHexString(magic) + ")");
-                }
-                int labelCount = in.readInt();
-                if (labelCount != count) {
-                    throw new DataException(labels + " has " + labelCount + " labels for " + count + " images in " + images);
-                }
-                byte[] raw = new byte[count];
-                in.readFully(raw);
-                in.transferTo(java.io.OutputStream.nullOutputStream());
-                for (int i = 0; i < count; i++) {
-                    labelValues[i] = raw[i] & 0xff;
-                }
-            } catch (java.io.EOFException e) {
-                throw new DataException(labels + " is truncated");
-            }
-            check(labels, labelDigest, labelsSha256);
-        } else {
-            java.util.Arrays.fill(labelValues, -1);
-        }
-        if (expectedCount > 0 && count != expectedCount) {
-            throw new DataException(images + " holds " + count + " images; the manifest expects " + expectedCount);
-        }
-        int n = limit > 0 ? (int) Math.min(limit, count) : count;
-        int plane = rows * cols;
+        int n = limit > 0 ? (int) Math.min(limit, pixels.count()) : pixels.count();
         List<SourceItem> items = new ArrayList<>(n);
         String file = images.getName();
         for (int i = 0; i < n; i++) {
@@ -140,25 +95,91 @@ final class IdxSource implements DatasetSource {
 
                 @Override
                 public Prepared load() {
-                    byte[] grey = java.util.Arrays.copyOfRange(pixels, index * plane, (index + 1) * plane);
-                    byte[] resized = Resizer.centreCropAndResize(grey, 1, cols, rows, size);
-                    byte[] out = resized;
-                    if (channels == 3) {
-                        out = new byte[resized.length * 3];
-                        for (int c = 0; c < 3; c++) {
-                            System.arraycopy(resized, 0, out, c * resized.length, resized.length);
-                        }
-                    }
-                    return new ImageRecord(path(), out, labelValues[index]);
+                    return new ImageRecord(path(), pixels.image(index, size, channels), labelValues[index]);
                 }
             });
         }
         return items;
     }
 
+    /** An idx3 file's images: {@code count} grey planes of rows × cols. */
+    private record Pixels(int count, int rows, int cols, byte[] values) {
+        /** Image {@code index}, centre-cropped and resized to size × size, replicated into RGB for 3 channels. */
+        byte[] image(int index, int size, int channels) {
+            int plane = rows * cols;
+            byte[] grey = Arrays.copyOfRange(values, index * plane, (index + 1) * plane);
+            byte[] resized = Resizer.centreCropAndResize(grey, 1, cols, rows, size);
+            if (channels != 3) {
+                return resized;
+            }
+            byte[] out = new byte[resized.length * 3];
+            for (int c = 0; c < 3; c++) {
+                System.arraycopy(resized, 0, out, c * resized.length, resized.length);
+            }
+            return out;
+        }
+    }
+
+    private Pixels readImages() throws IOException {
+        MessageDigest digest = Hashes.sha256();
+        Pixels pixels;
+        try (DataInputStream in = new DataInputStream(open(images, digest))) {
+            int magic = in.readInt();
+            if (magic != IMAGES_MAGIC) {
+                throw new DataException(images + " is not an idx3 image file (magic 0x" + Integer.toHexString(magic)
+                        + ", expected 0x00000803)");
+            }
+            int count = in.readInt();
+            int rows = in.readInt();
+            int cols = in.readInt();
+            long bytes = (long) count * rows * cols;
+            if (count < 0 || rows <= 0 || cols <= 0 || bytes > Integer.MAX_VALUE) {
+                throw new DataException(images + " declares " + count + " images of " + rows + "×" + cols
+                        + ", which cannot be right");
+            }
+            pixels = new Pixels(count, rows, cols, new byte[(int) bytes]);
+            in.readFully(pixels.values());
+            in.transferTo(OutputStream.nullOutputStream()); // digest the whole file
+        } catch (EOFException e) {
+            throw new DataException(images + " is truncated: it ends before the pixels it declares");
+        }
+        check(images, digest, imagesSha256);
+        return pixels;
+    }
+
+    /** The labels of {@code count} images, or -1 for each when the source has no label file. */
+    private int[] readLabels(int count) throws IOException {
+        int[] values = new int[count];
+        if (labels == null) {
+            Arrays.fill(values, -1);
+            return values;
+        }
+        MessageDigest digest = Hashes.sha256();
+        try (DataInputStream in = new DataInputStream(open(labels, digest))) {
+            int magic = in.readInt();
+            if (magic != LABELS_MAGIC) {
+                throw new DataException(labels + " is not an idx1 label file (magic 0x" + Integer.toHexString(magic) + ")");
+            }
+            int labelCount = in.readInt();
+            if (labelCount != count) {
+                throw new DataException(labels + " has " + labelCount + " labels for " + count + " images in " + images);
+            }
+            byte[] raw = new byte[count];
+            in.readFully(raw);
+            in.transferTo(OutputStream.nullOutputStream());
+            for (int i = 0; i < count; i++) {
+                values[i] = raw[i] & 0xff;
+            }
+        } catch (EOFException e) {
+            throw new DataException(labels + " is truncated");
+        }
+        check(labels, digest, labelsSha256);
+        return values;
+    }
+
     private InputStream open(Path path, MessageDigest digest) throws IOException {
         InputStream raw = new DigestInputStream(storage.open(path), digest);
-        return path.getName().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : new java.io.BufferedInputStream(raw, 1 << 16);
+        return path.getName().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : new BufferedInputStream(raw, 1 << 16);
     }
 
     private static void check(Path path, MessageDigest digest, String expected) {
@@ -175,7 +196,7 @@ final class IdxSource implements DatasetSource {
     private String sha256(Path path) throws IOException {
         MessageDigest digest = Hashes.sha256();
         try (InputStream in = new DigestInputStream(storage.open(path), digest)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
         }
         return HexFormat.of().formatHex(digest.digest());
     }

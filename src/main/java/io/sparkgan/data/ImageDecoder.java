@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -67,7 +68,7 @@ public final class ImageDecoder {
                         warnings.add(warning);
                     }
                 });
-                String format = reader.getFormatName().toUpperCase(java.util.Locale.ROOT);
+                String format = reader.getFormatName().toUpperCase(Locale.ROOT);
                 if (!format.equals("PNG") && !format.equals("JPEG")) {
                     return new Reject(path, "unsupported image format " + format + " (expected PNG or JPEG)");
                 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
@@ -105,7 +106,7 @@ final class ImageFolderSource implements DatasetSource {
      * string, holding U+FFFD, names no file), and symbolic links to nothing.
      */
     private static List<Entry> unlistedLocalFiles(Path root, Set<String> listed) throws IOException {
-        java.nio.file.Path base = java.nio.file.Paths.get(root.toUri());
+        java.nio.file.Path base = Paths.get(root.toUri());
         String rawBase = base.toUri().getRawPath().replaceFirst("/$", "");
         List<Entry> unlisted = new ArrayList<>();
         Files.walkFileTree(base, new SimpleFileVisitor<>() {

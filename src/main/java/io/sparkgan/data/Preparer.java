@@ -7,8 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import org.apache.hadoop.fs.FileStatus;
@@ -54,15 +56,8 @@ public final class Preparer {
     private static DatasetInfo write(DatasetSource source, String fingerprint, DataConfig data, Storage storage,
                                      Path dir) throws IOException {
         List<SourceItem> items = source.items(data.limit());
-        int pixels = data.channels() * data.imageSize() * data.imageSize();
-        int perShard = data.imagesPerShard();
-        byte[] images = new byte[perShard * pixels];
-        int[] labels = new int[perShard];
-        int inShard = 0;
-        List<DatasetInfo.Shard> shards = new ArrayList<>();
+        ShardBuffer buffer = new ShardBuffer(storage, dir, data, source.classes().size());
         List<Reject> rejects = new ArrayList<>();
-        long[] labelCounts = new long[Math.max(1, source.classes().size())];
-        long accepted = 0;
         long started = System.nanoTime();
         long lastReport = started;
         ForkJoinPool pool = new ForkJoinPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
@@ -73,19 +68,8 @@ public final class Preparer {
                 for (Prepared result : results) {
                     if (result instanceof Reject reject) {
                         rejects.add(reject);
-                        continue;
-                    }
-                    ImageRecord image = (ImageRecord) result;
-                    System.arraycopy(image.pixels(), 0, images, inShard * pixels, pixels);
-                    labels[inShard] = image.label();
-                    if (image.label() >= 0 && image.label() < labelCounts.length) {
-                        labelCounts[image.label()]++;
-                    }
-                    inShard++;
-                    accepted++;
-                    if (inShard == perShard) {
-                        shards.add(writeShard(storage, dir, shards.size(), images, labels, inShard, data));
-                        inShard = 0;
+                    } else {
+                        buffer.add((ImageRecord) result);
                     }
                 }
                 long now = System.nanoTime();
@@ -107,15 +91,21 @@ public final class Preparer {
         } finally {
             pool.shutdownNow();
         }
-        if (inShard > 0) {
-            shards.add(writeShard(storage, dir, shards.size(), images, labels, inShard, data));
-        }
+        buffer.flush();
+        return commit(source, fingerprint, data, storage, dir, buffer, rejects, items.size());
+    }
+
+    /** rejects.csv, then dataset.json (last) unless too much was rejected, in which case the shards go. */
+    private static DatasetInfo commit(DatasetSource source, String fingerprint, DataConfig data, Storage storage,
+                                      Path dir, ShardBuffer buffer, List<Reject> rejects, int items)
+            throws IOException {
+        List<DatasetInfo.Shard> shards = buffer.shards;
         writeRejects(storage, dir, rejects);
-        DataException tooMany = tooManyRejects(rejects.size(), items.size(), data, dir, firstReasons(rejects));
-        if (accepted == 0 || tooMany != null) {
+        DataException tooMany = tooManyRejects(rejects.size(), items, data, dir, firstReasons(rejects));
+        if (buffer.accepted == 0 || tooMany != null) {
             removeShards(storage, dir, shards); // a failed prepare leaves only rejects.csv, nothing to mistake for data
         }
-        if (accepted == 0) {
+        if (buffer.accepted == 0) {
             throw new DataException("prepare: no usable images in " + data.source() + " (" + rejects.size()
                     + " rejected; reasons in " + new Path(dir, "rejects.csv") + ")" + firstReasons(rejects));
         }
@@ -126,18 +116,65 @@ public final class Preparer {
         for (DatasetInfo.Shard s : shards) {
             content.update(s.sha256().getBytes(StandardCharsets.US_ASCII));
         }
-        DatasetInfo info = new DatasetInfo(source.name(), data.source(), fingerprint, accepted, data.channels(),
-                data.imageSize(), source.classes(), source.classes().isEmpty() ? new long[0] : labelCounts,
-                List.copyOf(shards), HexFormat.of().formatHex(content.digest()), rejects.size(), Instant.now().toString());
+        DatasetInfo info = new DatasetInfo(source.name(), data.source(), fingerprint, buffer.accepted,
+                data.channels(), data.imageSize(), source.classes(),
+                source.classes().isEmpty() ? new long[0] : buffer.labelCounts, List.copyOf(shards),
+                HexFormat.of().formatHex(content.digest()), rejects.size(), Instant.now().toString());
         storage.writeString(new Path(dir, DatasetInfo.FILE), info.toJson());
-        LOG.info("prepare: {} images in {} shards at {}; {} rejected", accepted, shards.size(), dir, rejects.size());
+        LOG.info("prepare: {} images in {} shards at {}; {} rejected", buffer.accepted, shards.size(), dir,
+                rejects.size());
         return info;
+    }
+
+    /** Accepted images, in order, gathered into shards of data.images-per-shard; a full one is written. */
+    private static final class ShardBuffer {
+        private final Storage storage;
+        private final Path dir;
+        private final DataConfig data;
+        private final int pixels;
+        private final byte[] images;
+        private final int[] labels;
+        private int inShard;
+        final List<DatasetInfo.Shard> shards = new ArrayList<>();
+        final long[] labelCounts;
+        long accepted;
+
+        ShardBuffer(Storage storage, Path dir, DataConfig data, int classes) {
+            this.storage = storage;
+            this.dir = dir;
+            this.data = data;
+            this.pixels = data.channels() * data.imageSize() * data.imageSize();
+            this.images = new byte[data.imagesPerShard() * pixels];
+            this.labels = new int[data.imagesPerShard()];
+            this.labelCounts = new long[Math.max(1, classes)];
+        }
+
+        void add(ImageRecord image) throws IOException {
+            System.arraycopy(image.pixels(), 0, images, inShard * pixels, pixels);
+            labels[inShard] = image.label();
+            if (image.label() >= 0 && image.label() < labelCounts.length) {
+                labelCounts[image.label()]++;
+            }
+            inShard++;
+            accepted++;
+            if (inShard == labels.length) {
+                flush();
+            }
+        }
+
+        /** Writes the images gathered so far as the next shard, if there are any. */
+        void flush() throws IOException {
+            if (inShard > 0) {
+                shards.add(writeShard(storage, dir, shards.size(), images, labels, inShard, data));
+                inShard = 0;
+            }
+        }
     }
 
     private static DatasetInfo.Shard writeShard(Storage storage, Path dir, int index, byte[] images, int[] labels,
                                                 int count, DataConfig data) throws IOException {
         int pixels = data.channels() * data.imageSize() * data.imageSize();
-        byte[] bytes = Shards.encode(java.util.Arrays.copyOf(images, count * pixels), java.util.Arrays.copyOf(labels, count),
+        byte[] bytes = Shards.encode(Arrays.copyOf(images, count * pixels), Arrays.copyOf(labels, count),
                 count, data.channels(), data.imageSize());
         String file = String.format("part-%05d.npz", index);
         storage.writeAtomically(new Path(dir, file), bytes);
@@ -150,7 +187,7 @@ public final class Preparer {
         if (fraction <= data.maxRejectFraction()) {
             return null;
         }
-        return new DataException(String.format(java.util.Locale.ROOT,
+        return new DataException(String.format(Locale.ROOT,
                 "prepare: %d of %d images (%.2f%%) were rejected, more than data.max-reject-fraction=%s; reasons in %s%s",
                 rejected, total, 100 * fraction, data.maxRejectFraction(), new Path(dir, "rejects.csv"), reasons));
     }

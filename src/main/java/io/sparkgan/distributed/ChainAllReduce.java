@@ -6,7 +6,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -127,7 +129,7 @@ public final class ChainAllReduce implements AutoCloseable {
                 for (int from = 0; from < v.length; from += CHUNK_FLOATS) {
                     int n = Math.min(CHUNK_FLOATS, v.length - from);
                     if (previous != null) {
-                        java.nio.FloatBuffer in = previous.readBlock(buffer, 4 * n).asFloatBuffer();
+                        FloatBuffer in = previous.readBlock(buffer, 4 * n).asFloatBuffer();
                         for (int i = 0; i < n; i++) {
                             v[from + i] = in.get(i) + v[from + i]; // the running sum first: task order
                         }
@@ -222,7 +224,7 @@ public final class ChainAllReduce implements AutoCloseable {
     private static byte[] digest(byte[] token) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(token);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

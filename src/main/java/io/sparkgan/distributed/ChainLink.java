@@ -1,5 +1,6 @@
 package io.sparkgan.distributed;
 
+import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,6 +8,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +30,7 @@ final class ChainLink {
         this.watchdog = watchdog;
         socket.setTcpNoDelay(true);
         this.in = socket.getInputStream();
-        this.out = new java.io.BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+        this.out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
         watchdog.watch(this);
     }
 
@@ -61,7 +63,7 @@ final class ChainLink {
         while (socket == null) {
             try {
                 socket = server.accept();
-            } catch (java.net.SocketTimeoutException e) {
+            } catch (SocketTimeoutException e) {
                 if (killed.getAsBoolean()) {
                     throw new IOException("the task was killed while waiting for task " + expectedPeer
                             + " to connect");

@@ -1,6 +1,8 @@
 package io.sparkgan.distributed;
 
 import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -10,7 +12,7 @@ import java.util.function.BooleanSupplier;
 final class ChainWatchdog extends Thread {
     private final BooleanSupplier killed;
     private final long stallNanos;
-    private final java.util.List<ChainLink> links = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<ChainLink> links = new CopyOnWriteArrayList<>();
     private volatile long lastProgress = System.nanoTime();
     private volatile boolean inAllReduce;
     private volatile boolean done;

@@ -19,6 +19,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.RDD;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.collection.Iterator;
 import scala.collection.JavaConverters;
 
 import scala.reflect.ClassTag$;
@@ -144,8 +145,8 @@ final class CollectiveSteps implements StepRunner {
     private static RDD<CollectiveWorker.Result> run(RDD<TrainingPartition> partitions,
                                                     Broadcast<CollectiveWorker.Job> job) {
         return partitions.barrier().mapPartitions(
-                (scala.Function1<scala.collection.Iterator<TrainingPartition>,
-                        scala.collection.Iterator<CollectiveWorker.Result>> & Serializable) it ->
+                (scala.Function1<Iterator<TrainingPartition>,
+                        Iterator<CollectiveWorker.Result>> & Serializable) it ->
                         JavaConverters.asScalaIteratorConverter(
                                 CollectiveWorker.run(JavaConverters.asJavaIteratorConverter(it).asJava(), job.value()))
                                 .asScala(),

@@ -2,6 +2,7 @@ package io.sparkgan.distributed;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -9,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -104,7 +106,7 @@ public final class Rendezvous implements AutoCloseable {
                     }
                 }
             }
-        } catch (java.io.EOFException e) {
+        } catch (EOFException e) {
             throw new IOException("the driver's rendezvous at " + rendezvous + " turned task " + rank + " away (a job"
                     + " that was already over, or a wrong token)", e);
         }
@@ -153,7 +155,7 @@ public final class Rendezvous implements AutoCloseable {
         if (token.length != TOKEN_BYTES) {
             throw new IllegalArgumentException("a job token has " + TOKEN_BYTES + " bytes");
         }
-        return java.util.HexFormat.of().formatHex(token);
+        return HexFormat.of().formatHex(token);
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** The metrics the FID stage computes for every checkpoint, by name, in report order. */
 final class CheckpointMetrics {
@@ -64,7 +65,7 @@ final class CheckpointMetrics {
     }
 
     private static CheckpointMetric simple(List<String> keys,
-                                           java.util.function.Function<CheckpointMetric.Inputs, Map<String, Double>> f) {
+                                           Function<CheckpointMetric.Inputs, Map<String, Double>> f) {
         return new CheckpointMetric() {
             @Override
             public List<String> keys() {

@@ -13,8 +13,11 @@ import io.sparkgan.runtime.ReplicaCache;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -140,7 +143,7 @@ final class DistributedFeatures {
      */
     private static FeatureSummary aggregate(JavaRDD<FeatureSummary> parts, Job job) {
         JavaPairRDD<Long, FeatureSummary> level = parts.mapPartitionsWithIndex((index, it) -> {
-            List<Tuple2<Long, FeatureSummary>> out = new java.util.ArrayList<>();
+            List<Tuple2<Long, FeatureSummary>> out = new ArrayList<>();
             it.forEachRemaining(s -> out.add(new Tuple2<>((long) index, s)));
             return out.iterator();
         }, true).mapToPair(t -> t);
@@ -174,7 +177,7 @@ final class DistributedFeatures {
         int room = kidRowsPerPartition - kept.length;
         if (room > 0) {
             int take = (int) Math.min(room, features.rows());
-            double[][] rows = java.util.Arrays.copyOf(kept, kept.length + take);
+            double[][] rows = Arrays.copyOf(kept, kept.length + take);
             for (int i = 0; i < take; i++) {
                 rows[kept.length + i] = features.getRow(i).toDoubleVector();
             }
@@ -192,7 +195,7 @@ final class DistributedFeatures {
             return List.of();
         }
         long batches = ceilDiv(count, batch);
-        return java.util.stream.LongStream.range(0, batches)
+        return LongStream.range(0, batches)
                 .mapToObj(b -> new long[] {from + b * count / batches, from + (b + 1) * count / batches})
                 .toList();
     }

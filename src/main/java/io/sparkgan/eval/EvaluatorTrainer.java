@@ -10,6 +10,7 @@ import io.sparkgan.runtime.Nd4jSetup;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -91,13 +92,7 @@ public final class EvaluatorTrainer {
                 LabelledImages.Split.TRAIN, BATCH, settings.maxImages(), settings.threads()); // the master caches it
         JavaRDD<DataSet> test = LabelledImages.minibatches(sc, storage, shardsLocation, info,
                 LabelledImages.Split.TEST, 256, 0, settings.threads());
-        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(workers, BATCH)
-                .batchSizePerWorker(BATCH)
-                .averagingFrequency(10) // each averaging is a Spark stage: fewer, longer stages
-                .workerPrefetchNumBatches(0)
-                .rddTrainingApproach(RDDTrainingApproach.Direct)
-                .rngSeed(seed)
-                .build();
+        ParameterAveragingTrainingMaster master = trainingMaster(workers, seed);
         SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc,
                 EvaluatorClassifier.configuration(info.size(), info.channels(), info.classes().size(), seed), master);
         try {
@@ -107,7 +102,7 @@ public final class EvaluatorTrainer {
                 sc.setJobDescription("sparkgan evaluator: epoch " + epoch + "/" + epochs);
                 spark.fit(train);
                 LOG.info("fid: evaluator epoch {}/{} done, loss {}", epoch, epochs,
-                        String.format(java.util.Locale.ROOT, "%.4f", spark.getScore()));
+                        String.format(Locale.ROOT, "%.4f", spark.getScore()));
             }
             // Scored on the driver: DL4J M2's Spark evaluation fails on partitions without examples,
             // which small datasets have. The held-out set is a tenth of the data, capped.
@@ -134,12 +129,23 @@ public final class EvaluatorTrainer {
             json.put("created_at", Instant.now().toString());
             storage.writeString(infoPath(shardsLocation), Json.pretty(json)); // last: marks the pair complete
             LOG.info("fid: evaluator trained in {} s, held-out accuracy {} on {} images; saved to {}",
-                    String.format(java.util.Locale.ROOT, "%.0f", (System.nanoTime() - started) / 1e9),
-                    String.format(java.util.Locale.ROOT, "%.4f", evaluation.accuracy()),
+                    String.format(Locale.ROOT, "%.0f", (System.nanoTime() - started) / 1e9),
+                    String.format(Locale.ROOT, "%.4f", evaluation.accuracy()),
                     (long) evaluation.getNumRowCounter(), model);
             return new Stored(model.toString(), sha, evaluation.accuracy(), info.classes().size());
         } finally {
             master.deleteTempFiles(sc);
         }
+    }
+
+    /** DL4J's parameter averaging over {@code workers}: plain data parallelism for a small classifier. */
+    private static ParameterAveragingTrainingMaster trainingMaster(int workers, long seed) {
+        return new ParameterAveragingTrainingMaster.Builder(workers, BATCH)
+                .batchSizePerWorker(BATCH)
+                .averagingFrequency(10) // each averaging is a Spark stage: fewer, longer stages
+                .workerPrefetchNumBatches(0)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .rngSeed(seed)
+                .build();
     }
 }

@@ -1,6 +1,7 @@
 package io.sparkgan.eval;
 
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.TreeMap;
 
 /**
@@ -30,6 +31,6 @@ final class FeatureSummary implements Serializable {
 
     /** All KID rows in partition order. */
     double[][] kidFeatures() {
-        return kidRows.values().stream().flatMap(java.util.Arrays::stream).toArray(double[][]::new);
+        return kidRows.values().stream().flatMap(Arrays::stream).toArray(double[][]::new);
     }
 }

@@ -7,12 +7,14 @@ import io.sparkgan.io.Json;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.DoubleUnaryOperator;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -223,8 +225,8 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
         final double x1 = xMax;
         final double y0 = yMin;
         final double y1 = yMax;
-        java.util.function.DoubleUnaryOperator px = x -> left + (x - x0) / (x1 - x0) * plotW;
-        java.util.function.DoubleUnaryOperator py = y -> top + plotH - (y - y0) / (y1 - y0) * plotH;
+        DoubleUnaryOperator px = x -> left + (x - x0) / (x1 - x0) * plotW;
+        DoubleUnaryOperator py = y -> top + plotH - (y - y0) / (y1 - y0) * plotH;
         svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\""
                 + " stroke=\"#999\"/>%n", left, top, plotW, plotH));
         for (int i = 0; i <= 4; i++) {
@@ -240,6 +242,13 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
                 left + plotW / 2, height - 6));
         svg.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%.1f\" transform=\"rotate(-90 14 %.1f)\""
                 + " text-anchor=\"middle\">%s</text>%n", top + plotH / 2, top + plotH / 2, fid ? "FID" : "KID × 10³"));
+        series(svg, xs, ys, px, py);
+        return svg.append("</svg>\n").toString();
+    }
+
+    /** The scores as a line with a dot (and its value as a tooltip) per checkpoint. */
+    private static void series(StringBuilder svg, double[] xs, double[] ys, DoubleUnaryOperator px,
+                               DoubleUnaryOperator py) {
         StringBuilder points = new StringBuilder();
         for (int i = 0; i < xs.length; i++) {
             points.append(String.format(Locale.ROOT, "%.1f,%.1f ", px.applyAsDouble(xs[i]), py.applyAsDouble(ys[i])));
@@ -251,7 +260,6 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
                     + "<title>step %.0f: %.3f</title></circle>%n", px.applyAsDouble(xs[i]), py.applyAsDouble(ys[i]),
                     xs[i], ys[i]));
         }
-        return svg.append("</svg>\n").toString();
     }
 
     private static String tick(double v) {
@@ -260,11 +268,11 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
     }
 
     private static double min(double[] v) {
-        return java.util.Arrays.stream(v).min().orElse(0);
+        return Arrays.stream(v).min().orElse(0);
     }
 
     private static double max(double[] v) {
-        return java.util.Arrays.stream(v).max().orElse(1);
+        return Arrays.stream(v).max().orElse(1);
     }
 
     static String esc(String s) {

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -71,25 +72,16 @@ public final class FidStage {
 
         long realStarted = System.nanoTime();
         RealStatistics.Reference real = RealStatistics.cached(storage, config.data().shards(), info, spec, fid.samples());
-        double realSeconds = 0;
-        if (real == null) {
-            LOG.info("fid: computing real-data statistics ({} images, {} features) on the executors",
-                    Math.min(fid.samples(), info.count()), spec.name());
-            sc.setJobDescription("sparkgan fid: real-data statistics");
-            FeatureSummary summary = DistributedFeatures.ofDataset(sc, storage,
-                    new DistributedFeatures.Job(spec, extractor.featureDim(), extractor.classes(), fid.batch(),
-                            (int) Math.ceil((double) Math.min(fid.samples(), KID_POOL) / info.shards().size()), threads),
-                    config.data().shards(), info, fid.samples());
-            real = RealStatistics.save(storage, config.data().shards(), info, spec, fid.samples(), summary);
-            realSeconds = (System.nanoTime() - realStarted) / 1e9;
-            LOG.info("fid: real statistics of {} images in {} s ({} images/s), saved to {}", real.count(),
-                    fmt(realSeconds), fmt(real.count() / realSeconds), real.npzUri());
+        boolean realComputed = real == null;
+        if (realComputed) {
+            real = computeRealStatistics(sc, storage, config, info, extractor, threads);
         }
+        double realSeconds = realComputed ? (System.nanoTime() - realStarted) / 1e9 : 0;
 
         Map<Long, CheckpointScore> earlier = rescore ? Map.of() : FidReport.reusableScores(storage, run.fid(),
                 spec.sha256(), fid.samples(), config.train().seed(), fid.kidSubsets(), fid.kidSubsetSize(),
                 real.npzUri());
-        if (!earlier.isEmpty() && earlier.keySet().equals(new java.util.TreeSet<>(steps))) {
+        if (!earlier.isEmpty() && earlier.keySet().equals(new TreeSet<>(steps))) {
             LOG.info("fid: {} already scores checkpoints {} with the same extractor, samples and seed; nothing to do"
                     + " (--rescore scores them again)", new Path(run.fid(), "report.json"), steps);
             return null;
@@ -119,15 +111,42 @@ public final class FidStage {
             CheckpointScore score = score(step, generator, fake, real, fid, config, driverReplica, t);
             report.checkpoints().add(score);
             report.write(storage, run.fid());
-            LOG.info("fid: {} ({}/{}) FID {} KID {} ± {}{} — {} images in {} s ({} images/s)",
-                    RunDirectory.stepName(step), i + 1, steps.size(), fmt(score.fid()), fmt4(score.kidMean()),
-                    fmt4(score.kidStd()), Double.isNaN(score.coverage()) ? "" : " coverage " + fmt(score.coverage())
-                            + " KL " + fmt4(score.klToReal()), score.samples(), fmt(score.seconds()),
-                    fmt(score.imagesPerSecond()));
+            logScore(score, i + 1, steps.size());
         }
         LOG.info("fid: report for {} checkpoint(s) in {} s: {}", steps.size(), fmt((System.nanoTime() - started) / 1e9),
                 new Path(run.fid(), "report.html"));
         return report;
+    }
+
+    private static void logScore(CheckpointScore score, int index, int count) {
+        LOG.info("fid: {} ({}/{}) FID {} KID {} ± {}{} — {} images in {} s ({} images/s)",
+                RunDirectory.stepName(score.step()), index, count, fmt(score.fid()), fmt4(score.kidMean()),
+                fmt4(score.kidStd()), Double.isNaN(score.coverage()) ? "" : " coverage " + fmt(score.coverage())
+                        + " KL " + fmt4(score.klToReal()), score.samples(), fmt(score.seconds()),
+                fmt(score.imagesPerSecond()));
+    }
+
+    /** The real data's statistics, computed on the executors and cached next to the shards. */
+    private static RealStatistics.Reference computeRealStatistics(JavaSparkContext sc, Storage storage,
+                                                                  SparkganConfig config, DatasetInfo info,
+                                                                  FidReport.Extractor extractor, int threads)
+            throws IOException {
+        FidConfig fid = config.fid();
+        ExtractorSpec spec = extractor.spec();
+        long started = System.nanoTime();
+        LOG.info("fid: computing real-data statistics ({} images, {} features) on the executors",
+                Math.min(fid.samples(), info.count()), spec.name());
+        sc.setJobDescription("sparkgan fid: real-data statistics");
+        int kidRows = (int) Math.ceil((double) Math.min(fid.samples(), KID_POOL) / info.shards().size());
+        FeatureSummary summary = DistributedFeatures.ofDataset(sc, storage, new DistributedFeatures.Job(spec,
+                extractor.featureDim(), extractor.classes(), fid.batch(), kidRows, threads),
+                config.data().shards(), info, fid.samples());
+        RealStatistics.Reference real = RealStatistics.save(storage, config.data().shards(), info, spec,
+                fid.samples(), summary);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        LOG.info("fid: real statistics of {} images in {} s ({} images/s), saved to {}", real.count(), fmt(seconds),
+                fmt(real.count() / seconds), real.npzUri());
+        return real;
     }
 
     /** At most this many feature rows per side go into KID (its subsets are drawn from them). */

@@ -7,9 +7,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
@@ -25,7 +24,6 @@ import org.deeplearning4j.nn.modelimport.keras.exceptions.InvalidKerasConfigurat
 import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.image.ResizeBilinear;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
@@ -52,7 +50,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Preprocessing follows pytorch-fid: grey images are repeated to three channels, images are
  * resized to the network's input size (299×299) with bilinear interpolation at half-pixel centres
- * without corner alignment ({@code F.interpolate(mode='bilinear', align_corners=False)}), and values
+ * without corner alignment ({@link InceptionInput}), and values
  * stay in [-1, 1], which is the range Keras's {@code inception_v3.preprocess_input} produces from
  * [0, 255]. Images are fed in chunks of {@value #CHUNK} (one 299×299×3 float image is 1 MB).
  *
@@ -159,7 +157,9 @@ public final class InceptionExtractor implements FeatureExtractor {
             if (Files.size(localH5) == 0) {
                 throw missingWeights(shownAs + " is empty (0 bytes)");
             }
-            hash = sha256(localH5);
+            try (InputStream in = Files.newInputStream(localH5)) {
+                hash = Hashes.sha256Hex(in);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + shownAs + ": " + e.getMessage(), e);
         }
@@ -232,17 +232,6 @@ public final class InceptionExtractor implements FeatureExtractor {
         return pools.get(0);
     }
 
-    private static String sha256(java.nio.file.Path file) throws IOException {
-        MessageDigest digest = Hashes.sha256();
-        byte[] buffer = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
     @Override
     public String name() {
         return NAME;
@@ -267,7 +256,7 @@ public final class InceptionExtractor implements FeatureExtractor {
     public INDArray features(INDArray images) {
         if (images.rank() != 4 || (images.size(1) != 1 && images.size(1) != 3)) {
             throw new IllegalArgumentException("expected images as [n, 1 or 3 channels, height, width], got "
-                    + java.util.Arrays.toString(images.shape()));
+                    + Arrays.toString(images.shape()));
         }
         long n = images.size(0);
         INDArray out = Nd4j.create(DataType.DOUBLE, n, featureDim);
@@ -283,43 +272,19 @@ public final class InceptionExtractor implements FeatureExtractor {
     /** Pool3 features [b, featureDim] of a chunk of NCHW images, as DOUBLE. */
     private INDArray forward(INDArray nchw) {
         INDArray pooled = fast != null
-                ? fast.output(modelInput(nchw, inputHeight, inputWidth, false))
+                ? fast.output(InceptionInput.of(nchw, inputHeight, inputWidth, false))
                 : viaComputationGraph(nchw);
         return pooled.reshape(nchw.size(0), pooled.length() / nchw.size(0)).castTo(DataType.DOUBLE);
     }
 
     /** The features as DL4J's imported ComputationGraph computes them (the reference for the fast path). */
     INDArray viaComputationGraph(INDArray nchw) {
-        INDArray input = modelInput(nchw, inputHeight, inputWidth, channelsLast);
+        INDArray input = InceptionInput.of(nchw, inputHeight, inputWidth, channelsLast);
         return graph.output(List.of(featureVertex), false, new INDArray[] {input}, null)[0];
     }
 
     /** Whether features run on SameDiff's native ops rather than DL4J's layer implementations. */
     boolean usesNativeOps() {
         return fast != null;
-    }
-
-    /**
-     * The network input for NCHW images in [-1, 1] with 1 or 3 channels: resized to height×width with
-     * bilinear interpolation at half-pixel centres (no corner alignment), grey repeated to RGB, FLOAT,
-     * laid out NHWC if {@code channelsLast} (else NCHW).
-     */
-    static INDArray modelInput(INDArray nchw, int height, int width, boolean channelsLast) {
-        long b = nchw.size(0);
-        long c = nchw.size(1);
-        INDArray nhwc = nchw.castTo(DataType.FLOAT).permute(0, 2, 3, 1).dup('c');
-        INDArray resized;
-        if (nchw.size(2) == height && nchw.size(3) == width) {
-            resized = nhwc;
-        } else {
-            resized = Nd4j.create(DataType.FLOAT, b, height, width, c);
-            // libnd4j's resize_bilinear takes NHWC; half_pixel_centers as TF2's tf.image.resize and
-            // torch's align_corners=False: source = (dst + 0.5) * in / out - 0.5, clamped at the edges
-            Nd4j.exec(new ResizeBilinear(nhwc, resized, height, width, false, true));
-        }
-        if (c == 1) {
-            resized = Nd4j.concat(3, resized, resized, resized);
-        }
-        return channelsLast ? resized : resized.permute(0, 3, 1, 2).dup('c');
     }
 }

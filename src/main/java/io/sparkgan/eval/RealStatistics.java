@@ -12,6 +12,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.Arrays;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,7 +112,7 @@ final class RealStatistics {
         double[] flat = array.asDoubles();
         double[][] rows = new double[n][];
         for (int i = 0; i < n; i++) {
-            rows[i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+            rows[i] = Arrays.copyOfRange(flat, i * d, (i + 1) * d);
         }
         return rows;
     }

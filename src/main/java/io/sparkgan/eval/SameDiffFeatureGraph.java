@@ -1,5 +1,6 @@
 package io.sparkgan.eval;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -130,65 +131,16 @@ final class SameDiffFeatureGraph {
     private static SDVariable layer(ComputationGraph graph, String name, Layer layer, SDVariable x, SameDiff sd)
             throws Unsupported {
         if (layer.getClass() == ConvolutionLayer.class) {
-            ConvolutionLayer c = (ConvolutionLayer) layer;
-            INDArray w = graph.getLayer(name).getParam("W").dup();
-            int[] k = c.getKernelSize();
-            if (w.rank() != 4 || w.size(2) != k[0] || w.size(3) != k[1]) {
-                throw new Unsupported(name + ": weights " + java.util.Arrays.toString(w.shape()));
-            }
-            Conv2DConfig config = Conv2DConfig.builder().kH(k[0]).kW(k[1])
-                    .sH(c.getStride()[0]).sW(c.getStride()[1])
-                    .pH(c.getPadding()[0]).pW(c.getPadding()[1])
-                    .dH(c.getDilation()[0]).dW(c.getDilation()[1])
-                    .paddingMode(padding(name, c.getConvolutionMode()))
-                    .dataFormat("NCHW").weightsFormat(WeightsFormat.OIYX).build();
-            SDVariable weights = sd.constant(name + "/W", w);
-            SDVariable y = c.hasBias()
-                    ? sd.cnn().conv2d(name, x, weights, sd.constant(name + "/b",
-                            graph.getLayer(name).getParam("b").reshape(w.size(0)).dup()), config)
-                    : sd.cnn().conv2d(name, x, weights, config);
-            return activation(name, c.getActivationFn(), y, sd);
+            return convolution(graph, name, (ConvolutionLayer) layer, x, sd);
         }
         if (layer instanceof BatchNormalization bn) {
-            // y = gamma (x - mean) / sqrt(var + eps) + beta = x * scale + shift, per channel
-            org.deeplearning4j.nn.api.Layer impl = graph.getLayer(name);
-            INDArray var = bn.isUseLogStd()
-                    ? Transforms.pow(Nd4j.valueArrayOf(impl.getParam("log10stdev").shape(), 10.0)
-                            .castTo(impl.getParam("log10stdev").dataType()), impl.getParam("log10stdev").mul(2), false)
-                    : impl.getParam("var");
-            long channels = var.length();
-            INDArray gamma = bn.isLockGammaBeta()
-                    ? Nd4j.valueArrayOf(new long[] {channels}, bn.getGamma()).castTo(var.dataType())
-                    : impl.getParam("gamma");
-            INDArray beta = bn.isLockGammaBeta()
-                    ? Nd4j.valueArrayOf(new long[] {channels}, bn.getBeta()).castTo(var.dataType())
-                    : impl.getParam("beta");
-            INDArray scale = gamma.reshape(channels).div(Transforms.sqrt(var.reshape(channels).add(bn.getEps()), false));
-            INDArray shift = beta.reshape(channels).sub(impl.getParam("mean").reshape(channels).mul(scale));
-            SDVariable s = sd.constant(name + "/scale", scale.reshape(1, channels, 1, 1));
-            SDVariable t = sd.constant(name + "/shift", shift.reshape(1, channels, 1, 1));
-            return x.mul(s).add(name, t);
+            return batchNorm(graph, name, bn, x, sd);
         }
         if (layer instanceof ActivationLayer a) {
             return activation(name, a.getActivationFn(), x, sd);
         }
         if (layer.getClass() == SubsamplingLayer.class) {
-            SubsamplingLayer p = (SubsamplingLayer) layer;
-            Pooling2DConfig config = Pooling2DConfig.builder().kH(p.getKernelSize()[0]).kW(p.getKernelSize()[1])
-                    .sH(p.getStride()[0]).sW(p.getStride()[1]).pH(p.getPadding()[0]).pW(p.getPadding()[1])
-                    .dH(p.getDilation()[0]).dW(p.getDilation()[1])
-                    .paddingMode(padding(name, p.getConvolutionMode()))
-                    // libnd4j's avgpool2d reads its divisor from `extra` (0: real cells only, as
-                    // TensorFlow; 1: with the padding); Pooling2DConfig's `divisor` is not passed on in M2.1
-                    .extra(p.isAvgPoolIncludePadInDivisor() ? 1 : 0)
-                    .isNHWC(false).build();
-            if (p.getPoolingType() == PoolingType.MAX) {
-                return sd.cnn().maxPooling2d(name, x, config);
-            }
-            if (p.getPoolingType() == PoolingType.AVG) {
-                return sd.cnn().avgPooling2d(name, x, config);
-            }
-            throw new Unsupported(name + ": pooling " + p.getPoolingType());
+            return pooling(name, (SubsamplingLayer) layer, x, sd);
         }
         if (layer instanceof GlobalPoolingLayer g && g.isCollapseDimensions()) {
             if (g.getPoolingType() == PoolingType.AVG) {
@@ -200,6 +152,68 @@ final class SameDiffFeatureGraph {
             throw new Unsupported(name + ": global pooling " + g.getPoolingType());
         }
         throw new Unsupported(name + ": layer " + layer.getClass().getSimpleName());
+    }
+
+    private static SDVariable convolution(ComputationGraph graph, String name, ConvolutionLayer c, SDVariable x,
+                                          SameDiff sd) throws Unsupported {
+        INDArray w = graph.getLayer(name).getParam("W").dup();
+        int[] k = c.getKernelSize();
+        if (w.rank() != 4 || w.size(2) != k[0] || w.size(3) != k[1]) {
+            throw new Unsupported(name + ": weights " + Arrays.toString(w.shape()));
+        }
+        Conv2DConfig config = Conv2DConfig.builder().kH(k[0]).kW(k[1])
+                .sH(c.getStride()[0]).sW(c.getStride()[1])
+                .pH(c.getPadding()[0]).pW(c.getPadding()[1])
+                .dH(c.getDilation()[0]).dW(c.getDilation()[1])
+                .paddingMode(padding(name, c.getConvolutionMode()))
+                .dataFormat("NCHW").weightsFormat(WeightsFormat.OIYX).build();
+        SDVariable weights = sd.constant(name + "/W", w);
+        SDVariable y = c.hasBias()
+                ? sd.cnn().conv2d(name, x, weights, sd.constant(name + "/b",
+                        graph.getLayer(name).getParam("b").reshape(w.size(0)).dup()), config)
+                : sd.cnn().conv2d(name, x, weights, config);
+        return activation(name, c.getActivationFn(), y, sd);
+    }
+
+    /** Inference batch norm folded into a per-channel scale and shift. */
+    private static SDVariable batchNorm(ComputationGraph graph, String name, BatchNormalization bn, SDVariable x,
+                                        SameDiff sd) {
+        // y = gamma (x - mean) / sqrt(var + eps) + beta = x * scale + shift, per channel
+        org.deeplearning4j.nn.api.Layer impl = graph.getLayer(name);
+        INDArray var = bn.isUseLogStd()
+                ? Transforms.pow(Nd4j.valueArrayOf(impl.getParam("log10stdev").shape(), 10.0)
+                        .castTo(impl.getParam("log10stdev").dataType()), impl.getParam("log10stdev").mul(2), false)
+                : impl.getParam("var");
+        long channels = var.length();
+        INDArray gamma = bn.isLockGammaBeta()
+                ? Nd4j.valueArrayOf(new long[] {channels}, bn.getGamma()).castTo(var.dataType())
+                : impl.getParam("gamma");
+        INDArray beta = bn.isLockGammaBeta()
+                ? Nd4j.valueArrayOf(new long[] {channels}, bn.getBeta()).castTo(var.dataType())
+                : impl.getParam("beta");
+        INDArray scale = gamma.reshape(channels).div(Transforms.sqrt(var.reshape(channels).add(bn.getEps()), false));
+        INDArray shift = beta.reshape(channels).sub(impl.getParam("mean").reshape(channels).mul(scale));
+        SDVariable s = sd.constant(name + "/scale", scale.reshape(1, channels, 1, 1));
+        SDVariable t = sd.constant(name + "/shift", shift.reshape(1, channels, 1, 1));
+        return x.mul(s).add(name, t);
+    }
+
+    private static SDVariable pooling(String name, SubsamplingLayer p, SDVariable x, SameDiff sd) throws Unsupported {
+        Pooling2DConfig config = Pooling2DConfig.builder().kH(p.getKernelSize()[0]).kW(p.getKernelSize()[1])
+                .sH(p.getStride()[0]).sW(p.getStride()[1]).pH(p.getPadding()[0]).pW(p.getPadding()[1])
+                .dH(p.getDilation()[0]).dW(p.getDilation()[1])
+                .paddingMode(padding(name, p.getConvolutionMode()))
+                // libnd4j's avgpool2d reads its divisor from `extra` (0: real cells only, as
+                // TensorFlow; 1: with the padding); Pooling2DConfig's `divisor` is not passed on in M2.1
+                .extra(p.isAvgPoolIncludePadInDivisor() ? 1 : 0)
+                .isNHWC(false).build();
+        if (p.getPoolingType() == PoolingType.MAX) {
+            return sd.cnn().maxPooling2d(name, x, config);
+        }
+        if (p.getPoolingType() == PoolingType.AVG) {
+            return sd.cnn().avgPooling2d(name, x, config);
+        }
+        throw new Unsupported(name + ": pooling " + p.getPoolingType());
     }
 
     private static PaddingMode padding(String name, ConvolutionMode mode) throws Unsupported {

@@ -14,7 +14,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -105,8 +106,23 @@ public final class Sampling {
         if (storage.exists(new Path(out, MANIFEST))) {
             storage.delete(new Path(out, MANIFEST)); // the directory is being rewritten: incomplete until the end
         }
+        long written = writeImages(sc, storage, graphBytes, latent, source, out, settings);
+        Path interpolation = settings.frames() > 0
+                ? writeInterpolation(storage, load(graphBytes), latent, source, out, settings) : null;
+        double seconds = (System.nanoTime() - started) / 1e9;
+        writeManifest(storage, checkpoint, source, out, settings, written, interpolation, seconds);
+        LOG.info("sample: {} images from {} ({} generator, step {}) in {} s ({} images/s) to {}", written, checkpoint,
+                source.generator(), source.step(), String.format(Locale.ROOT, "%.1f", seconds),
+                String.format(Locale.ROOT, "%.0f", written / seconds), out);
+        return new Result(out, written, interpolation, source.runId(), source.step(), source.generator(), seconds);
+    }
 
-        // Fixed batches over max(count, batch) slots, then whole batches per task.
+    /**
+     * The PNGs, generated and written by the executors: fixed batches over max(count, batch) slots,
+     * whole batches per task. Returns how many were written.
+     */
+    private static long writeImages(JavaSparkContext sc, Storage storage, byte[] graphBytes, int latent, Source source,
+                                    Path out, Settings settings) {
         List<long[]> batches = DistributedFeatures.evenBatches(0, Math.max(settings.count(), settings.batch()),
                 settings.batch());
         int tasks = Math.max(1, Math.min(batches.size(), sc.defaultParallelism()));
@@ -114,39 +130,19 @@ public final class Sampling {
         Broadcast<Storage> sharedStorage = sc.broadcast(storage);
         String dir = out.toString();
         Map<String, String> marks = Png.syntheticMarks(source.runId(), source.step());
-        long written;
         try {
-            sc.setJobDescription("sparkgan sample: " + settings.count() + " images from " + checkpoint);
-            written = sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks).map(t -> {
+            sc.setJobDescription("sparkgan sample: " + settings.count() + " images from " + source.checkpoint());
+            return sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks).map(t -> {
                 Nd4jSetup.threads(settings.threads());
                 GpuBinding.bindCurrentTask();
                 SameDiff generator = load(sharedGraph.value());
-                Storage fs = sharedStorage.value();
                 long count = 0;
                 for (int b = t * batches.size() / tasks; b < (t + 1) * batches.size() / tasks; b++) {
                     long first = batches.get(b)[0];
                     int n = (int) (batches.get(b)[1] - first);
-                    INDArray images = generate(generator, Noise.sampleImages(settings.seed(),
-                            first, n, latent), n, latent);
-                    float[] pixels = images.data().asFloat();
-                    int channels = (int) images.size(1);
-                    int size = (int) images.size(2);
-                    int perImage = channels * size * size;
-                    for (int i = 0; i < n && first + i < settings.count(); i++) {
-                        float[] one = java.util.Arrays.copyOfRange(pixels, i * perImage, (i + 1) * perImage);
-                        Map<String, String> text = new java.util.LinkedHashMap<>(marks);
-                        text.put("sparkgan:seed", Long.toString(settings.seed()));
-                        text.put("sparkgan:index", Long.toString(first + i));
-                        try {
-                            fs.writeAtomically(new Path(dir, fileName(first + i)),
-                                    Png.encode(Png.image(one, channels, size), text));
-                        } catch (IOException e) {
-                            throw new EvaluationException("sample: cannot write " + fileName(first + i) + " in " + dir
-                                    + " (" + e + "); samples.json is not written, so the directory reads as"
-                                    + " incomplete: rerun the same command to rewrite it", e);
-                        }
-                        count++;
-                    }
+                    INDArray images = generate(generator, Noise.sampleImages(settings.seed(), first, n, latent), n,
+                            latent);
+                    count += writeBatch(sharedStorage.value(), dir, images, first, n, marks, settings);
                 }
                 return count;
             }).reduce(Long::sum);
@@ -154,25 +150,54 @@ public final class Sampling {
             sharedGraph.destroy(false);
             sharedStorage.destroy(false);
         }
+    }
 
-        Path interpolation = null;
-        if (settings.frames() > 0) {
-            interpolation = new Path(out, "interpolation.png");
-            SameDiff generator = load(graphBytes);
-            float[] z = interpolate(Noise.interpolationEndpoint(settings.from(), latent),
-                    Noise.interpolationEndpoint(settings.to(), latent), settings.frames());
-            INDArray frames = generate(generator, z, settings.frames(), latent);
-            float[] pixels = frames.data().asFloat();
-            int channels = (int) frames.size(1);
-            int size = (int) frames.size(2);
-            Map<String, String> text = new java.util.LinkedHashMap<>(marks);
-            text.put("sparkgan:interpolation", "slerp from seed " + settings.from() + " to seed " + settings.to()
-                    + ", " + settings.frames() + " frames");
-            storage.writeAtomically(interpolation, Png.encode(
-                    Png.grid(pixels, settings.frames(), channels, size, settings.frames()), text));
+    /** One batch's images that fall below the requested count, one PNG each; returns how many. */
+    private static long writeBatch(Storage fs, String dir, INDArray images, long first, int n,
+                                   Map<String, String> marks, Settings settings) {
+        float[] pixels = images.data().asFloat();
+        int channels = (int) images.size(1);
+        int size = (int) images.size(2);
+        int perImage = channels * size * size;
+        long count = 0;
+        for (int i = 0; i < n && first + i < settings.count(); i++) {
+            float[] one = Arrays.copyOfRange(pixels, i * perImage, (i + 1) * perImage);
+            Map<String, String> text = new LinkedHashMap<>(marks);
+            text.put("sparkgan:seed", Long.toString(settings.seed()));
+            text.put("sparkgan:index", Long.toString(first + i));
+            try {
+                fs.writeAtomically(new Path(dir, fileName(first + i)), Png.encode(Png.image(one, channels, size), text));
+            } catch (IOException e) {
+                throw new EvaluationException("sample: cannot write " + fileName(first + i) + " in " + dir
+                        + " (" + e + "); samples.json is not written, so the directory reads as"
+                        + " incomplete: rerun the same command to rewrite it", e);
+            }
+            count++;
         }
+        return count;
+    }
 
-        double seconds = (System.nanoTime() - started) / 1e9;
+    /** interpolation.png: a strip of frames along the slerp between the two seeds' latent vectors. */
+    private static Path writeInterpolation(Storage storage, SameDiff generator, int latent, Source source, Path out,
+                                           Settings settings) throws IOException {
+        Path interpolation = new Path(out, "interpolation.png");
+        float[] z = interpolate(Noise.interpolationEndpoint(settings.from(), latent),
+                Noise.interpolationEndpoint(settings.to(), latent), settings.frames());
+        INDArray frames = generate(generator, z, settings.frames(), latent);
+        float[] pixels = frames.data().asFloat();
+        int channels = (int) frames.size(1);
+        int size = (int) frames.size(2);
+        Map<String, String> text = new LinkedHashMap<>(Png.syntheticMarks(source.runId(), source.step()));
+        text.put("sparkgan:interpolation", "slerp from seed " + settings.from() + " to seed " + settings.to()
+                + ", " + settings.frames() + " frames");
+        storage.writeAtomically(interpolation, Png.encode(
+                Png.grid(pixels, settings.frames(), channels, size, settings.frames()), text));
+        return interpolation;
+    }
+
+    /** samples.json, written last: what the directory holds. */
+    private static void writeManifest(Storage storage, Path checkpoint, Source source, Path out, Settings settings,
+                                      long written, Path interpolation, double seconds) throws IOException {
         ObjectNode manifest = Json.object();
         manifest.put("checkpoint", checkpoint.toString());
         manifest.put("run_id", source.runId());
@@ -190,10 +215,6 @@ public final class Sampling {
         manifest.put("seconds", seconds);
         manifest.put("created_at", Instant.now().toString());
         storage.writeString(new Path(out, MANIFEST), Json.pretty(manifest));
-        LOG.info("sample: {} images from {} ({} generator, step {}) in {} s ({} images/s) to {}", written, checkpoint,
-                source.generator(), source.step(), String.format(Locale.ROOT, "%.1f", seconds),
-                String.format(Locale.ROOT, "%.0f", written / seconds), out);
-        return new Result(out, written, interpolation, source.runId(), source.step(), source.generator(), seconds);
     }
 
     static String fileName(long index) {

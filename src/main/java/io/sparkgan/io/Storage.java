@@ -1,12 +1,14 @@
 package io.sparkgan.io;
 
 import java.io.FileNotFoundException;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SerializableWritable;
 
@@ -49,7 +52,7 @@ public final class Storage implements Serializable {
         URI uri;
         try {
             uri = new URI(location.replace(" ", "%20"));
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             uri = null;
         }
         if (uri != null && uri.getScheme() != null && uri.getScheme().length() > 1) {
@@ -65,7 +68,7 @@ public final class Storage implements Serializable {
     public FileSystem fs(Path path) {
         try {
             FileSystem fs = path.getFileSystem(conf());
-            if (fs instanceof org.apache.hadoop.fs.LocalFileSystem) {
+            if (fs instanceof LocalFileSystem) {
                 fs.setWriteChecksum(false); // no .crc side files in users' local run directories
             }
             return fs;
@@ -173,7 +176,7 @@ public final class Storage implements Serializable {
      * Keeps writers from closing our stream: some (SameDiff's save) close what they are given, and the
      * stream must stay open until it is synced and closed here.
      */
-    private static final class CloseShield extends java.io.FilterOutputStream {
+    private static final class CloseShield extends FilterOutputStream {
         CloseShield(OutputStream out) {
             super(out);
         }

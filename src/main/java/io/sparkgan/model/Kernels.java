@@ -1,5 +1,7 @@
 package io.sparkgan.model;
 
+import java.util.Arrays;
+import java.util.Objects;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
@@ -159,6 +161,6 @@ final class Kernels {
     }
 
     private static INDArray[] withOptional(INDArray... arrays) {
-        return java.util.Arrays.stream(arrays).filter(java.util.Objects::nonNull).toArray(INDArray[]::new);
+        return Arrays.stream(arrays).filter(Objects::nonNull).toArray(INDArray[]::new);
     }
 }

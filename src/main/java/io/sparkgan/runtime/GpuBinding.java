@@ -1,6 +1,9 @@
 package io.sparkgan.runtime;
 
 import io.sparkgan.config.ConfigException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import org.apache.spark.TaskContext;
@@ -77,13 +80,13 @@ public final class GpuBinding {
     }
 
     private static boolean isCudaBackend() {
-        return Nd4j.getBackend().getClass().getName().toLowerCase(java.util.Locale.ROOT).contains("jcublas");
+        return Nd4j.getBackend().getClass().getName().toLowerCase(Locale.ROOT).contains("jcublas");
     }
 
     private static String host() {
         try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
             return "this executor";
         }
     }

@@ -1,5 +1,7 @@
 package io.sparkgan.step;
 
+import java.io.Serializable;
+
 /**
  * Exponential moving average of the generator's weights, used for samples and FID (Karras et al.,
  * "Progressive Growing of GANs", 2018; Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN
@@ -7,7 +9,7 @@ package io.sparkgan.step;
  * ExponentialMovingAverage does with num_updates, so that short runs are not dominated by the
  * random initial weights.
  */
-public final class Ema implements java.io.Serializable {
+public final class Ema implements Serializable {
     private final double decay;
     private final float[] average;
     private long updates;

@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgan.TestSpark;
 import io.sparkgan.io.Json;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,18 +21,16 @@ class BenchCommandTest {
     @Test
     void printsEveryFigure() throws Exception {
         TestSpark.stop();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "bench",
+        CliRun run = CliRun.of("bench",
                 "--threads", "1", "--steps", "3", "--warmup", "1",
                 "--set", "spark.master=local[2]", "--set", "train.workers=2", "--set", "train.batch-per-worker=8",
                 "--set", "model.g-features=8", "--set", "model.d-features=8",
                 "--set", "output.dir=" + tmp.resolve("runs"), "--set", "spark.conf.\"spark.ui.enabled\"=false");
-        assertEquals(0, code, err.toString());
-        JsonNode r = Json.parse(out.toString());
+        assertEquals(0, run.code(), run.err());
+        JsonNode r = Json.parse(run.out());
         for (String key : List.of("single_process_images_per_s", "spark_images_per_s", "bytes_moved_per_step",
                 "peak_heap_bytes", "peak_rss_bytes", "checkpoint_write_s")) {
-            assertTrue(r.path(key).asDouble() > 0, key + " in " + out);
+            assertTrue(r.path(key).asDouble() > 0, key + " in " + run.out());
         }
         double sync = r.path("sync_fraction").asDouble();
         assertTrue(sync > 0 && sync < 1, "sync_fraction " + sync);
@@ -62,7 +59,7 @@ class BenchCommandTest {
         JsonNode r = bench("--torch", reference.toString(), "--python", "/bin/sh", "--pairs", "3");
         JsonNode pairs = r.path("torch").path("pairs");
         assertEquals(3, pairs.size(), r.toString());
-        List<Double> ratios = new java.util.ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
         for (JsonNode pair : pairs) {
             assertEquals(100.0, pair.path("torch_images_per_s").asDouble());
             assertEquals(pair.path("sparkgan_images_per_s").asDouble() / 100.0, pair.path("ratio").asDouble(), 1e-12);
@@ -81,15 +78,13 @@ class BenchCommandTest {
 
     private JsonNode bench(String... extra) {
         TestSpark.stop();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> args = new java.util.ArrayList<>(List.of("bench", "--threads", "1", "--steps", "2", "--warmup", "1",
+        List<String> args = new ArrayList<>(List.of("bench", "--threads", "1", "--steps", "2", "--warmup", "1",
                 "--set", "spark.master=local[2]", "--set", "train.workers=2", "--set", "train.batch-per-worker=4",
                 "--set", "model.g-features=4", "--set", "model.d-features=4",
                 "--set", "output.dir=" + tmp.resolve("runs"), "--set", "spark.conf.\"spark.ui.enabled\"=false"));
         args.addAll(List.of(extra));
-        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
-        assertEquals(0, code, err.toString());
-        return Json.parse(out.toString());
+        CliRun run = CliRun.of(args);
+        assertEquals(0, run.code(), run.err());
+        return Json.parse(run.out());
     }
 }

@@ -3,20 +3,16 @@ package io.sparkgan.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 /** `sparkgan doctor` reports the backend, the native build, the master and the config, and trains nothing. */
 class DoctorCommandTest {
     @Test
     void reportsBackendNativeBuildMasterAndConfig() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "doctor",
+        CliRun run = CliRun.of("doctor",
                 "--set", "spark.master=local[3]", "--set", "spark.conf.\"spark.hadoop.fs.s3a.secret.key\"=hunter2");
-        String text = out.toString();
-        assertEquals(0, code, err.toString());
+        String text = run.out();
+        assertEquals(0, run.code(), run.err());
         assertTrue(text.contains("nd4j backend: org.nd4j.linalg.cpu.nativecpu.CpuBackend"), text);
         assertTrue(text.contains("native build: oneDNN"), "this build links the oneDNN CPU library\n" + text);
         assertTrue(text.contains("spark master: local[3] (set in the config)"), text);

@@ -11,10 +11,7 @@ import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import io.sparkgan.train.Checkpoint;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,12 +48,9 @@ class KilledDriverTest {
                 "--set", "train.sample-every=6", "--set", "fid.enabled=false");
     }
 
-    private static String[] inProcess(List<String> args) {
+    private static CliRun inProcess(List<String> args) {
         TestSpark.stop(); // the CLI starts its own context
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
-        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+        return CliRun.of(args);
     }
 
     /** Starts `sparkgan train` in a JVM of its own and SIGKILLs it once it logs step {@code killAt}. */
@@ -106,8 +100,8 @@ class KilledDriverTest {
         long secondKill = firstKill + 2 + random.nextInt(4);  // 2..5 steps later, before step 12
         System.out.printf("KilledDriverTest: seed %d, kills at steps %d and %d%n", seed, firstKill, secondKill);
 
-        String[] straight = inProcess(trainArgs("straight")); // also prepares the shards both runs use
-        assertEquals("0", straight[0], straight[2]);
+        CliRun straight = inProcess(trainArgs("straight")); // also prepares the shards both runs use
+        assertEquals(0, straight.code(), straight.err());
         JsonNode expected = Json.parse(Files.readString(tmp.resolve("runs/straight/_SUCCESS")));
 
         RunDirectory killed = RunDirectory.of(tmp.resolve("runs").toString(), "killed");
@@ -124,8 +118,8 @@ class KilledDriverTest {
             assertTrue(committed.isEmpty() || committed.get(committed.size() - 1) <= killAt, committed.toString());
         }
 
-        String[] rerun = inProcess(trainArgs("killed"));
-        assertEquals("0", rerun[0], rerun[2]);
+        CliRun rerun = inProcess(trainArgs("killed"));
+        assertEquals(0, rerun.code(), rerun.err());
         JsonNode resumed = Json.parse(Files.readString(tmp.resolve("runs/killed/_SUCCESS")));
         assertEquals(STEPS, resumed.path("steps").asLong());
         assertEquals(expected.path("params_sha256"), resumed.path("params_sha256"),

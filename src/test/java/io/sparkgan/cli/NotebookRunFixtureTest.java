@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgan.TestSpark;
 import io.sparkgan.io.Json;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,13 +25,13 @@ class NotebookRunFixtureTest {
     static final Path RUN = OUTPUT.resolve("notebook-run");
     static final List<Long> CHECKPOINTS = List.of(15L, 30L, 45L);
 
-    static String[] train;
-    static String[] fid;
+    static CliRun train;
+    static CliRun fid;
 
     @BeforeAll
     static void trainAndScore() {
         TestSpark.stop(); // the CLI starts (and stops) its own Spark context
-        train = cli("train", "--fresh", "--config", "conf/local.conf",
+        train = CliRun.of("train", "--fresh", "--config", "conf/local.conf",
                 "--set", "data.limit=1600", "--set", "data.shards=" + OUTPUT.resolve("shards"),
                 "--set", "output.dir=" + OUTPUT, "--set", "run.id=notebook-run",
                 "--set", "model.g-features=16", "--set", "model.d-features=16",
@@ -41,24 +40,17 @@ class NotebookRunFixtureTest {
                 "--set", "fid.samples=500", "--set", "fid.evaluator-epochs=1", "--set", "fid.kid-subsets=10",
                 "--set", "fid.kid-subset-size=100",
                 "--set", "spark.conf.\"spark.ui.enabled\"=false");
-        if ("0".equals(train[0])) {
+        if (train.code() == 0) {
             // train scored its last checkpoint; score them all so FID has a curve against step
-            fid = cli("fid", "--run", RUN.toString(), "--checkpoints", "all", "--set", "fid.samples=500",
+            fid = CliRun.of("fid", "--run", RUN.toString(), "--checkpoints", "all", "--set", "fid.samples=500",
                     "--set", "fid.kid-subsets=10", "--set", "fid.kid-subset-size=100",
                     "--set", "spark.conf.\"spark.ui.enabled\"=false");
         }
     }
 
-    private static String[] cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new String[] {String.valueOf(code), out.toString(), err.toString()};
-    }
-
     @Test
     void runHoldsMetricsForEveryLoggedStep() throws Exception {
-        assertEquals("0", train[0], train[2]);
+        assertEquals(0, train.code(), train.err());
         assertTrue(Files.isRegularFile(RUN.resolve("_SUCCESS")));
         List<String> lines = Files.readAllLines(RUN.resolve("metrics.jsonl"));
         assertEquals(16, lines.size(), "steps 1, 3, 6, ..., 45");
@@ -76,8 +68,8 @@ class NotebookRunFixtureTest {
 
     @Test
     void fidReportScoresEveryCheckpoint() throws Exception {
-        assertEquals("0", train[0], train[2]);
-        assertEquals("0", fid[0], fid[2]);
+        assertEquals(0, train.code(), train.err());
+        assertEquals(0, fid.code(), fid.err());
         JsonNode report = Json.parse(Files.readString(RUN.resolve("fid/report.json")));
         JsonNode rows = report.path("checkpoints");
         assertEquals(CHECKPOINTS.size(), rows.size(), report.toString());
@@ -91,7 +83,7 @@ class NotebookRunFixtureTest {
 
     @Test
     void sampleGridsExistForStepZeroAndEveryCheckpoint() throws Exception {
-        assertEquals("0", train[0], train[2]);
+        assertEquals(0, train.code(), train.err());
         List<String> grids;
         try (Stream<Path> files = Files.list(RUN.resolve("samples"))) {
             grids = files.map(f -> f.getFileName().toString()).sorted().toList();
@@ -99,6 +91,6 @@ class NotebookRunFixtureTest {
         assertEquals(List.of("step-00000000.png", "step-00000015.png", "step-00000030.png", "step-00000045.png"), grids);
         byte[] png = Files.readAllBytes(RUN.resolve("samples/step-00000045.png"));
         assertEquals((byte) 0x89, png[0]);
-        assertEquals("PNG", new String(png, 1, 3, java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals("PNG", new String(png, 1, 3, StandardCharsets.US_ASCII));
     }
 }

@@ -23,11 +23,13 @@ import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
@@ -223,7 +225,7 @@ abstract class RemoteFileSystemRuns {
                 Command reference = cli(trainArgs(local.resolve("shards").toString(), local.resolve("runs").toString(),
                         4, List.of()));
                 assertEquals(0, reference.code, reference.describe());
-                JsonNode success = Json.parse(java.nio.file.Files.readString(local.resolve("runs/r/_SUCCESS")));
+                JsonNode success = Json.parse(Files.readString(local.resolve("runs/r/_SUCCESS")));
                 localReference = List.of(success.path("params_sha256").path("generator").asText(),
                         success.path("params_sha256").path("discriminator").asText());
             }
@@ -243,7 +245,7 @@ abstract class RemoteFileSystemRuns {
 
     /** Every file under {@code dir} on its filesystem, with its content. */
     static Map<String, byte[]> allFiles(Storage storage, String dir) throws IOException {
-        Map<String, byte[]> files = new java.util.TreeMap<>();
+        Map<String, byte[]> files = new TreeMap<>();
         org.apache.hadoop.fs.Path p = path(dir);
         RemoteIterator<LocatedFileStatus> it = storage.fs(p).listFiles(p, true);
         while (it.hasNext()) {

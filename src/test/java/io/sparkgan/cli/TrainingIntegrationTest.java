@@ -10,7 +10,9 @@ import io.sparkgan.io.Json;
 import io.sparkgan.io.Npy;
 import io.sparkgan.io.NpyArray;
 import io.sparkgan.io.Png;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -18,8 +20,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,17 +60,9 @@ class TrainingIntegrationTest {
         run = tmp.resolve("runs/it");
         try {
             trainReport = Files.readString(run.resolve("fid/report.json"));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             trainReport = null;
         }
-    }
-
-    /** Runs the CLI with its own Spark context; returns {exit code, stdout, stderr}. */
-    static String[] cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new String[] {String.valueOf(code), out.toString(), err.toString()};
     }
 
     @Test
@@ -91,10 +87,10 @@ class TrainingIntegrationTest {
         // a --config written for another model (the run used width 16): the run's own model is kept
         Path otherModel = tmp.resolve("other-model.conf");
         Files.writeString(otherModel, "model { g-features = 32, d-features = 32 }\ntrain.seed = 7\n");
-        String[] r = cli("fid", "--run", run.toString(), "--checkpoints", "all", "--config", otherModel.toString(),
+        CliRun r = CliRun.of("fid", "--run", run.toString(), "--checkpoints", "all", "--config", otherModel.toString(),
                 "--set", "fid.samples=600",
                 "--set", "fid.kid-subsets=10", "--set", "fid.kid-subset-size=100");
-        assertEquals("0", r[0], r[2]);
+        assertEquals(0, r.code(), r.err());
         JsonNode report = Json.parse(Files.readString(run.resolve("fid/report.json")));
         assertEquals(List.of(15, 30), List.of(report.path("checkpoints").get(0).path("step").asInt(),
                 report.path("checkpoints").get(1).path("step").asInt()));
@@ -109,14 +105,14 @@ class TrainingIntegrationTest {
 
         // a rerun (a cleared Airflow task) scores nothing and leaves the report as it was
         String before = Files.readString(run.resolve("fid/report.json"));
-        String[] again = cli("fid", "--run", run.toString(), "--set", "fid.samples=600", "--set", "fid.kid-subsets=10",
+        CliRun again = CliRun.of("fid", "--run", run.toString(), "--set", "fid.samples=600", "--set", "fid.kid-subsets=10",
                 "--set", "fid.kid-subset-size=100");
-        assertEquals("0", again[0], again[2]);
+        assertEquals(0, again.code(), again.err());
         assertEquals(before, Files.readString(run.resolve("fid/report.json")));
         // --rescore computes them again: a new report, the same numbers
-        String[] rescored = cli("fid", "--run", run.toString(), "--rescore", "--set", "fid.samples=600",
+        CliRun rescored = CliRun.of("fid", "--run", run.toString(), "--rescore", "--set", "fid.samples=600",
                 "--set", "fid.kid-subsets=10", "--set", "fid.kid-subset-size=100");
-        assertEquals("0", rescored[0], rescored[2]);
+        assertEquals(0, rescored.code(), rescored.err());
         JsonNode fresh = Json.parse(Files.readString(run.resolve("fid/report.json")));
         assertTrue(!fresh.path("created_at").equals(report.path("created_at")));
         for (int i = 0; i < 2; i++) {
@@ -128,25 +124,25 @@ class TrainingIntegrationTest {
         try (var files = Files.list(tmp.resolve("shards/fid"))) {
             stats = files.filter(f -> f.getFileName().toString().endsWith("-n600.npz")).findFirst().orElseThrow();
         }
-        String[] same = cli("fid", "--stats", stats.toString(), "--stats", stats.toString());
-        assertEquals("0", same[0], same[2]);
-        JsonNode fid = Json.parse(same[1]);
-        assertEquals(1, fid.size(), same[1]);
-        assertTrue(fid.path("fid").asDouble() <= 1e-6, same[1]);
-        assertEquals(same[1].trim(), same[1].strip().lines().findFirst().orElseThrow());
+        CliRun same = CliRun.of("fid", "--stats", stats.toString(), "--stats", stats.toString());
+        assertEquals(0, same.code(), same.err());
+        JsonNode fid = Json.parse(same.out());
+        assertEquals(1, fid.size(), same.out());
+        assertTrue(fid.path("fid").asDouble() <= 1e-6, same.out());
+        assertEquals(same.out().trim(), same.out().strip().lines().findFirst().orElseThrow());
     }
 
     @Test
     void aFailedFidStageSaysTrainingFinishedAndHowToScoreLater() throws Exception {
-        String[] r = cli("train", "--config", "conf/local.conf",
+        CliRun r = CliRun.of("train", "--config", "conf/local.conf",
                 "--set", "data.limit=200", "--set", "data.shards=" + tmp.resolve("shards-small"),
                 "--set", "output.dir=" + tmp.resolve("runs"), "--set", "run.id=fid-fails",
                 "--set", "model.g-features=8", "--set", "model.d-features=8", "--set", "train.steps=2",
                 "--set", "train.batch-per-worker=8", "--set", "fid.extractor=inception",
                 "--set", "spark.conf.\"spark.ui.enabled\"=false");
-        assertEquals("1", r[0], r[2]);
-        assertTrue(r[2].contains("training finished") && r[2].contains("fid.inception-weights")
-                && r[2].contains("sparkgan fid --run"), r[2]);
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("training finished") && r.err().contains("fid.inception-weights")
+                && r.err().contains("sparkgan fid --run"), r.err());
         Path failed = tmp.resolve("runs/fid-fails");
         assertTrue(Files.isRegularFile(failed.resolve("_SUCCESS")), "the trained run stays complete");
         assertTrue(Files.isRegularFile(failed.resolve("checkpoints/step-00000002/_COMMITTED")));
@@ -155,15 +151,15 @@ class TrainingIntegrationTest {
 
     @Test
     void fidRejectsUnknownCheckpointsAndMissingRuns() {
-        String[] step = cli("fid", "--run", run.toString(), "--checkpoints", "7");
-        assertEquals("2", step[0]);
-        assertTrue(step[2].contains("no committed checkpoint at step 7") && step[2].contains("[15, 30]"), step[2]);
-        String[] missing = cli("fid", "--run", tmp.resolve("runs/none").toString());
-        assertEquals("2", missing[0]);
-        assertTrue(missing[2].contains("no run.conf"), missing[2]);
-        String[] stats = cli("fid", "--stats", tmp.resolve("nothing.npz").toString(), "--stats", "x.npz");
-        assertEquals("2", stats[0]);
-        assertTrue(stats[2].contains("nothing.npz: no such file"), stats[2]);
+        CliRun step = CliRun.of("fid", "--run", run.toString(), "--checkpoints", "7");
+        assertEquals(2, step.code());
+        assertTrue(step.err().contains("no committed checkpoint at step 7") && step.err().contains("[15, 30]"), step.err());
+        CliRun missing = CliRun.of("fid", "--run", tmp.resolve("runs/none").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("no run.conf"), missing.err());
+        CliRun stats = CliRun.of("fid", "--stats", tmp.resolve("nothing.npz").toString(), "--stats", "x.npz");
+        assertEquals(2, stats.code());
+        assertTrue(stats.err().contains("nothing.npz: no such file"), stats.err());
     }
 
     @Test
@@ -250,10 +246,10 @@ class TrainingIntegrationTest {
     @Test
     void sampleWritesMarkedImagesThatDoNotDependOnTheCluster() throws Exception {
         Path out4 = tmp.resolve("samples-4");
-        String[] r = cli("sample", "--checkpoint", run.toString(), "--n", "70", "--batch", "32",
+        CliRun r = CliRun.of("sample", "--checkpoint", run.toString(), "--n", "70", "--batch", "32",
                 "--out", out4.toString(), "--seed", "7", "--frames", "6");
-        assertEquals("0", r[0], r[2]);
-        assertTrue(r[1].trim().endsWith("samples.json"), r[1]);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().trim().endsWith("samples.json"), r.out());
         JsonNode manifest = Json.parse(Files.readString(out4.resolve("samples.json")));
         assertEquals(70, manifest.path("count").asInt());
         assertEquals(30, manifest.path("step").asInt(), "a run directory means its newest checkpoint");
@@ -263,7 +259,7 @@ class TrainingIntegrationTest {
         }
         for (int i : new int[] {0, 33, 69}) {
             Path png = out4.resolve(String.format("sample-%08d.png", i));
-            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+            BufferedImage image = ImageIO.read(png.toFile());
             assertEquals(28, image.getWidth());
             assertEquals(28, image.getHeight());
             Map<String, String> text;
@@ -275,7 +271,7 @@ class TrainingIntegrationTest {
             assertEquals("30", text.get("sparkgan:step"));
             assertEquals(String.valueOf(i), text.get("sparkgan:index"));
         }
-        java.awt.image.BufferedImage strip = javax.imageio.ImageIO.read(out4.resolve("interpolation.png").toFile());
+        BufferedImage strip = ImageIO.read(out4.resolve("interpolation.png").toFile());
         assertEquals(6 * 30 + 2, strip.getWidth());
         assertEquals(30 + 2, strip.getHeight());
         try (InputStream in = Files.newInputStream(out4.resolve("interpolation.png"))) {
@@ -284,35 +280,35 @@ class TrainingIntegrationTest {
 
         // another cluster shape, the checkpoint named directly: the same files, byte for byte
         Path out2 = tmp.resolve("samples-2");
-        r = cli("sample", "--checkpoint", run.resolve("checkpoints/step-00000030").toString(), "--n", "70",
+        r = CliRun.of("sample", "--checkpoint", run.resolve("checkpoints/step-00000030").toString(), "--n", "70",
                 "--batch", "32", "--out", out2.toString(), "--seed", "7", "--frames", "6",
                 "--set", "spark.master=local[2]");
-        assertEquals("0", r[0], r[2]);
+        assertEquals(0, r.code(), r.err());
         for (int i = 0; i < 70; i++) {
             String name = String.format("sample-%08d.png", i);
-            assertTrue(java.util.Arrays.equals(Files.readAllBytes(out4.resolve(name)), Files.readAllBytes(out2.resolve(name))),
+            assertTrue(Arrays.equals(Files.readAllBytes(out4.resolve(name)), Files.readAllBytes(out2.resolve(name))),
                     name + " differs between local[4] and local[2]");
         }
-        assertTrue(java.util.Arrays.equals(Files.readAllBytes(out4.resolve("interpolation.png")),
+        assertTrue(Arrays.equals(Files.readAllBytes(out4.resolve("interpolation.png")),
                 Files.readAllBytes(out2.resolve("interpolation.png"))));
 
         // the raw generator is another network; another seed, other images
         Path raw = tmp.resolve("samples-raw");
-        assertEquals("0", cli("sample", "--checkpoint", run.toString(), "--n", "3", "--out", raw.toString(),
-                "--seed", "7", "--raw", "--frames", "0")[0]);
+        assertEquals(0, CliRun.of("sample", "--checkpoint", run.toString(), "--n", "3", "--out", raw.toString(),
+                "--seed", "7", "--raw", "--frames", "0").code());
         assertEquals("raw", Json.parse(Files.readString(raw.resolve("samples.json"))).path("generator").asText());
         assertTrue(!Files.exists(raw.resolve("interpolation.png")));
 
-        String[] missing = cli("sample", "--checkpoint", tmp.resolve("nowhere").toString(), "--n", "3", "--out",
+        CliRun missing = CliRun.of("sample", "--checkpoint", tmp.resolve("nowhere").toString(), "--n", "3", "--out",
                 tmp.resolve("x").toString());
-        assertEquals("1", missing[0]);
-        assertTrue(missing[2].contains("--checkpoint") && missing[2].contains("no such file"), missing[2]);
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("--checkpoint") && missing.err().contains("no such file"), missing.err());
         Path uncommitted = run.resolve("checkpoints/step-00000099");
         Files.createDirectories(uncommitted);
-        String[] half = cli("sample", "--checkpoint", uncommitted.toString(), "--n", "3", "--out",
+        CliRun half = CliRun.of("sample", "--checkpoint", uncommitted.toString(), "--n", "3", "--out",
                 tmp.resolve("y").toString());
         Files.delete(uncommitted);
-        assertEquals("1", half[0]);
-        assertTrue(half[2].contains("never committed"), half[2]);
+        assertEquals(1, half.code());
+        assertTrue(half.err().contains("never committed"), half.err());
     }
 }

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.management.ThreadMXBean;
 import io.sparkgan.config.DataConfig;
 import io.sparkgan.io.Storage;
 import java.io.ByteArrayOutputStream;
@@ -381,7 +382,7 @@ class MalformedInputTest {
         byte[] small = Files.readAllBytes(images.resolve("good-rgb.png"));
         assertInstanceOf(ImageRecord.class, decoder.decode("warm-up", small, -1)); // ImageIO's registry, JIT
         assertInstanceOf(ImageRecord.class, decoder.decode("warm-up", Files.readAllBytes(images.resolve("good-rgb.jpg")), -1));
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         // Decoded, these would need more than the whole heap: 100000² × 4 samples × 2 bytes, 65535² × 3 bytes.
         Map<String, Long> decodedBytes = Map.of("bomb.png", 100_000L * 100_000 * 4 * 2, "bomb.jpg", 65_535L * 65_535 * 3);
         for (Map.Entry<String, Long> bomb : decodedBytes.entrySet()) {

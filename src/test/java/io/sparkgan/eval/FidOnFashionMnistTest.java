@@ -61,7 +61,7 @@ class FidOnFashionMnistTest {
     }
 
     private SparkganConfig config(String split, int limit, String shards) {
-        return ConfigLoader.load((java.nio.file.Path) null, List.of(
+        return ConfigLoader.load((Path) null, List.of(
                 "data.split=" + split, "data.limit=" + limit, "data.shards=" + tmp.resolve(shards),
                 "data.images-per-shard=1000", "output.dir=" + tmp.resolve("runs"), "run.id=fid",
                 "model.g-features=16", "model.d-features=16", "train.workers=4", "train.batch-per-worker=16",

@@ -85,7 +85,7 @@ class InceptionExtractorTest {
     @Test
     void greyImagesAreResizedWithHalfPixelBilinearAndRepeatedToRgb() {
         INDArray grey = randomImages(2, 1, 28, 28, 1);
-        INDArray input = InceptionExtractor.modelInput(grey, 299, 299, true);
+        INDArray input = InceptionInput.of(grey, 299, 299, true);
         assertArrayEquals(new long[] {2, 299, 299, 3}, input.shape());
         assertEquals(DataType.FLOAT, input.dataType());
         for (int n = 0; n < 2; n++) {
@@ -102,8 +102,8 @@ class InceptionExtractorTest {
     @Test
     void rgbImagesKeepTheirChannelsAndNonSquareSourcesTheirAxes() {
         INDArray rgb = randomImages(2, 3, 5, 7, 2); // height 5, width 7
-        INDArray nhwc = InceptionExtractor.modelInput(rgb, 11, 11, true);
-        INDArray nchw = InceptionExtractor.modelInput(rgb, 11, 11, false);
+        INDArray nhwc = InceptionInput.of(rgb, 11, 11, true);
+        INDArray nchw = InceptionInput.of(rgb, 11, 11, false);
         assertArrayEquals(new long[] {2, 11, 11, 3}, nhwc.shape());
         assertArrayEquals(new long[] {2, 3, 11, 11}, nchw.shape());
         for (int n = 0; n < 2; n++) {
@@ -118,7 +118,7 @@ class InceptionExtractorTest {
     @Test
     void downscalingAlsoUsesHalfPixelCentres() {
         INDArray big = randomImages(1, 3, 320, 320, 3);
-        INDArray input = InceptionExtractor.modelInput(big, 299, 299, true);
+        INDArray input = InceptionInput.of(big, 299, 299, true);
         // libnd4j computes the source coordinate in float: up to ~1e-5 off here at coordinates near 320
         for (int c = 0; c < 3; c++) {
             assertPlaneEquals(bilinear(plane(big, 0, c), 299, 299), nhwcPlane(input, 0, c), 1e-4, "channel " + c);

@@ -18,6 +18,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -60,7 +61,7 @@ class TrainingOptionsTest {
             assertEquals(1, m.path("d_updates_skipped").asInt(), m.toString());
         }
         TrainingJob.Result normal = train("no-skip");
-        assertFalse(java.util.Arrays.equals(initial, normal.discriminator()), "without the threshold D trains");
+        assertFalse(Arrays.equals(initial, normal.discriminator()), "without the threshold D trains");
     }
 
     @Test
@@ -69,7 +70,7 @@ class TrainingOptionsTest {
         train("no-ema", "train.ema-decay=0");
         Path ema = tmp.resolve("ema/checkpoints/step-00000003");
         Map<String, NpyArray> params = Npy.readNpz(new ByteArrayInputStream(Files.readAllBytes(ema.resolve("params.npz"))));
-        assertFalse(java.util.Arrays.equals(params.get("generator").asFloats(), params.get("generator_ema").asFloats()));
+        assertFalse(Arrays.equals(params.get("generator").asFloats(), params.get("generator_ema").asFloats()));
         assertTrue(Files.exists(ema.resolve("generator-ema.sdz")));
         Path plain = tmp.resolve("no-ema/checkpoints/step-00000003");
         assertFalse(Files.exists(plain.resolve("generator-ema.sdz")));

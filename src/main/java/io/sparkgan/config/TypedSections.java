@@ -1,0 +1,141 @@
+package io.sparkgan.config;
+
+import com.typesafe.config.Config;
+import io.sparkgan.model.GanArchitecture;
+import io.sparkgan.model.GanLoss;
+
+/**
+ * The resolved configuration read into its typed records, one section at a time. Every key is
+ * checked against its range here, and every problem is collected, so that a bad config gets one
+ * message listing all of them (key, value, what was expected).
+ */
+final class TypedSections {
+    private static final long BIG = Long.MAX_VALUE;
+
+    private TypedSections() {
+    }
+
+    static SparkganConfig typed(Config c, boolean masterExplicit) {
+        KeyReader r = new KeyReader(c);
+        SparkSettings spark = spark(r, masterExplicit);
+        DataConfig data = data(r);
+        ModelConfig model = model(r);
+        TrainConfig train = train(r);
+        String outputDir = r.nonEmpty("output.dir", "a directory URI for run directories");
+        String runId = r.string("run.id");
+        if (!runId.matches("[A-Za-z0-9._-]{1,200}")) {
+            r.problem("run.id", "letters, digits, '.', '_' and '-' only (it names a directory)");
+        }
+        FidConfig fid = fid(r);
+        if (!r.problems().isEmpty()) {
+            throw new ConfigException(r.problems());
+        }
+        return new SparkganConfig(spark, data, model, train, outputDir, runId, fid, SparkganConfig.render(c));
+    }
+
+    private static SparkSettings spark(KeyReader r, boolean masterExplicit) {
+        SparkSettings spark = new SparkSettings(
+                r.string("spark.master"), masterExplicit,
+                r.nonEmpty("spark.app-name", "a non-empty application name"),
+                r.stringMap("spark.conf"));
+        return spark;
+    }
+
+    private static DataConfig data(KeyReader r) {
+        DataConfig data = new DataConfig(
+                r.nonEmpty("data.source", "a dataset manifest, CSV manifest, image folder or idx folder"),
+                r.nonEmpty("data.shards", "a directory URI for prepared shards"),
+                r.integer("data.image-size", 8, 1024),
+                r.integer("data.channels", 1, 3),
+                r.nonEmpty("data.split", "a split name such as train or test"),
+                r.longValue("data.limit", 0, BIG),
+                r.integer("data.images-per-shard", 1, 10_000_000),
+                r.number("data.max-reject-fraction", 0.0, 1.0),
+                r.longValue("data.max-pixels", 1, BIG),
+                r.bool("data.convert-channels"));
+        if (data.channels() == 2) {
+            r.problem("data.channels", "1 (grey) or 3 (RGB)");
+        }
+        if (GanArchitecture.stagesFor(data.imageSize()) < 1) {
+            r.problem("data.image-size", "a size that halves down to a 3..7 pixel grid, e.g. 28, 32, 48, 64, 128");
+        }
+        return data;
+    }
+
+    private static ModelConfig model(KeyReader r) {
+        ModelConfig model = new ModelConfig(
+                r.integer("model.latent-dim", 1, 100_000),
+                r.integer("model.g-features", 1, 4096),
+                r.integer("model.d-features", 1, 4096),
+                r.bool("model.batch-norm"));
+        return model;
+    }
+
+    private static TrainConfig train(KeyReader r) {
+        TrainConfig.StepOrder order = switch (r.oneOf("train.order", "alternating", "simultaneous")) {
+            case "simultaneous" -> TrainConfig.StepOrder.SIMULTANEOUS;
+            default -> TrainConfig.StepOrder.ALTERNATING;
+        };
+        GanLoss loss = switch (r.oneOf("train.loss", "non-saturating", "wgan")) {
+            case "wgan" -> GanLoss.WGAN;
+            default -> GanLoss.NON_SATURATING;
+        };
+        TrainConfig train = new TrainConfig(
+                r.longValue("train.steps", 1, BIG),
+                r.integer("train.batch-per-worker", 1, 1_000_000),
+                r.integer("train.workers", 1, 100_000),
+                r.longValue("train.seed", Long.MIN_VALUE, BIG),
+                order, loss,
+                r.integer("train.d-steps-per-g-step", 1, 1000),
+                r.number("train.g-learning-rate", Double.MIN_VALUE, 10.0),
+                r.number("train.d-learning-rate", Double.MIN_VALUE, 10.0),
+                r.number("train.adam-beta1", 0.0, 0.999999),
+                r.number("train.adam-beta2", 0.0, 0.999999999),
+                r.number("train.adam-epsilon", Double.MIN_VALUE, 1.0),
+                r.number("train.label-smoothing", 0.0, 0.5),
+                r.number("train.d-skip-below", 0.0, 1e9),
+                r.number("train.wgan-clip", Double.MIN_VALUE, 1e6),
+                r.number("train.ema-decay", 0.0, 0.999999999),
+                r.bool("train.shuffle"),
+                r.longValue("train.log-every", 1, BIG),
+                r.longValue("train.checkpoint-every", 1, BIG),
+                r.longValue("train.sample-every", 1, BIG),
+                r.integer("train.sample-count", 1, 4096),
+                r.integer("train.executor-threads", 0, 1024),
+                "skip".equals(r.oneOf("train.on-non-finite", "stop", "skip"))
+                        ? TrainConfig.NonFinitePolicy.SKIP : TrainConfig.NonFinitePolicy.STOP,
+                r.integer("train.non-finite-skip-limit", 1, 1_000_000),
+                r.integer("train.keep-checkpoints", 0, 1_000_000),
+                "bf16".equals(r.oneOf("train.gradient-transfer", "fp32", "bf16"))
+                        ? TrainConfig.GradientTransfer.BF16 : TrainConfig.GradientTransfer.FP32,
+                switch (r.oneOf("train.sync", "auto", "driver", "collective")) {
+                    case "driver" -> TrainConfig.Sync.DRIVER;
+                    case "collective" -> TrainConfig.Sync.COLLECTIVE;
+                    default -> TrainConfig.Sync.AUTO;
+                },
+                r.integer("train.steps-per-job", 1, 1_000_000));
+        int side = (int) Math.round(Math.sqrt(train.sampleCount()));
+        if (side * side != train.sampleCount()) {
+            r.problem("train.sample-count", "a square number such as 16, 36 or 64");
+        }
+        if (train.loss() == GanLoss.WGAN && train.labelSmoothing() > 0) {
+            r.problem("train.label-smoothing", "0 with train.loss = wgan (smoothing applies to the classic GAN only)");
+        }
+        return train;
+    }
+
+    private static FidConfig fid(KeyReader r) {
+        FidConfig fid = new FidConfig(
+                r.bool("fid.enabled"),
+                r.oneOf("fid.extractor", "evaluator", "inception"),
+                r.integer("fid.samples", 2, 10_000_000),
+                r.integer("fid.batch", 1, 100_000),
+                r.integer("fid.partitions", 0, 100_000),
+                r.string("fid.inception-weights"),
+                r.integer("fid.evaluator-epochs", 1, 1000),
+                r.longValue("fid.evaluator-images", 0, Long.MAX_VALUE),
+                r.integer("fid.kid-subsets", 1, 100_000),
+                r.integer("fid.kid-subset-size", 2, 1_000_000));
+        return fid;
+    }
+}
