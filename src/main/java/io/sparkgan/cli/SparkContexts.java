@@ -1,7 +1,13 @@
 package io.sparkgan.cli;
 
+import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.SparkSettings;
 import io.sparkgan.io.Storage;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.logging.log4j.Level;
@@ -14,6 +20,10 @@ import scala.Tuple2;
 
 /** Creates the Spark context from the config, respecting what spark-submit already decided. */
 public final class SparkContexts {
+    /** A master that refuses connections this many times, this long apart, is taken to be down. */
+    private static final int MASTER_PROBE_ATTEMPTS = 3;
+    private static final int MASTER_PROBE_TIMEOUT_MILLIS = 2000;
+
     private SparkContexts() {
     }
 
@@ -35,10 +45,67 @@ public final class SparkContexts {
     }
 
     public static JavaSparkContext start(SparkSettings settings, String stage) {
-        JavaSparkContext sc = new JavaSparkContext(conf(settings, stage));
+        SparkConf conf = conf(settings, stage);
+        requireReachableMaster(conf.get("spark.master", ""), MASTER_PROBE_ATTEMPTS, MASTER_PROBE_TIMEOUT_MILLIS);
+        JavaSparkContext sc = new JavaSparkContext(conf);
         sc.setLogLevel("WARN");
         keepOurProgressVisible();
         return sc;
+    }
+
+    /**
+     * Fails fast, with one line, when no master of a standalone {@code spark://} URL accepts a
+     * connection. Spark itself retries for 60 s, logs a stack trace per attempt, and then reports
+     * only "Cannot call methods on a stopped SparkContext". Other masters (local, yarn, k8s) are left
+     * to Spark.
+     */
+    static void requireReachableMaster(String master, int attempts, int timeoutMillis) {
+        if (!master.startsWith("spark://")) {
+            return;
+        }
+        List<String> failures = new ArrayList<>();
+        long started = System.nanoTime();
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            failures.clear();
+            for (String hostPort : master.substring("spark://".length()).split(",")) {
+                String problem = probe(hostPort.trim(), timeoutMillis);
+                if (problem == null) {
+                    return;
+                }
+                failures.add(hostPort.trim() + ": " + problem);
+            }
+            if (attempt < attempts) {
+                sleep(timeoutMillis);
+            }
+        }
+        throw new ConfigException("cannot reach the Spark master " + master + " (" + String.join("; ", failures)
+                + "; tried " + attempts + " times over " + Math.round((System.nanoTime() - started) / 1e9) + " s)."
+                + " Check spark.master (or spark-submit's --master) and that the master is running.");
+    }
+
+    /** Null when a TCP connection to host:port succeeds, else what went wrong. */
+    private static String probe(String hostPort, int timeoutMillis) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0) {
+            return "not host:port";
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(hostPort.substring(0, colon),
+                    Integer.parseInt(hostPort.substring(colon + 1))), timeoutMillis);
+            return null;
+        } catch (NumberFormatException e) {
+            return "not host:port";
+        } catch (IOException e) {
+            return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        }
+    }
+
+    private static void sleep(int millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

@@ -42,7 +42,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *   params.npz           flat float32 vectors: generator, discriminator[, generator_ema]
  *   optimiser.npz        each network's optimiser state: generator_m, generator_v, generator_t, ...
  *   state.json           step, seed, params_sha256, EMA updates, the guard's count of skipped steps,
- *                        and provenance: run id, config, dataset and code version
+ *                        and provenance: run id, config, dataset, code version, executor threads
  *   _COMMITTED           written last
  * </pre>
  * With the data order and the noise both keyed by step, what a checkpoint holds is everything a
@@ -62,9 +62,10 @@ public final class Checkpoint {
      *
      * @param configSha256 SHA-256 of the run's resolved configuration (run.conf)
      * @param datasetSha256 the prepared dataset's content hash (empty when trained on arrays in memory)
+     * @param executorThreads native threads each task's kernels ran with: part of what fixes the bits
      */
     public record Provenance(String runId, long seed, String configSha256, String datasetSha256,
-                             String sparkganVersion) {}
+                             String sparkganVersion, int executorThreads) {}
 
     /** A checkpoint's generator: its exported graph, and which of the two it is ("ema" or "raw"). */
     public record GeneratorGraph(Path graph, String kind) {}
@@ -155,6 +156,7 @@ public final class Checkpoint {
         json.put("config_sha256", provenance.configSha256());
         json.put("dataset_sha256", provenance.datasetSha256());
         json.put("sparkgan_version", provenance.sparkganVersion());
+        json.put("executor_threads", provenance.executorThreads());
         json.put("created_at", Instant.now().toString());
         return json;
     }

@@ -25,13 +25,14 @@ final class RunProvenance {
     }
 
     /** What each checkpoint of this run records about its origin. */
-    static Checkpoint.Provenance forCheckpoints(SparkganConfig config, DatasetInfo info) {
+    static Checkpoint.Provenance forCheckpoints(SparkganConfig config, DatasetInfo info, int executorThreads) {
         return new Checkpoint.Provenance(config.runId(), config.train().seed(), configSha256(config),
-                info == null ? "" : info.contentSha256(), BuildInfo.version());
+                info == null ? "" : info.contentSha256(), BuildInfo.version(), executorThreads);
     }
 
     /** provenance.json of a new run; {@code sync} is the mode train.sync = auto chose. */
-    static String json(SparkganConfig config, JavaSparkContext sc, DatasetInfo info, TrainConfig.Sync sync) {
+    static String json(SparkganConfig config, JavaSparkContext sc, DatasetInfo info, TrainConfig.Sync sync,
+                       int executorThreads) {
         ObjectNode p = Json.object();
         p.put("run_id", config.runId());
         p.put("started_at", Instant.now().toString());
@@ -43,6 +44,7 @@ final class RunProvenance {
         p.put("spark_master", sc.master());
         p.put("sync", sync.name().toLowerCase(Locale.ROOT));
         p.put("seed", config.train().seed());
+        p.put("executor_threads", executorThreads); // native threads per task: part of what fixes the bits
         p.put("user", System.getProperty("user.name"));
         p.put("driver_host", hostName());
         p.put("config_sha256", configSha256(config));

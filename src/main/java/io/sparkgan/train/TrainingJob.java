@@ -1,5 +1,6 @@
 package io.sparkgan.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.config.TrainConfig;
@@ -114,8 +115,8 @@ public final class TrainingJob {
         if (finished != null) {
             return finished;
         }
-        TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync);
         int threads = ExecutorThreads.forTasks(sc, train.executorThreads());
+        TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync, threads);
         try (StepRunner steps = Synchronisation.start(sync, sc, partitions, config.architecture(), train, threads,
                 job.state)) {
             LOG.info("train: run {} — {} steps, {} workers × {} images, {} G + {} D parameters, {} ND4J threads per"
@@ -149,14 +150,15 @@ public final class TrainingJob {
     /** The job that continues the run from its newest committed checkpoint, or starts it at step 0. */
     private static TrainingJob resumeOrStart(SparkganConfig config, JavaSparkContext sc, Storage storage,
                                              RunDirectory run, GanReplica replica, DatasetInfo info,
-                                             TrainConfig.Sync sync) throws IOException {
+                                             TrainConfig.Sync sync, int threads) throws IOException {
         TrainConfig train = config.train();
-        Checkpoint.Provenance provenance = RunProvenance.forCheckpoints(config, info);
+        Checkpoint.Provenance provenance = RunProvenance.forCheckpoints(config, info, threads);
         List<Long> committed = Checkpoint.committed(storage, run);
         if (!committed.isEmpty()) {
             long from = committed.get(committed.size() - 1);
             GanState state = Checkpoint.read(storage, run, from, train);
             requireSameModel(state, replica, run, from);
+            warnOnOtherThreads(Checkpoint.stateJson(storage, run.checkpoint(from)), threads, run, from);
             MetricsLog metrics = MetricsLog.resume(storage, run.metrics(), from);
             storage.writeString(run.runConf(), config.renderedForRunDirectory());
             LOG.info("train: resuming {} from its checkpoint at step {} (of {})", run.root(), from, train.steps());
@@ -169,7 +171,7 @@ public final class TrainingJob {
         }
         storage.mkdirs(run.root());
         storage.writeString(run.runConf(), config.renderedForRunDirectory());
-        storage.writeString(run.provenance(), RunProvenance.json(config, sc, info, sync));
+        storage.writeString(run.provenance(), RunProvenance.json(config, sc, info, sync, threads));
         GanArchitecture architecture = config.architecture();
         GanState state = new GanState(Dcgan.generatorLayout(architecture).initialise(Noise.seed(train.seed(), 'G')),
                 Dcgan.discriminatorLayout(architecture).initialise(Noise.seed(train.seed(), 'D')), train);
@@ -262,6 +264,20 @@ public final class TrainingJob {
                 String.format(Locale.ROOT, "%.1f", 100 * checkpointSeconds / wall), run.root());
         return new Result(run, state.step(), state.generator().clone(), state.discriminator().clone(), gSha, dSha,
                 wall, info, false);
+    }
+
+    /**
+     * Kernels that split a reduction by thread count (oneDNN's on some CPUs) can give other bits with
+     * another count: a resume with other executor threads may leave the run's trajectory. Said, not
+     * refused: the run goes on, and the checkpoints it writes record the new count.
+     */
+    private static void warnOnOtherThreads(JsonNode checkpoint, int threads, RunDirectory run, long step) {
+        int before = checkpoint.path("executor_threads").asInt(0);
+        if (before > 0 && before != threads) {
+            LOG.warn("train: resuming {} with {} native threads per task, but its checkpoint at step {} was trained"
+                    + " with {}; the run may not end bit-identical to an uninterrupted one (set"
+                    + " train.executor-threads = {} to keep it)", run.root(), threads, step, before, before);
+        }
     }
 
     private static void requireSameModel(GanState state, GanReplica replica, RunDirectory run, long step) {

@@ -49,4 +49,17 @@ class CommandLineErrorsTest {
         CliRun gpu = CliRun.of("config", "--config", "conf/cluster-gpu.conf");
         assertEquals(0, gpu.code(), gpu.err());
     }
+
+    @Test
+    void anUnreachableMasterStopsInSecondsWithOneLineNamingIt() {
+        long started = System.nanoTime();
+        CliRun o = CliRun.of("train", "--set", "spark.master=spark://127.0.0.1:1", "--set", "output.dir=" + tmp);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        assertEquals(2, o.code(), o.err());
+        assertEquals(1, o.err().strip().lines().count(), o.err());
+        assertTrue(o.err().startsWith("sparkgan: Configuration error: cannot reach the Spark master spark://127.0.0.1:1"
+                + " (127.0.0.1:1: Connection refused; tried 3 times over "), o.err());
+        assertTrue(seconds < 30, "gave up after " + seconds + " s");
+        assertEquals(0, tmp.toFile().list().length, "nothing written under output.dir");
+    }
 }

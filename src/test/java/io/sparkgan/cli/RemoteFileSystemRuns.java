@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkgan.LogCapture;
 import io.sparkgan.TestSpark;
 import io.sparkgan.data.Hashes;
 import io.sparkgan.io.Json;
@@ -34,10 +35,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.RemoteIterator;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.WriterAppender;
-import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -297,30 +294,22 @@ abstract class RemoteFileSystemRuns {
         }
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        StringWriter logs = new StringWriter();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         PrintStream stdout = System.out;
         PrintStream stderr = System.err;
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        WriterAppender appender = WriterAppender.newBuilder().setName("capture-" + System.nanoTime()).setTarget(logs)
-                .setLayout(PatternLayout.newBuilder().withPattern("%-5level %c: %msg%n%throwable").build()).build();
-        appender.start();
-        context.getConfiguration().getRootLogger().addAppender(appender, null, null);
-        context.updateLoggers();
         int code;
-        try {
+        String logs;
+        try (LogCapture capture = new LogCapture()) {
             System.setOut(new PrintStream(new Tee(stdout, console), true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(new Tee(stderr, console), true, StandardCharsets.UTF_8));
             code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
             afterCommand();
+            logs = capture.text();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } finally {
             System.setOut(stdout);
             System.setErr(stderr);
-            context.getConfiguration().getRootLogger().removeAppender(appender.getName());
-            context.updateLoggers();
-            appender.stop();
         }
         return new Command(args, code, out.toString(), err.toString(), console.toString(StandardCharsets.UTF_8),
                 logs.toString());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgan.LogCapture;
 import io.sparkgan.TestSpark;
 import io.sparkgan.io.Json;
 import io.sparkgan.step.TrainingException;
@@ -66,12 +67,30 @@ class ResumeTest {
         Files.delete(run.resolve("_SUCCESS"));
         Path state = run.resolve("checkpoints/step-00000002/state.json");
         ObjectNode json = (ObjectNode) Json.parse(Files.readString(state));
-        json.remove(List.of("guard", "config_sha256", "dataset_sha256", "sparkgan_version"));
+        json.remove(List.of("guard", "config_sha256", "dataset_sha256", "sparkgan_version", "executor_threads"));
         Files.writeString(state, Json.pretty(json));
 
         TrainingJob.Result resumed = train("older", 4, false);
         assertEquals(straight.generatorSha256(), resumed.generatorSha256());
         assertEquals(straight.discriminatorSha256(), resumed.discriminatorSha256());
+    }
+
+    /** The native thread count is part of what fixes the bits: recorded, and a change on resume is said. */
+    @Test
+    void aResumeWithAnotherThreadCountIsReportedAndRecorded() throws IOException {
+        train("threads", 2, false, "train.executor-threads=1");
+        Files.delete(tmp.resolve("threads/_SUCCESS"));
+        assertEquals(1, Json.parse(Files.readString(tmp.resolve("threads/provenance.json"))).path("executor_threads")
+                .asInt());
+        String log;
+        try (LogCapture capture = new LogCapture()) {
+            train("threads", 4, false, "train.executor-threads=2");
+            log = capture.text();
+        }
+        assertTrue(log.contains("WARN  io.sparkgan.train.TrainingJob: train: resuming ") && log.contains(
+                " with 2 native threads per task, but its checkpoint at step 2 was trained with 1"), log);
+        assertEquals(2, Json.parse(Files.readString(tmp.resolve("threads/checkpoints/step-00000004/state.json")))
+                .path("executor_threads").asInt(), "the checkpoints it writes record the count it ran with");
     }
 
     @Test
