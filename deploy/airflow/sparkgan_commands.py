@@ -68,6 +68,7 @@ class Settings:
     driver_memory_gb: int = 8
     driver_offheap_gb: int = 8
     driver_gpus: int = 1  # cluster mode: the driver runs ND4J too, and the -cuda jar has only CUDA
+    gpus_per_executor: int = 1  # 0: CPU executors (the -spark jar), no GPU resources asked for
     max_failures: int = 8
     gpu_discovery_script: str = ""  # "" = deploy/getGpusResources.sh (yarn), /opt/sparkgan/... (kubernetes)
     yarn_queue: str = ""
@@ -95,6 +96,9 @@ class Settings:
                      "train_retry_delay_minutes"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
+        if self.gpus_per_executor not in (0, 1):
+            raise ValueError(f"gpus_per_executor must be 1 (one training task per GPU) or 0 (CPU executors),"
+                             f" got {self.gpus_per_executor}")
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -119,8 +123,9 @@ class Settings:
         return self.deploy_mode or DEFAULT_DEPLOY_MODE[self.cluster]
 
     def uses_gpu_settings(self) -> bool:
-        """Spark does not schedule GPUs in local[N]: resource settings there hang the job."""
-        return not self.resolved_master().startswith("local")
+        """Spark does not schedule GPUs in local[N] (resource settings there hang the job), and CPU
+        executors ask for none."""
+        return not self.resolved_master().startswith("local") and self.gpus_per_executor == 1
 
     def discovery_script(self) -> str:
         if self.gpu_discovery_script:

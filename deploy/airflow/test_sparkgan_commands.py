@@ -115,6 +115,16 @@ class SparkConfTest(unittest.TestCase):
                 self.assertEqual([], [k for k in conf if ".resource." in k])
                 self.assertEqual("8", conf["spark.task.maxFailures"])
 
+    def test_cpu_executors_ask_for_no_gpus(self):
+        for cluster in commands.CLUSTERS:
+            with self.subTest(cluster=cluster):
+                conf = commands.spark_conf(settings(cluster=cluster, gpus_per_executor=0, deploy_mode="cluster"))
+                self.assertEqual([], [k for k in conf if ".resource." in k])
+                self.assertEqual(conf["spark.executor.cores"], conf["spark.task.cpus"])
+        with self.assertRaises(ValueError) as e:
+            settings(gpus_per_executor=2)
+        self.assertIn("gpus_per_executor must be 1", str(e.exception))
+
     def test_yarn_discovers_gpus_with_the_shipped_script(self):
         conf = commands.spark_conf(settings())
         self.assertEqual("./getGpusResources.sh", conf["spark.executor.resource.gpu.discoveryScript"])
@@ -423,6 +433,23 @@ class DeployScriptsTest(unittest.TestCase):
                 self.assertEqual(0, done.returncode, done.stderr)
                 self.assertNotIn(".resource.", done.stdout)
                 self.assertIn("--master 'local[4]'", done.stdout)
+
+    def test_cpu_executors_get_no_resource_settings_and_the_cpu_jar(self):
+        for cluster in SCRIPTS:
+            with self.subTest(cluster=cluster):
+                env = script_env(settings(cluster=cluster, gpus_per_executor=0))
+                done = dry_run(cluster, ["r1", "train"], env)
+                self.assertEqual(0, done.returncode, done.stderr)
+                self.assertNotIn(".resource.", done.stdout)
+                self.assertEqual(commands.spark_conf(settings(cluster=cluster, gpus_per_executor=0)),
+                                 parse_submit(shlex.split(done.stdout))["conf"])
+        env = script_env(settings(cluster="standalone", gpus_per_executor=0))
+        del env["SPARKGAN_JAR"]
+        done = dry_run("standalone", ["r1"], env)
+        self.assertRegex(parse_submit(shlex.split(done.stdout))["jar"], r"sparkgan-.*-spark\.jar$")
+        wrong = dry_run("standalone", ["r1"], dict(env, SPARKGAN_GPUS_PER_EXECUTOR="2"))
+        self.assertEqual(2, wrong.returncode)
+        self.assertIn("SPARKGAN_GPUS_PER_EXECUTOR must be 1", wrong.stderr)
 
     def test_dry_run_from_the_environment_or_after_the_run_id_is_never_passed_on(self):
         env = script_env(settings())

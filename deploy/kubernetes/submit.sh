@@ -43,7 +43,7 @@ sparkgan_conf spark.kubernetes.executor.podTemplateFile "$pod_template"
 sparkgan_conf spark.executor.instances "$executors"
 sparkgan_task_conf "$driver_javacpp"
 sparkgan_overheads
-if ! sparkgan_is_local_master "$master"; then         # resource settings hang local[N]
+if sparkgan_uses_gpus "$master"; then  # GPU executors on a cluster (never in local[N])
   sparkgan_conf spark.executor.resource.gpu.amount 1
   sparkgan_conf spark.executor.resource.gpu.vendor nvidia.com   # pod limit nvidia.com/gpu: 1
   sparkgan_conf spark.executor.resource.gpu.discoveryScript "$discovery"

@@ -68,18 +68,20 @@ sparkgan_has_arg() { # sparkgan_has_arg --config: whether the user passed that o
   return 1
 }
 
-# The newest target/sparkgan-*-cuda.jar (./mvnw -B -DskipTests -Pcuda package), or, before one is
-# built, the name that build gives it.
+# The newest target/sparkgan-*-cuda.jar (./mvnw -B -DskipTests -Pcuda package), or with
+# SPARKGAN_GPUS_PER_EXECUTOR=0 the CPU build's -spark.jar (./mvnw -B -DskipTests package); before one
+# is built, the name that build gives it.
 sparkgan_default_jar() {
-  local newest version
-  newest=$(ls -t "$sparkgan_home"/target/sparkgan-*-cuda.jar 2>/dev/null | head -1 || true)
+  local newest version kind=cuda
+  [ "${gpus_per_executor:-1}" = 0 ] && kind=spark
+  newest=$(ls -t "$sparkgan_home"/target/sparkgan-*-"$kind".jar 2>/dev/null | head -1 || true)
   if [ -n "$newest" ]; then
     echo "$newest"
     return
   fi
   version=$(awk '/<artifactId>sparkgan<\/artifactId>/ { found = 1 }
                  found && /<version>/ { gsub(/.*<version>|<\/version>.*/, ""); print; exit }' "$sparkgan_home/pom.xml")
-  echo "$sparkgan_home/target/sparkgan-${version}-cuda.jar"
+  echo "$sparkgan_home/target/sparkgan-${version}-${kind}.jar"
 }
 
 sparkgan_check_jar() {
@@ -88,7 +90,9 @@ sparkgan_check_jar() {
   case "$jar" in
     *://* | local:*) return 0 ;; # on the cluster's filesystem or inside the container image
   esac
-  [ -f "$jar" ] || sparkgan_die "no jar at $jar: build it with ./mvnw -B -DskipTests -Pcuda package, or set SPARKGAN_JAR"
+  local build="./mvnw -B -DskipTests -Pcuda package"
+  [ "${gpus_per_executor:-1}" = 0 ] && build="./mvnw -B -DskipTests package"
+  [ -f "$jar" ] || sparkgan_die "no jar at $jar: build it with $build, or set SPARKGAN_JAR"
 }
 
 sparkgan_whole() { # sparkgan_whole NAME VALUE: VALUE must be a whole number
@@ -108,10 +112,13 @@ sparkgan_sizes() {
   driver_offheap="${SPARKGAN_DRIVER_OFFHEAP_GB:-8}"
   driver_gpus="${SPARKGAN_DRIVER_GPUS:-1}"
   max_failures="${SPARKGAN_MAX_FAILURES:-8}"
+  gpus_per_executor="${SPARKGAN_GPUS_PER_EXECUTOR:-1}"
   local name
   for name in executors executor_cores executor_heap executor_offheap driver_heap driver_offheap driver_gpus max_failures; do
     sparkgan_whole "$name" "${!name}"
   done
+  [[ "$gpus_per_executor" =~ ^[01]$ ]] ||
+    sparkgan_die "SPARKGAN_GPUS_PER_EXECUTOR must be 1 (one training task per GPU) or 0 (CPU executors), got '$gpus_per_executor'"
   [ "$executors" -ge 1 ] && [ "$executor_cores" -ge 1 ] || sparkgan_die "SPARKGAN_EXECUTORS and SPARKGAN_EXECUTOR_CORES must be at least 1"
   executor_overhead=$((executor_offheap + 4))
   driver_overhead=$((driver_offheap + 4))
@@ -125,6 +132,10 @@ sparkgan_sizes() {
 sparkgan_java17_flags="--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false"
 
 sparkgan_is_local_master() { [[ "$1" == local* ]]; }
+
+# Whether to ask the cluster manager for GPUs: not in local[N] (resource settings hang it) and not
+# for CPU executors (SPARKGAN_GPUS_PER_EXECUTOR=0).
+sparkgan_uses_gpus() { ! sparkgan_is_local_master "$1" && [ "$gpus_per_executor" = 1 ]; }
 
 # conf+=(--conf key=value)
 conf=()

@@ -10,8 +10,11 @@
 # Client mode (the default) runs the driver here: this machine needs an NVIDIA GPU and driver (the
 # driver runs ND4J, and the -cuda jar has only the CUDA backend). In cluster mode the jar and the
 # config must be readable from every worker (hdfs:// URIs or the same local path everywhere).
+# CPU executors (no GPUs asked for, the CPU build's -spark.jar): SPARKGAN_GPUS_PER_EXECUTOR=0. On a
+# machine without Spark installed, SPARK_SUBMIT=bin/spark-submit; bin/spark-cluster starts a
+# standalone cluster on this machine to try it on.
 # Environment (defaults in brackets; the sizes are shared by all three scripts, see deploy/README.md):
-#   SPARKGAN_MASTER [spark://localhost:7077]  SPARKGAN_DEPLOY_MODE [client]
+#   SPARKGAN_MASTER [spark://localhost:7077]  SPARKGAN_DEPLOY_MODE [client]  SPARKGAN_GPUS_PER_EXECUTOR [1]
 #   SPARKGAN_JAR [target/sparkgan-<version>-cuda.jar]  SPARKGAN_CONFIG [conf/cluster-gpu.conf]
 #   SPARKGAN_SUBMIT_OPTS: more spark-submit options, appended (so they win)
 set -euo pipefail
@@ -37,7 +40,7 @@ sparkgan_conf spark.cores.max "$((executors * executor_cores))"   # standalone's
 # Standalone has no memory overhead setting: leave SPARKGAN_EXECUTOR_OFFHEAP_GB + 4 GiB per executor
 # outside SPARK_WORKER_MEMORY; JavaCPP's limits keep ND4J inside it.
 sparkgan_task_conf "$driver_java"
-if ! sparkgan_is_local_master "$master"; then         # resource settings hang local[N]
+if sparkgan_uses_gpus "$master"; then  # GPU executors on a cluster (never in local[N])
   sparkgan_conf spark.executor.resource.gpu.amount 1
   sparkgan_conf spark.task.resource.gpu.amount 1
   if [ "$deploy_mode" = cluster ] && [ "$driver_gpus" -gt 0 ]; then

@@ -43,7 +43,7 @@ sparkgan_conf spark.executor.instances "$executors"
 sparkgan_task_conf "$driver_javacpp"
 sparkgan_overheads
 sparkgan_conf spark.yarn.maxAppAttempts 2             # a lost driver restarts and resumes from its checkpoint
-if ! sparkgan_is_local_master "$master"; then         # resource settings hang local[N]
+if sparkgan_uses_gpus "$master"; then  # GPU executors on a cluster (never in local[N])
   sparkgan_conf spark.executor.resource.gpu.amount 1
   sparkgan_conf spark.task.resource.gpu.amount 1
   sparkgan_conf spark.executor.resource.gpu.discoveryScript "$discovery_in_container"

@@ -3,6 +3,7 @@ package io.sparkgan.cli;
 import io.sparkgan.config.ConfigException;
 import io.sparkgan.data.DataException;
 import io.sparkgan.eval.EvaluationException;
+import io.sparkgan.io.DirectoryLease;
 import io.sparkgan.step.TrainingException;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
@@ -54,7 +55,8 @@ public final class Main implements Runnable {
             err.println("sparkgan: " + cause.getMessage());
             return BAD_INPUT;
         }
-        if (cause instanceof DataException || cause instanceof TrainingException || cause instanceof EvaluationException) {
+        if (cause instanceof DataException || cause instanceof TrainingException || cause instanceof EvaluationException
+                || cause instanceof DirectoryLease.LeaseException) {
             err.println("sparkgan: " + cause.getMessage());
             return FAILED;
         }
@@ -68,7 +70,7 @@ public final class Main implements Runnable {
         Throwable t = e;
         while (t != null) {
             if (t instanceof ConfigException || t instanceof DataException || t instanceof TrainingException
-                    || t instanceof EvaluationException) {
+                    || t instanceof EvaluationException || t instanceof DirectoryLease.LeaseException) {
                 return t;
             }
             t = t.getCause();

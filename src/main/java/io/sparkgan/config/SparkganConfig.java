@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.sparkgan.model.GanArchitecture;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
@@ -13,7 +14,7 @@ import java.util.Locale;
  * reads raw keys.
  */
 public record SparkganConfig(SparkSettings spark, DataConfig data, ModelConfig model, TrainConfig train,
-                             String outputDir, String runId, FidConfig fid, String rendered)
+                             String outputDir, String runId, FidConfig fid, Duration leaseTimeout, String rendered)
         implements Serializable {
 
     /** Key fragments whose values never leave the process in clear (run.conf, provenance, logs). */

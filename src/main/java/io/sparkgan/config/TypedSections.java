@@ -3,6 +3,7 @@ package io.sparkgan.config;
 import com.typesafe.config.Config;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
+import java.time.Duration;
 
 /**
  * The resolved configuration read into its typed records, one section at a time. Every key is
@@ -27,10 +28,12 @@ final class TypedSections {
             r.problem("run.id", "letters, digits, '.', '_' and '-' only (it names a directory)");
         }
         FidConfig fid = fid(r);
+        Duration leaseTimeout = Duration.ofSeconds(r.longValue("run.lease-timeout-seconds", 1, 86_400));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
-        return new SparkganConfig(spark, data, model, train, outputDir, runId, fid, SparkganConfig.render(c));
+        return new SparkganConfig(spark, data, model, train, outputDir, runId, fid, leaseTimeout,
+                SparkganConfig.render(c));
     }
 
     private static SparkSettings spark(KeyReader r, boolean masterExplicit) {

@@ -1,10 +1,12 @@
 package io.sparkgan.data;
 
 import io.sparkgan.config.DataConfig;
+import io.sparkgan.io.DirectoryLease;
 import io.sparkgan.io.Storage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,15 +27,42 @@ import org.slf4j.LoggerFactory;
 public final class Preparer {
     private static final Logger LOG = LoggerFactory.getLogger(Preparer.class);
     private static final int CHUNK = 2048;
+    private static final Duration DEFAULT_LEASE_TIMEOUT = Duration.ofSeconds(60);
 
     private Preparer() {
     }
 
-    /** Prepares the dataset, or returns the existing one when its fingerprint matches. */
+    /** As {@link #prepare(DataConfig, Storage, Duration)} with the default lease timeout. */
     public static DatasetInfo prepare(DataConfig data, Storage storage) throws IOException {
+        return prepare(data, storage, DEFAULT_LEASE_TIMEOUT);
+    }
+
+    /**
+     * Prepares the dataset, or returns the existing one when its fingerprint matches. Writing takes
+     * the lease of data.shards ({@link DirectoryLease}), so two prepares never interleave their files.
+     */
+    public static DatasetInfo prepare(DataConfig data, Storage storage, Duration leaseTimeout) throws IOException {
         Path dir = Storage.qualify(data.shards());
         DatasetSource source = DatasetSources.open(data, storage);
         String fingerprint = fingerprint(source.fingerprint(), data);
+        DatasetInfo existing = reusable(storage, dir, fingerprint, data);
+        if (existing != null) {
+            return existing;
+        }
+        try (DirectoryLease lease = DirectoryLease.acquire(storage, dir, "prepare", leaseTimeout)) {
+            existing = reusable(storage, dir, fingerprint, data); // another prepare may have finished meanwhile
+            if (existing != null) {
+                return existing;
+            }
+            removeOurFiles(storage, dir);
+            storage.mkdirs(dir);
+            return write(source, fingerprint, data, storage, dir, lease);
+        }
+    }
+
+    /** The prepared dataset in {@code dir} when it was made from this source with these settings. */
+    private static DatasetInfo reusable(Storage storage, Path dir, String fingerprint, DataConfig data)
+            throws IOException {
         Path infoPath = new Path(dir, DatasetInfo.FILE);
         if (storage.exists(infoPath)) {
             DatasetInfo existing = DatasetInfo.fromJson(storage.readString(infoPath));
@@ -48,13 +77,11 @@ public final class Preparer {
             }
             LOG.info("prepare: {} holds a dataset prepared from other input or settings; preparing again", dir);
         }
-        removeOurFiles(storage, dir);
-        storage.mkdirs(dir);
-        return write(source, fingerprint, data, storage, dir);
+        return null;
     }
 
     private static DatasetInfo write(DatasetSource source, String fingerprint, DataConfig data, Storage storage,
-                                     Path dir) throws IOException {
+                                     Path dir, DirectoryLease lease) throws IOException {
         List<SourceItem> items = source.items(data.limit());
         ShardBuffer buffer = new ShardBuffer(storage, dir, data, source.classes().size());
         List<Reject> rejects = new ArrayList<>();
@@ -92,6 +119,7 @@ public final class Preparer {
             pool.shutdownNow();
         }
         buffer.flush();
+        lease.check();
         return commit(source, fingerprint, data, storage, dir, buffer, rejects, items.size());
     }
 
@@ -231,7 +259,7 @@ public final class Preparer {
         }
         for (FileStatus f : storage.list(dir)) {
             String name = f.getPath().getName();
-            if (name.matches("part-\\d+\\.npz") || name.equals("rejects.csv")) {
+            if (name.matches("part-\\d+\\.npz") || name.equals("rejects.csv")) { // never _lease/ or others' files
                 storage.delete(f.getPath());
             }
         }

@@ -3,6 +3,7 @@ package io.sparkgan.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgan.io.DirectoryLease;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
@@ -32,7 +33,8 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
     /** The features the scores are computed on; {@code testAccuracy} is NaN for inception. */
     public record Extractor(ExtractorSpec spec, int featureDim, int classes, double testAccuracy) {}
 
-    void write(Storage storage, Path dir) throws IOException {
+    void write(Storage storage, Path dir, DirectoryLease lease) throws IOException {
+        lease.check();
         storage.writeString(new Path(dir, "report.json"), json());
         storage.writeString(new Path(dir, "report.csv"), csv());
         storage.writeString(new Path(dir, "report.html"), html());

@@ -3,6 +3,7 @@ package io.sparkgan.eval;
 import io.sparkgan.config.FidConfig;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.io.DirectoryLease;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import io.sparkgan.model.GanArchitecture;
@@ -60,6 +61,15 @@ public final class FidStage {
 
     public static FidReport run(JavaSparkContext sc, Storage storage, SparkganConfig config, DatasetInfo info,
                                 RunDirectory run, List<Long> steps, boolean rescore) throws IOException {
+        // the report is the run directory's: written only by the driver that holds its lease
+        try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "fid", config.leaseTimeout())) {
+            return score(sc, storage, config, info, run, steps, rescore, lease);
+        }
+    }
+
+    private static FidReport score(JavaSparkContext sc, Storage storage, SparkganConfig config, DatasetInfo info,
+                                   RunDirectory run, List<Long> steps, boolean rescore, DirectoryLease lease)
+            throws IOException {
         FidConfig fid = config.fid();
         long started = System.nanoTime();
         int partitions = fid.partitionsOr(config.train().workers());
@@ -99,7 +109,7 @@ public final class FidStage {
             CheckpointScore prior = earlier.get(step);
             if (prior != null) {
                 report.checkpoints().add(prior.withGrid(grid(driverReplica, generator, config, step)));
-                report.write(storage, run.fid());
+                report.write(storage, run.fid(), lease);
                 LOG.info("fid: {} ({}/{}) FID {}: scored before with the same settings, reused", RunDirectory.stepName(step),
                         i + 1, steps.size(), fmt(prior.fid()));
                 continue;
@@ -110,7 +120,7 @@ public final class FidStage {
                     config.train().seed(), fid.samples(), partitions);
             CheckpointScore score = score(step, generator, fake, real, fid, config, driverReplica, t);
             report.checkpoints().add(score);
-            report.write(storage, run.fid());
+            report.write(storage, run.fid(), lease);
             logScore(score, i + 1, steps.size());
         }
         LOG.info("fid: report for {} checkpoint(s) in {} s: {}", steps.size(), fmt((System.nanoTime() - started) / 1e9),

@@ -10,6 +10,8 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -161,6 +163,48 @@ public final class Storage implements Serializable {
         String scheme = path.toUri().getScheme();
         return scheme != null && (scheme.startsWith("s3") || scheme.equals("gs") || scheme.startsWith("abfs")
                 || scheme.startsWith("wasb") || scheme.equals("oss"));
+    }
+
+    /**
+     * Creates {@code path} with {@code bytes} unless it exists, as one step that concurrent creators
+     * cannot both win; readers see no file or the complete one. Returns whether this call created it.
+     * Atomic on the local filesystem (a hard link, which fails if the name is taken) and on HDFS (a
+     * rename, which fails if the destination exists). Not on S3 with Hadoop 3.3's S3A, which has no
+     * conditional write: there, two creators within moments of each other can both succeed.
+     */
+    public boolean createExclusive(Path path, byte[] bytes) throws IOException {
+        FileSystem fs = fs(path);
+        if (isObjectStore(path)) {
+            if (fs.exists(path)) {
+                return false;
+            }
+            try (FSDataOutputStream out = fs.create(path, false)) {
+                out.write(bytes);
+            }
+            return true;
+        }
+        Path tmp = new Path(path.getParent(), "." + path.getName() + "." + UUID.randomUUID() + ".tmp");
+        fs.mkdirs(path.getParent());
+        try {
+            try (FSDataOutputStream out = fs.create(tmp, false)) {
+                out.write(bytes);
+                out.hsync();
+            }
+            if ("file".equals(fs.getUri().getScheme())) {
+                // Hadoop's local rename replaces an existing file; a hard link never does
+                try {
+                    Files.createLink(Paths.get(fs.makeQualified(path).toUri()), Paths.get(fs.makeQualified(tmp).toUri()));
+                    return true;
+                } catch (FileAlreadyExistsException e) {
+                    return false;
+                }
+            }
+            return fs.rename(tmp, path);
+        } finally {
+            if (fs.exists(tmp)) {
+                fs.delete(tmp, false);
+            }
+        }
     }
 
     /** Writes {@code bytes} so that readers see either the old file or the complete new one. */

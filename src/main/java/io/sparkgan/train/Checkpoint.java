@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.config.TrainConfig;
 import io.sparkgan.data.Hashes;
 import io.sparkgan.distributed.FaultHooks;
+import io.sparkgan.io.DirectoryLease;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Npy;
 import io.sparkgan.io.NpyArray;
@@ -82,14 +83,28 @@ public final class Checkpoint {
         if (!storage.exists(run.checkpoints())) {
             return steps;
         }
+        DirectoryLease.Commits counted = DirectoryLease.Commits.of(storage, run.root());
         for (FileStatus status : storage.list(run.checkpoints())) {
-            if (status.isDirectory() && RunDirectory.isStepName(status.getPath().getName())
-                    && isCommitted(storage, status.getPath())) {
-                steps.add(RunDirectory.stepOf(status.getPath().getName()));
+            Path marker = new Path(status.getPath(), COMMIT_MARKER);
+            if (status.isDirectory() && RunDirectory.isStepName(status.getPath().getName()) && storage.exists(marker)) {
+                long step = RunDirectory.stepOf(status.getPath().getName());
+                if (counted.counts(step, generationOf(storage.readString(marker)))) {
+                    steps.add(step);
+                }
             }
         }
         Collections.sort(steps);
         return steps;
+    }
+
+    /** The lease generation a commit marker names ("generation N" on its second line); 0 before leases. */
+    private static long generationOf(String marker) {
+        for (String line : marker.split("\n")) {
+            if (line.startsWith("generation ")) {
+                return Long.parseLong(line.substring("generation ".length()).strip());
+            }
+        }
+        return 0;
     }
 
     public static boolean isCommitted(Storage storage, Path dir) throws IOException {
@@ -104,9 +119,12 @@ public final class Checkpoint {
         storage.delete(dir);
     }
 
-    /** Writes and commits the checkpoint of {@code state} (its step); returns its directory. */
-    public static Path write(Storage storage, RunDirectory run, GanState state, GanReplica exporter, Provenance provenance)
-            throws IOException {
+    /**
+     * Writes and commits the checkpoint of {@code state} (its step); returns its directory. Under a
+     * lease (null: none), the commit checks it first and names its generation.
+     */
+    public static Path write(Storage storage, RunDirectory run, GanState state, GanReplica exporter, Provenance provenance,
+                             DirectoryLease lease) throws IOException {
         Path dir = run.checkpoint(state.step());
         if (storage.exists(dir)) {
             storage.delete(dir); // an uncommitted leftover of an interrupted earlier attempt
@@ -135,7 +153,11 @@ public final class Checkpoint {
         storage.writeAtomically(file(dir, OPTIMISER), Npy.npzBytes(optimiser));
 
         storage.writeString(file(dir, STATE), Json.pretty(stateJson(state, provenance)));
-        storage.writeString(file(dir, COMMIT_MARKER), state.step() + "\n");
+        if (lease != null) {
+            lease.check();
+        }
+        storage.writeString(file(dir, COMMIT_MARKER), state.step() + "\n"
+                + (lease == null ? "" : "generation " + lease.generation() + "\n"));
         return dir;
     }
 

@@ -20,21 +20,24 @@ final class MetricsLog {
 
     private final Storage storage;
     private final Path path;
+    private final Runnable beforeWrite;
     private final List<String> lines = new ArrayList<>();
     private long lastFlush = System.nanoTime();
     private boolean dirty;
 
-    MetricsLog(Storage storage, Path path) {
+    /** A log written to {@code path}; {@code beforeWrite} runs before every write (the lease's check). */
+    MetricsLog(Storage storage, Path path, Runnable beforeWrite) {
         this.storage = storage;
         this.path = path;
+        this.beforeWrite = beforeWrite;
     }
 
     /**
      * The log of a resumed run: the lines up to {@code step}; later ones were logged after the
      * checkpoint the run resumes from, and those steps run again.
      */
-    static MetricsLog resume(Storage storage, Path path, long step) throws IOException {
-        MetricsLog log = new MetricsLog(storage, path);
+    static MetricsLog resume(Storage storage, Path path, long step, Runnable beforeWrite) throws IOException {
+        MetricsLog log = new MetricsLog(storage, path, beforeWrite);
         if (storage.exists(path)) {
             for (String line : storage.readString(path).split("\n")) {
                 if (!line.isBlank() && Json.parse(line).path("step").asLong() <= step) {
@@ -88,6 +91,7 @@ final class MetricsLog {
         if (!dirty) {
             return;
         }
+        beforeWrite.run();
         String text = String.join("\n", lines) + "\n";
         try {
             storage.writeString(path, text);

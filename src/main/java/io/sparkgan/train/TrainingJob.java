@@ -1,6 +1,5 @@
 package io.sparkgan.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.config.TrainConfig;
@@ -10,6 +9,7 @@ import io.sparkgan.data.Preparer;
 import io.sparkgan.data.TrainingPartition;
 import io.sparkgan.distributed.StepRunner;
 import io.sparkgan.distributed.Synchronisation;
+import io.sparkgan.io.DirectoryLease;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -57,12 +58,14 @@ public final class TrainingJob {
     private final GanState state;
     private final MetricsLog metrics;
     private final Checkpoint.Provenance provenance;
+    private final DirectoryLease lease;
     private final long started = System.nanoTime();
     private long lastCheckpoint;
     private double checkpointSeconds;
 
     private TrainingJob(SparkganConfig config, Storage storage, RunDirectory run, GanReplica replica, GanState state,
-                        MetricsLog metrics, Checkpoint.Provenance provenance, long lastCheckpoint) {
+                        MetricsLog metrics, Checkpoint.Provenance provenance, DirectoryLease lease,
+                        long lastCheckpoint) {
         this.config = config;
         this.train = config.train();
         this.storage = storage;
@@ -71,6 +74,7 @@ public final class TrainingJob {
         this.state = state;
         this.metrics = metrics;
         this.provenance = provenance;
+        this.lease = lease;
         this.lastCheckpoint = lastCheckpoint;
     }
 
@@ -82,7 +86,7 @@ public final class TrainingJob {
     /** As {@link #run(SparkganConfig, JavaSparkContext, Storage)}; {@code fresh} discards an earlier attempt. */
     public static Result run(SparkganConfig config, JavaSparkContext sc, Storage storage, boolean fresh)
             throws IOException {
-        DatasetInfo info = Preparer.prepare(config.data(), storage);
+        DatasetInfo info = Preparer.prepare(config.data(), storage, config.leaseTimeout());
         JavaRDD<TrainingPartition> partitions =
                 PartitionLoader.load(sc, storage, config.data().shards(), info, config.train().workers());
         return train(config, sc, storage, partitions, info, fresh);
@@ -107,24 +111,36 @@ public final class TrainingJob {
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
         TrainConfig.Sync sync = Synchronisation.choose(sc, train);
         GanReplica replica = new GanReplica(config.architecture(), train.loss(), train.realTarget(), DataType.FLOAT);
-        if (fresh && storage.exists(run.root())) {
-            LOG.info("train: --fresh: removing the earlier attempt in {}", run.root());
-            storage.delete(run.root());
+        try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "train", config.leaseTimeout())) {
+            if (fresh && storage.exists(run.root())) {
+                LOG.info("train: --fresh: removing the earlier attempt in {}", run.root());
+                clearExceptLease(storage, run);
+            }
+            Result finished = alreadyFinished(storage, run, train, info);
+            if (finished != null) {
+                return finished;
+            }
+            int threads = ExecutorThreads.forTasks(sc, train.executorThreads());
+            TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync, threads, lease);
+            try (StepRunner steps = Synchronisation.start(sync, sc, partitions, config.architecture(), train, threads,
+                    job.state)) {
+                LOG.info("train: run {} — {} steps, {} workers × {} images, {} G + {} D parameters, {} ND4J threads"
+                        + " per task; {}", run.root(), train.steps(), train.workers(), train.batchPerWorker(),
+                        replica.generatorLayout().size(), replica.discriminatorLayout().size(), threads,
+                        steps.describe());
+                job.loop(steps);
+            }
+            return job.finish(info);
         }
-        Result finished = alreadyFinished(storage, run, train, info);
-        if (finished != null) {
-            return finished;
+    }
+
+    /** Empties the run directory but for its lease (which the caller holds). */
+    private static void clearExceptLease(Storage storage, RunDirectory run) throws IOException {
+        for (FileStatus entry : storage.list(run.root())) {
+            if (!entry.getPath().getName().equals(DirectoryLease.DIR)) {
+                storage.delete(entry.getPath());
+            }
         }
-        int threads = ExecutorThreads.forTasks(sc, train.executorThreads());
-        TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync, threads);
-        try (StepRunner steps = Synchronisation.start(sync, sc, partitions, config.architecture(), train, threads,
-                job.state)) {
-            LOG.info("train: run {} — {} steps, {} workers × {} images, {} G + {} D parameters, {} ND4J threads per"
-                    + " task; {}", run.root(), train.steps(), train.workers(), train.batchPerWorker(),
-                    replica.generatorLayout().size(), replica.discriminatorLayout().size(), threads, steps.describe());
-            job.loop(steps);
-        }
-        return job.finish(info);
     }
 
     /** The result of a run that already finished train.steps, or null when there is training to do. */
@@ -150,24 +166,26 @@ public final class TrainingJob {
     /** The job that continues the run from its newest committed checkpoint, or starts it at step 0. */
     private static TrainingJob resumeOrStart(SparkganConfig config, JavaSparkContext sc, Storage storage,
                                              RunDirectory run, GanReplica replica, DatasetInfo info,
-                                             TrainConfig.Sync sync, int threads) throws IOException {
+                                             TrainConfig.Sync sync, int threads, DirectoryLease lease)
+            throws IOException {
         TrainConfig train = config.train();
         Checkpoint.Provenance provenance = RunProvenance.forCheckpoints(config, info, threads);
         List<Long> committed = Checkpoint.committed(storage, run);
+        lease.recordTakeover(committed.isEmpty() ? -1 : committed.get(committed.size() - 1));
         if (!committed.isEmpty()) {
             long from = committed.get(committed.size() - 1);
             GanState state = Checkpoint.read(storage, run, from, train);
-            requireSameModel(state, replica, run, from);
-            warnOnOtherThreads(Checkpoint.stateJson(storage, run.checkpoint(from)), threads, run, from);
-            MetricsLog metrics = MetricsLog.resume(storage, run.metrics(), from);
+            ResumeChecks.requireSameModel(state, replica, run, from);
+            ResumeChecks.warnOnOtherThreads(Checkpoint.stateJson(storage, run.checkpoint(from)), threads, run, from);
+            MetricsLog metrics = MetricsLog.resume(storage, run.metrics(), from, lease::check);
             storage.writeString(run.runConf(), config.renderedForRunDirectory());
             LOG.info("train: resuming {} from its checkpoint at step {} (of {})", run.root(), from, train.steps());
-            return new TrainingJob(config, storage, run, replica, state, metrics, provenance, from);
+            return new TrainingJob(config, storage, run, replica, state, metrics, provenance, lease, from);
         }
-        if (storage.exists(run.root())) {
+        if (storage.list(run.root()).stream().anyMatch(e -> !e.getPath().getName().equals(DirectoryLease.DIR))) {
             // an attempt that died before its first checkpoint: nothing in it is worth keeping
             LOG.info("train: {} holds an attempt without a committed checkpoint; starting it over", run.root());
-            storage.delete(run.root());
+            clearExceptLease(storage, run);
         }
         storage.mkdirs(run.root());
         storage.writeString(run.runConf(), config.renderedForRunDirectory());
@@ -175,8 +193,8 @@ public final class TrainingJob {
         GanArchitecture architecture = config.architecture();
         GanState state = new GanState(Dcgan.generatorLayout(architecture).initialise(Noise.seed(train.seed(), 'G')),
                 Dcgan.discriminatorLayout(architecture).initialise(Noise.seed(train.seed(), 'D')), train);
-        TrainingJob job = new TrainingJob(config, storage, run, replica, state, new MetricsLog(storage, run.metrics()),
-                provenance, -1);
+        TrainingJob job = new TrainingJob(config, storage, run, replica, state,
+                new MetricsLog(storage, run.metrics(), lease::check), provenance, lease, -1);
         job.writeSample();
         return job;
     }
@@ -197,12 +215,15 @@ public final class TrainingJob {
                 }
             }
         } catch (TrainingException e) {
-            metrics.flush();
             throw new TrainingException(e.getMessage() + (lastCheckpoint >= 0
                     ? " The last good checkpoint is " + run.checkpoint(lastCheckpoint) + "."
                     : " No checkpoint had been written yet."), e.step());
         } finally {
-            metrics.flush();
+            try {
+                metrics.flush();
+            } catch (DirectoryLease.LeaseException lost) {
+                // another driver has the run now: this one writes nothing more
+            }
         }
     }
 
@@ -221,6 +242,7 @@ public final class TrainingJob {
     }
 
     private void writeSample() throws IOException {
+        lease.check();
         storage.writeAtomically(run.sample(state.step()), SampleGrid.png(replica, state.samplingGenerator(),
                 train.seed(), train.sampleCount(), config.runId(), state.step()));
     }
@@ -230,7 +252,7 @@ public final class TrainingJob {
         metrics.flush();
         long writeStarted = System.nanoTime();
         try {
-            Path dir = Checkpoint.write(storage, run, state, replica, provenance);
+            Path dir = Checkpoint.write(storage, run, state, replica, provenance, lease);
             double seconds = (System.nanoTime() - writeStarted) / 1e9;
             checkpointSeconds += seconds;
             LOG.info("train: checkpoint {} ({})", dir, Progress.duration(seconds));
@@ -239,6 +261,7 @@ public final class TrainingJob {
                     + " failed (" + e + "); it is not committed and readers ignore it.", step);
         }
         lastCheckpoint = step;
+        lease.check(); // retention deletes: only under the lease
         try {
             CheckpointRetention.apply(storage, run, train.keepCheckpoints());
         } catch (IOException e) {
@@ -258,36 +281,12 @@ public final class TrainingJob {
         success.put("checkpoint_time_s", checkpointSeconds);
         success.putObject("params_sha256").put("generator", gSha).put("discriminator", dSha);
         success.put("finished_at", Instant.now().toString());
+        lease.check();
         storage.writeString(run.success(), Json.pretty(success));
         LOG.info("train: finished {} steps in {} (checkpoint writes {}, {}%); run directory {}", state.step(),
                 Progress.duration(wall), Progress.duration(checkpointSeconds),
                 String.format(Locale.ROOT, "%.1f", 100 * checkpointSeconds / wall), run.root());
         return new Result(run, state.step(), state.generator().clone(), state.discriminator().clone(), gSha, dSha,
                 wall, info, false);
-    }
-
-    /**
-     * Kernels that split a reduction by thread count (oneDNN's on some CPUs) can give other bits with
-     * another count: a resume with other executor threads may leave the run's trajectory. Said, not
-     * refused: the run goes on, and the checkpoints it writes record the new count.
-     */
-    private static void warnOnOtherThreads(JsonNode checkpoint, int threads, RunDirectory run, long step) {
-        int before = checkpoint.path("executor_threads").asInt(0);
-        if (before > 0 && before != threads) {
-            LOG.warn("train: resuming {} with {} native threads per task, but its checkpoint at step {} was trained"
-                    + " with {}; the run may not end bit-identical to an uninterrupted one (set"
-                    + " train.executor-threads = {} to keep it)", run.root(), threads, step, before, before);
-        }
-    }
-
-    private static void requireSameModel(GanState state, GanReplica replica, RunDirectory run, long step) {
-        if (state.generator().length != replica.generatorLayout().size()
-                || state.discriminator().length != replica.discriminatorLayout().size()) {
-            throw new TrainingException("cannot resume " + run.root() + ": its checkpoint at step " + step + " holds "
-                    + state.generator().length + " G + " + state.discriminator().length + " D parameters, the model"
-                    + " configured now has " + replica.generatorLayout().size() + " + "
-                    + replica.discriminatorLayout().size() + "; resume with the run's own settings (its run.conf) or"
-                    + " start over with --fresh", step);
-        }
     }
 }

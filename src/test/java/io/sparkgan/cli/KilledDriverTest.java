@@ -3,6 +3,7 @@ package io.sparkgan.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgan.TestSpark;
@@ -11,6 +12,7 @@ import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import io.sparkgan.train.Checkpoint;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +21,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,8 +57,15 @@ class KilledDriverTest {
         return CliRun.of(args);
     }
 
-    /** Starts `sparkgan train` in a JVM of its own and SIGKILLs it once it logs step {@code killAt}. */
-    private long runAndKill(List<String> args, long killAt) throws Exception {
+    /** A `sparkgan train` in a JVM of its own, its console collected as it runs. */
+    private record Driver(Process process, StringBuffer log) {
+        long pid() {
+            return process.pid();
+        }
+    }
+
+    /** Starts `sparkgan train` in a JVM of its own and returns once it has logged step {@code step}. */
+    private Driver startDriver(List<String> args, long step) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -67,29 +78,79 @@ class KilledDriverTest {
         command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
         command.add(Main.class.getName());
         command.addAll(args);
-        Process driver = new ProcessBuilder(command).redirectErrorStream(true).start();
-        long lastStep = -1;
-        StringBuilder log = new StringBuilder();
-        try (BufferedReader lines = new BufferedReader(
-                new InputStreamReader(driver.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = lines.readLine()) != null) {
-                log.append(line).append('\n');
-                Matcher m = PROGRESS.matcher(line);
-                if (m.find()) {
-                    lastStep = Long.parseLong(m.group(1));
-                    if (lastStep >= killAt) {
-                        driver.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block runs
-                        break;
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Driver driver = new Driver(process, new StringBuffer());
+        CountDownLatch reached = new CountDownLatch(1);
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = lines.readLine()) != null; ) {
+                    driver.log().append(line).append('\n');
+                    Matcher m = PROGRESS.matcher(line);
+                    if (m.find() && Long.parseLong(m.group(1)) >= step) {
+                        reached.countDown();
                     }
                 }
+            } catch (IOException e) {
+                // the process was killed
             }
-        } finally {
-            driver.destroyForcibly();
-            assertTrue(driver.waitFor(60, TimeUnit.SECONDS), "the driver process exits");
+        }, "driver-log");
+        reader.setDaemon(true);
+        reader.start();
+        if (!reached.await(3, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            fail("the driver did not reach step " + step + ":\n" + driver.log());
         }
-        assertTrue(lastStep >= killAt, "the driver reached step " + killAt + " before it was killed:\n" + log);
-        return lastStep;
+        return driver;
+    }
+
+    /** Starts `sparkgan train` in a JVM of its own and SIGKILLs it once it logs step {@code killAt}. */
+    private void runAndKill(List<String> args, long killAt) throws Exception {
+        Driver driver = startDriver(args, killAt);
+        driver.process().destroyForcibly(); // SIGKILL: no shutdown hook, no finally block runs
+        assertTrue(driver.process().waitFor(60, TimeUnit.SECONDS), "the driver process exits");
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor());
+    }
+
+    private static List<String> with(List<String> args, String... sets) {
+        List<String> all = new ArrayList<>(args);
+        for (String set : sets) {
+            all.addAll(List.of("--set", set));
+        }
+        return all;
+    }
+
+    /**
+     * Two drivers on one run directory: the first stops (SIGSTOP, as a long GC pause or a frozen
+     * container does) past its lease; a second, started on the same run, waits out the lease, takes
+     * the run over and finishes it. The first, when it wakes up, finds it lost the lease and stops
+     * without writing anything more; the run is what an uninterrupted one would be.
+     */
+    @Test
+    void aDriverPausedPastItsLeaseLosesTheRunToTheNextAndWritesNothingMore() throws Exception {
+        CliRun straight = inProcess(trainArgs("straight"));
+        assertEquals(0, straight.code(), straight.err());
+        List<String> paused = with(trainArgs("paused"), "run.lease-timeout-seconds=3");
+        Driver first = startDriver(paused, 4);
+        signal("STOP", first.pid());
+        try {
+            CliRun second = inProcess(paused);
+            assertEquals(0, second.code(), second.err());
+        } finally {
+            signal("CONT", first.pid());
+        }
+        assertTrue(first.process().waitFor(2, TimeUnit.MINUTES), "the first driver stops");
+        assertEquals(1, first.process().exitValue(), first.log().toString());
+        assertTrue(first.log().toString().contains("sparkgan: train: lost the lease of ")
+                && first.log().toString().contains("this driver stops without writing more"), first.log().toString());
+        assertEquals(Json.parse(Files.readString(tmp.resolve("runs/straight/_SUCCESS"))).path("params_sha256"),
+                Json.parse(Files.readString(tmp.resolve("runs/paused/_SUCCESS"))).path("params_sha256"));
+        List<Long> logged = Files.readAllLines(tmp.resolve("runs/paused/metrics.jsonl")).stream()
+                .map(l -> Json.parse(l).path("step").asLong()).toList();
+        assertEquals(LongStream.rangeClosed(1, STEPS).boxed().toList(), logged, "the second driver's log, whole");
     }
 
     @Test

@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.config.DataConfig;
+import io.sparkgan.io.DirectoryLease;
 import io.sparkgan.io.Storage;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,5 +105,20 @@ class FashionMnistPrepareTest {
                 () -> Preparer.prepare(config("data-manifests/fashion-mnist.conf", 10, "validation"), storage));
         assertTrue(e.getMessage().contains("no split 'validation'"), e.getMessage());
         assertTrue(e.getMessage().contains("test") && e.getMessage().contains("train"), e.getMessage());
+    }
+
+    /** Two prepares of one data.shards cannot interleave: the second is refused while the first writes. */
+    @Test
+    void aPrepareOfShardsAnotherPrepareIsWritingIsRefusedAndWritesNothing() throws Exception {
+        Path shards = tmp.resolve("shards");
+        try (DirectoryLease writing = DirectoryLease.acquire(Storage.local(),
+                new org.apache.hadoop.fs.Path(shards.toUri()), "prepare", Duration.ofSeconds(2))) {
+            DirectoryLease.LeaseException e = assertThrows(DirectoryLease.LeaseException.class, () -> Preparer.prepare(
+                    config("data-manifests/fashion-mnist.conf", 300, "train"), Storage.local(), Duration.ofSeconds(2)));
+            assertTrue(e.getMessage().contains("is in use by sparkgan prepare on "), e.getMessage());
+        }
+        try (var files = Files.list(shards)) {
+            assertEquals(List.of(DirectoryLease.DIR), files.map(f -> f.getFileName().toString()).toList());
+        }
     }
 }

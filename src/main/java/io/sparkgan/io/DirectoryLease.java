@@ -1,0 +1,292 @@
+package io.sparkgan.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One writer per directory (a run directory, a prepared dataset): a lease in {@code <dir>/_lease/}.
+ *
+ * <p>Holding: a driver creates {@code generation-N.json} (owner, host, pid, since) with an exclusive
+ * create (see {@link Storage#createExclusive}: atomic on HDFS and local disks, not on S3), so of two
+ * drivers only one gets generation N. While it holds the lease it rewrites
+ * {@code generation-N.heartbeat} with a growing counter; when it ends it writes
+ * {@code generation-N.released}.
+ *
+ * <p>Taking over: a driver that finds generation N held watches its heartbeat with its own clock. A
+ * counter that moves means a live holder: the driver refuses, naming it. One that does not move for
+ * the lease timeout (or whose holder is a process of this host that no longer exists) means a dead
+ * holder: the driver creates generation N+1. No clocks are compared across hosts.
+ *
+ * <p>Fencing: a holder checks, before every write that commits something ({@link #check}), that no
+ * newer generation exists, and stops if one does. A holder paused between that check and its write
+ * (a long GC, a stopped container) can still commit once after a takeover; so every commit names its
+ * generation, each generation records the newest commit it took over ({@link #recordTakeover}), and
+ * readers ignore a commit of an older generation that is newer than that ({@link Commits}).
+ */
+public final class DirectoryLease implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DirectoryLease.class);
+    public static final String DIR = "_lease";
+
+    /** The directory is in use by a live holder, or this holder lost it to a newer one. */
+    public static final class LeaseException extends RuntimeException {
+        public LeaseException(String message) {
+            super(message);
+        }
+    }
+
+    private final Storage storage;
+    private final Path dir;
+    private final long generation;
+    private final String what;
+    private final ScheduledExecutorService heartbeat;
+    private final AtomicLong beats = new AtomicLong();
+
+    private DirectoryLease(Storage storage, Path dir, long generation, String what, Duration interval) {
+        this.storage = storage;
+        this.dir = dir;
+        this.generation = generation;
+        this.what = what;
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sparkgan-lease-" + dir.getName());
+            t.setDaemon(true);
+            return t;
+        });
+        beat();
+        heartbeat.scheduleWithFixedDelay(this::beat, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Takes the lease of {@code dir} for {@code what} (e.g. "train"), waiting at most {@code timeout}
+     * for a holder that stopped renewing it; refuses when a live holder has it.
+     */
+    public static DirectoryLease acquire(Storage storage, Path dir, String what, Duration timeout) throws IOException {
+        Duration interval = heartbeatInterval(timeout);
+        while (true) {
+            Generations g = Generations.read(storage, dir);
+            if (g.newest == 0 || g.released(g.newest) || holderIsGone(g.holder(g.newest))
+                    || waitedOut(storage, dir, g, timeout, interval)) {
+                long next = g.newest + 1;
+                if (storage.createExclusive(file(dir, next, ".json"), holderJson(what))) {
+                    if (g.newest > 0 && !g.released(g.newest)) {
+                        LOG.warn("{}: took over {} from {} (lease generation {} → {})", what, dir,
+                                describe(g.holder(g.newest)), g.newest, next);
+                    }
+                    return new DirectoryLease(storage, dir, next, what, interval);
+                }
+            }
+            // another driver created the next generation first, or the holder let go: look again
+        }
+    }
+
+    /** The heartbeat interval for a timeout: several beats fit in it, so one late write is no expiry. */
+    static Duration heartbeatInterval(Duration timeout) {
+        return Duration.ofMillis(Math.max(200, timeout.toMillis() / 6));
+    }
+
+    /**
+     * Watches the holder's heartbeat for up to {@code timeout} by this JVM's clock: true when it did not
+     * move (the holder is dead), false when the generations changed meanwhile; throws when it moved.
+     */
+    private static boolean waitedOut(Storage storage, Path dir, Generations g, Duration timeout, Duration interval)
+            throws IOException {
+        JsonNode holder = g.holder(g.newest);
+        String first = g.heartbeat(g.newest);
+        LOG.info("{} is held by {} (lease generation {}); waiting up to {} s for its lease to expire", dir,
+                describe(holder), g.newest, timeout.toSeconds());
+        long started = System.nanoTime();
+        while (System.nanoTime() - started < timeout.toNanos()) {
+            sleep(Math.min(1000, interval.toMillis()));
+            Generations now = Generations.read(storage, dir);
+            if (now.newest != g.newest || now.released(g.newest)) {
+                return false;
+            }
+            if (!first.equals(now.heartbeat(g.newest))) {
+                throw new LeaseException(dir + " is in use by " + describe(holder) + ", which holds its lease (since "
+                        + holder.path("since").asText() + ") and is renewing it. Wait for it to finish or stop it;"
+                        + " the lease of a driver that was killed expires " + timeout.toSeconds()
+                        + " s after its last renewal (run.lease-timeout-seconds).");
+            }
+        }
+        return true;
+    }
+
+    /** Whether the holder is a process of this host that no longer exists: no need to wait for it. */
+    private static boolean holderIsGone(JsonNode holder) {
+        return holder.path("host").asText().equals(hostName())
+                && ProcessHandle.of(holder.path("pid").asLong(-1)).isEmpty();
+    }
+
+    /** This holder's generation: what its commits name. */
+    public long generation() {
+        return generation;
+    }
+
+    /** Fails if a newer generation took the lease over: call before every write that commits. */
+    public void check() {
+        long newest;
+        try {
+            newest = Generations.read(storage, dir).newest;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the lease of " + dir + ": " + e.getMessage(), e);
+        }
+        if (newest != generation) {
+            throw new LeaseException(what + ": lost the lease of " + dir + " to another driver (lease generation "
+                    + newest + "; this one held " + generation + "), which took it over when this one stopped"
+                    + " renewing it; this driver stops without writing more");
+        }
+    }
+
+    /** Records the newest commit this generation took over (or -1): older generations' later commits are void. */
+    public void recordTakeover(long newestCommit) throws IOException {
+        storage.writeString(file(dir, generation, ".takeover"), newestCommit + "\n");
+    }
+
+    /** Stops renewing and lets the next driver in at once. */
+    @Override
+    public void close() {
+        heartbeat.shutdownNow();
+        try {
+            if (Generations.read(storage, dir).newest == generation) {
+                storage.writeString(file(dir, generation, ".released"), Instant.now() + "\n");
+            }
+        } catch (IOException e) {
+            LOG.warn("{}: could not release the lease of {} ({}); the next driver waits for it to expire", what, dir,
+                    e.toString());
+        }
+    }
+
+    private void beat() {
+        try {
+            storage.writeString(file(dir, generation, ".heartbeat"), beats.incrementAndGet() + "\n");
+        } catch (IOException e) {
+            LOG.warn("{}: could not renew the lease of {}: {}", what, dir, e.toString());
+        }
+    }
+
+    /**
+     * Which commits of a directory count: those of the newest generation, and those of older ones that
+     * a later generation found when it took over. A commit without a generation (written before
+     * leases existed) counts as generation 0.
+     */
+    public static final class Commits {
+        private final TreeMap<Long, Long> takeovers;
+
+        private Commits(TreeMap<Long, Long> takeovers) {
+            this.takeovers = takeovers;
+        }
+
+        public static Commits of(Storage storage, Path dir) throws IOException {
+            return new Commits(Generations.read(storage, dir).takeovers());
+        }
+
+        /** Whether the commit at {@code position} (a step) made by {@code generation} counts. */
+        public boolean counts(long position, long generation) {
+            for (long newest : takeovers.tailMap(generation, false).values()) {
+                if (position > newest) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** What {@code _lease/} holds: generation numbers, their holders, heartbeats and marks. */
+    private record Generations(Storage storage, Path dir, long newest, Set<String> names) {
+        static Generations read(Storage storage, Path dir) throws IOException {
+            Set<String> names = new HashSet<>();
+            long newest = 0;
+            for (FileStatus s : storage.list(new Path(dir, DIR))) {
+                String name = s.getPath().getName();
+                names.add(name);
+                if (name.matches("generation-\\d{8}\\.json")) {
+                    newest = Math.max(newest, Long.parseLong(name.substring(11, 19)));
+                }
+            }
+            return new Generations(storage, dir, newest, names);
+        }
+
+        boolean released(long generation) {
+            return names.contains(name(generation, ".released"));
+        }
+
+        JsonNode holder(long generation) throws IOException {
+            return Json.parse(storage.readString(file(dir, generation, ".json")));
+        }
+
+        String heartbeat(long generation) throws IOException {
+            Path beat = file(dir, generation, ".heartbeat");
+            return storage.exists(beat) ? storage.readString(beat) : "";
+        }
+
+        TreeMap<Long, Long> takeovers() throws IOException {
+            TreeMap<Long, Long> takeovers = new TreeMap<>();
+            for (long g = 1; g <= newest; g++) {
+                if (names.contains(name(g, ".takeover"))) {
+                    takeovers.put(g, Long.parseLong(storage.readString(file(dir, g, ".takeover")).strip()));
+                }
+            }
+            return takeovers;
+        }
+    }
+
+    private static Path file(Path dir, long generation, String suffix) {
+        return new Path(new Path(dir, DIR), name(generation, suffix));
+    }
+
+    private static String name(long generation, String suffix) {
+        return String.format(Locale.ROOT, "generation-%08d%s", generation, suffix);
+    }
+
+    private static byte[] holderJson(String what) {
+        ObjectNode holder = Json.object();
+        holder.put("owner", UUID.randomUUID().toString());
+        holder.put("what", what);
+        holder.put("host", hostName());
+        holder.put("pid", ProcessHandle.current().pid());
+        holder.put("jvm", ManagementFactory.getRuntimeMXBean().getName());
+        holder.put("since", Instant.now().toString());
+        return Json.pretty(holder).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String describe(JsonNode holder) {
+        return "sparkgan " + holder.path("what").asText("?") + " on " + holder.path("host").asText("?") + " (pid "
+                + holder.path("pid").asText("?") + ")";
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LeaseException("interrupted while waiting for a lease");
+        }
+    }
+}

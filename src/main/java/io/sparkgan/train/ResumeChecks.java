@@ -1,0 +1,42 @@
+package io.sparkgan.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkgan.io.RunDirectory;
+import io.sparkgan.model.GanReplica;
+import io.sparkgan.step.GanState;
+import io.sparkgan.step.TrainingException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** What a resume checks about the checkpoint it continues from, against the run configured now. */
+final class ResumeChecks {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
+
+    private ResumeChecks() {
+    }
+
+    /**
+     * Kernels that split a reduction by thread count (oneDNN's on some CPUs) can give other bits with
+     * another count: a resume with other executor threads may leave the run's trajectory. Said, not
+     * refused: the run goes on, and the checkpoints it writes record the new count.
+     */
+    static void warnOnOtherThreads(JsonNode checkpoint, int threads, RunDirectory run, long step) {
+        int before = checkpoint.path("executor_threads").asInt(0);
+        if (before > 0 && before != threads) {
+            LOG.warn("train: resuming {} with {} native threads per task, but its checkpoint at step {} was trained"
+                    + " with {}; the run may not end bit-identical to an uninterrupted one (set"
+                    + " train.executor-threads = {} to keep it)", run.root(), threads, step, before, before);
+        }
+    }
+
+    static void requireSameModel(GanState state, GanReplica replica, RunDirectory run, long step) {
+        if (state.generator().length != replica.generatorLayout().size()
+                || state.discriminator().length != replica.discriminatorLayout().size()) {
+            throw new TrainingException("cannot resume " + run.root() + ": its checkpoint at step " + step + " holds "
+                    + state.generator().length + " G + " + state.discriminator().length + " D parameters, the model"
+                    + " configured now has " + replica.generatorLayout().size() + " + "
+                    + replica.discriminatorLayout().size() + "; resume with the run's own settings (its run.conf) or"
+                    + " start over with --fresh", step);
+        }
+    }
+}

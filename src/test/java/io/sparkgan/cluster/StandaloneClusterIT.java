@@ -1,0 +1,200 @@
+package io.sparkgan.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkgan.TestSpark;
+import io.sparkgan.cli.Main;
+import io.sparkgan.io.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What we promise for clusters, on a real one: a standalone master and two one-core workers on
+ * loopback ({@code bin/spark-cluster}), executors as processes of their own, and the packaged
+ * {@code -spark.jar} submitted by {@code deploy/standalone/submit.sh} through {@code bin/spark-submit},
+ * the way a user submits it. Needs the jar: Maven runs this after {@code package} (failsafe).
+ */
+class StandaloneClusterIT {
+    private static final Path WORK = LocalCluster.HOME.resolve("target/cluster-it");
+    private static LocalCluster cluster;
+    private static Path jar;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        TestSpark.stop();
+        try (Stream<Path> jars = Files.list(LocalCluster.HOME.resolve("target"))) {
+            jar = jars.filter(p -> p.getFileName().toString().matches("sparkgan-.*-spark\\.jar")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no target/sparkgan-*-spark.jar: run ./mvnw verify"));
+        }
+        deleteRecursively(WORK);
+        Files.createDirectories(WORK);
+        cluster = LocalCluster.start(WORK.resolve("cluster"), 2);
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** A small Fashion-MNIST run: 2 workers, collective mode, explicit thread count. */
+    private static Path config(String name, String... train) throws IOException {
+        Path conf = WORK.resolve(name + ".conf");
+        Files.writeString(conf, String.join("\n",
+                "data { source = \"" + LocalCluster.HOME.resolve("data-manifests/fashion-mnist.conf") + "\"",
+                "  shards = \"" + WORK.resolve("shards") + "\", limit = 2000 }",
+                "model { g-features = 16, d-features = 16 }",
+                "train { workers = 2, batch-per-worker = 32, steps = 20, checkpoint-every = 10, sample-every = 10",
+                "  log-every = 5, executor-threads = 1, sync = collective, steps-per-job = 10 }",
+                "train { " + String.join("\n", train) + " }",
+                "fid { enabled = false, samples = 200, batch = 100, evaluator-epochs = 1, evaluator-images = 2000",
+                "  kid-subsets = 10, kid-subset-size = 100 }",
+                "output.dir = \"" + WORK.resolve("runs") + "\"", ""));
+        return conf;
+    }
+
+    /** deploy/standalone/submit.sh RUN_ID STAGE ARGS…, its console copied to WORK/RUN_ID-STAGE.log. */
+    private static Process submit(Path config, String runId, String stage, Predicate<String> watch,
+                                  CountDownLatch seen, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("bash",
+                LocalCluster.HOME.resolve("deploy/standalone/submit.sh").toString(), runId, stage));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(LocalCluster.HOME.toFile())
+                .redirectErrorStream(true);
+        builder.environment().putAll(cluster.submitEnvironment(jar, config, WORK.resolve("runs")));
+        Process process = builder.start();
+        Path log = WORK.resolve(runId + "-" + stage + ".log");
+        Thread copier = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8)); PrintWriter out = new PrintWriter(Files.newBufferedWriter(log), true)) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    out.println(line);
+                    if (watch.test(line)) {
+                        seen.countDown();
+                    }
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        }, "submit-log-" + runId);
+        copier.setDaemon(true);
+        copier.start();
+        return process;
+    }
+
+    /** Runs a stage to its end; fails with the tail of its console when it does not exit 0. */
+    private static String run(Path config, String runId, String stage, String... args) throws Exception {
+        Process p = submit(config, runId, stage, line -> false, new CountDownLatch(1), args);
+        assertTrue(p.waitFor(6, TimeUnit.MINUTES), runId + " " + stage + " timed out");
+        String log = Files.readString(WORK.resolve(runId + "-" + stage + ".log"));
+        assertEquals(0, p.exitValue(), runId + " " + stage + " failed:\n" + tail(log));
+        return log;
+    }
+
+    private static JsonNode success(String runId) throws IOException {
+        return Json.parse(Files.readString(WORK.resolve("runs").resolve(runId).resolve("_SUCCESS")));
+    }
+
+    /** The same run in local[2] in this JVM, as bin/sparkgan runs it on a laptop. */
+    private static JsonNode localRun(Path config, String runId, String... sets) throws IOException {
+        List<String> args = new ArrayList<>(List.of("train", "--config", config.toString(),
+                "--set", "spark.master=local[2]", "--set", "run.id=" + runId));
+        for (String set : sets) {
+            args.addAll(List.of("--set", set));
+        }
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
+                args.toArray(String[]::new));
+        assertEquals(0, code, err.toString());
+        return success(runId);
+    }
+
+    @Test
+    void prepareTrainFidAndSampleOnTheClusterAndTheRunEqualsLocalModeBitForBit() throws Exception {
+        Path config = config("e2e");
+        run(config, "e2e", "prepare");
+        assertTrue(Files.exists(WORK.resolve("shards/dataset.json")));
+        String train = run(config, "e2e", "train");
+        assertTrue(train.contains("(train.sync = collective)"), tail(train));
+        JsonNode onCluster = success("e2e");
+        JsonNode local = localRun(config, "e2e-local");
+        assertEquals(local.path("params_sha256"), onCluster.path("params_sha256"),
+                "a cluster run and a local[2] run of the same config end with the same parameters");
+
+        run(config, "e2e", "fid", "--checkpoints", "all");
+        JsonNode report = Json.parse(Files.readString(WORK.resolve("runs/e2e/fid/report.json")));
+        assertEquals(2, report.path("checkpoints").size(), report.toString());
+        assertTrue(report.path("checkpoints").get(1).path("fid").asDouble() > 0);
+
+        Path samples = WORK.resolve("samples");
+        run(config, "e2e", "sample", "--checkpoint", WORK.resolve("runs/e2e").toString(), "--n", "20",
+                "--out", samples.toString());
+        assertEquals(20, Json.parse(Files.readString(samples.resolve("samples.json"))).path("count").asInt());
+        assertTrue(Files.exists(samples.resolve("sample-00000019.png")));
+    }
+
+    /**
+     * An executor SIGKILLed in the middle of a collective job: the job fails, Spark's standalone
+     * master starts a replacement executor, the driver runs the job again from its starting state,
+     * and the run ends bit-identical to one that was never interrupted.
+     */
+    @Test
+    void anExecutorKilledInTheMiddleOfACollectiveJobIsReplacedAndTheRunEndsBitIdentical() throws Exception {
+        Path config = config("kill", "batch-per-worker = 64", "steps = 40", "checkpoint-every = 20",
+                "sample-every = 20", "steps-per-job = 20");
+        CountDownLatch checkpointed = new CountDownLatch(1);
+        Process train = submit(config, "killed", "train",
+                line -> line.contains("train: checkpoint") && line.contains("step-00000020"), checkpointed);
+        assertTrue(checkpointed.await(4, TimeUnit.MINUTES), "the run reached its step-20 checkpoint");
+        Thread.sleep(2000); // into the job for steps 21-40
+        List<Long> executors = cluster.executorPids();
+        assertEquals(2, executors.size(), "two executors: " + executors);
+        long started = System.nanoTime();
+        LocalCluster.kill(executors.get(0));
+        assertTrue(train.waitFor(6, TimeUnit.MINUTES), "the run ended");
+        double seconds = (System.nanoTime() - started) / 1e9;
+        String log = Files.readString(WORK.resolve("killed-train.log"));
+        assertEquals(0, train.exitValue(), tail(log));
+        assertTrue(log.contains("the collective job for steps 21-40 failed (attempt 1 of 8)"), tail(log));
+        assertFalse(cluster.executorPids().contains(executors.get(0)));
+
+        JsonNode local = localRun(config, "killed-local");
+        assertEquals(local.path("params_sha256"), success("killed").path("params_sha256"));
+        System.out.printf("executor killed: the run finished %.1f s later%n", seconds);
+    }
+
+    private static String tail(String log) {
+        List<String> lines = log.lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
