@@ -91,7 +91,8 @@ final class LocalCluster implements AutoCloseable {
                 Map.entry("SPARKGAN_OUTPUT_DIR", outputDir.toString()), Map.entry("SPARKGAN_EXECUTORS", "2"),
                 Map.entry("SPARKGAN_EXECUTOR_CORES", "1"), Map.entry("SPARKGAN_EXECUTOR_MEMORY_GB", "1"),
                 Map.entry("SPARKGAN_EXECUTOR_OFFHEAP_GB", "1"), Map.entry("SPARKGAN_DRIVER_MEMORY_GB", "2"),
-                Map.entry("SPARKGAN_DRIVER_OFFHEAP_GB", "2"));
+                Map.entry("SPARKGAN_DRIVER_OFFHEAP_GB", "2"),
+                Map.entry("SPARK_LOCAL_IP", "127.0.0.1")); // the driver too stays on loopback
     }
 
     @Override

@@ -153,33 +153,55 @@ class StandaloneClusterIT {
     }
 
     /**
-     * An executor SIGKILLed in the middle of a collective job: the job fails, Spark's standalone
-     * master starts a replacement executor, the driver runs the job again from its starting state,
-     * and the run ends bit-identical to one that was never interrupted.
+     * Starts a run, SIGKILLs one of its two executors a second after the run's first step (in
+     * collective mode the first job is that step alone, so the kill lands in the second job, steps
+     * 2-30), waits for the run to end and returns its console.
+     */
+    private static String runAndKillAnExecutor(Path config, String runId) throws Exception {
+        CountDownLatch firstStep = new CountDownLatch(1);
+        Process train = submit(config, runId, "train", line -> line.contains("TrainingJob: step 1/60 "), firstStep);
+        assertTrue(firstStep.await(4, TimeUnit.MINUTES), "the run reached its first step");
+        Thread.sleep(1000);
+        List<Long> executors = cluster.executorPids();
+        assertEquals(2, executors.size(), "two executors: " + executors);
+        long killed = System.nanoTime();
+        LocalCluster.kill(executors.get(0));
+        assertTrue(train.waitFor(6, TimeUnit.MINUTES), "the run ended");
+        String log = Files.readString(WORK.resolve(runId + "-train.log"));
+        assertEquals(0, train.exitValue(), tail(log));
+        assertFalse(cluster.executorPids().contains(executors.get(0)));
+        System.out.printf("%s: executor %d killed; the run ended %.1f s later%n", runId, executors.get(0),
+                (System.nanoTime() - killed) / 1e9);
+        return log;
+    }
+
+    /** A second job of 29 larger steps, running for seconds: long enough to be killed in. */
+    private static final String[] SLOWER = {"batch-per-worker = 64", "steps = 60", "checkpoint-every = 30",
+            "sample-every = 30", "steps-per-job = 60"};
+
+    /**
+     * An executor SIGKILLed in the middle of a collective job: the job fails, the standalone master
+     * starts a replacement executor, the driver runs the job again from its starting state, and the
+     * run ends bit-identical to one that was never interrupted (here: the same run in local[2]).
      */
     @Test
     void anExecutorKilledInTheMiddleOfACollectiveJobIsReplacedAndTheRunEndsBitIdentical() throws Exception {
-        Path config = config("kill", "batch-per-worker = 64", "steps = 40", "checkpoint-every = 20",
-                "sample-every = 20", "steps-per-job = 20");
-        CountDownLatch checkpointed = new CountDownLatch(1);
-        Process train = submit(config, "killed", "train",
-                line -> line.contains("train: checkpoint") && line.contains("step-00000020"), checkpointed);
-        assertTrue(checkpointed.await(4, TimeUnit.MINUTES), "the run reached its step-20 checkpoint");
-        Thread.sleep(2000); // into the job for steps 21-40
-        List<Long> executors = cluster.executorPids();
-        assertEquals(2, executors.size(), "two executors: " + executors);
-        long started = System.nanoTime();
-        LocalCluster.kill(executors.get(0));
-        assertTrue(train.waitFor(6, TimeUnit.MINUTES), "the run ended");
-        double seconds = (System.nanoTime() - started) / 1e9;
-        String log = Files.readString(WORK.resolve("killed-train.log"));
-        assertEquals(0, train.exitValue(), tail(log));
-        assertTrue(log.contains("the collective job for steps 21-40 failed (attempt 1 of 8)"), tail(log));
-        assertFalse(cluster.executorPids().contains(executors.get(0)));
+        Path config = config("kill-collective", SLOWER);
+        String log = runAndKillAnExecutor(config, "killed-collective");
+        assertTrue(log.contains("the collective job for steps 2-30 failed (attempt 1 of 8)"), tail(log));
+        assertEquals(localRun(config, "killed-collective-local").path("params_sha256"),
+                success("killed-collective").path("params_sha256"));
+    }
 
-        JsonNode local = localRun(config, "killed-local");
-        assertEquals(local.path("params_sha256"), success("killed").path("params_sha256"));
-        System.out.printf("executor killed: the run finished %.1f s later%n", seconds);
+    /** The same in driver mode: Spark retries the lost task, recomputing the lost partition's data. */
+    @Test
+    void anExecutorKilledDuringADriverModeRoundIsReplacedAndTheRunEndsBitIdentical() throws Exception {
+        Path config = config("kill-driver", Stream.concat(Stream.of(SLOWER), Stream.of("sync = driver"))
+                .toArray(String[]::new));
+        String log = runAndKillAnExecutor(config, "killed-driver");
+        assertTrue(log.contains("(train.sync = driver)") && log.contains("Lost executor"), tail(log));
+        assertEquals(localRun(config, "killed-driver-local").path("params_sha256"),
+                success("killed-driver").path("params_sha256"));
     }
 
     private static String tail(String log) {
