@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -54,17 +55,22 @@ public final class DirectoryLease implements AutoCloseable {
         }
     }
 
+    /** Holders this JVM let go of: a release mark that could not be written (a full disk) need not be waited for here. */
+    private static final Set<String> CLOSED_HERE = ConcurrentHashMap.newKeySet();
+
     private final Storage storage;
     private final Path dir;
     private final long generation;
+    private final String owner;
     private final String what;
     private final ScheduledExecutorService heartbeat;
     private final AtomicLong beats = new AtomicLong();
 
-    private DirectoryLease(Storage storage, Path dir, long generation, String what, Duration interval) {
+    private DirectoryLease(Storage storage, Path dir, long generation, String owner, String what, Duration interval) {
         this.storage = storage;
         this.dir = dir;
         this.generation = generation;
+        this.owner = owner;
         this.what = what;
         this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sparkgan-lease-" + dir.getName());
@@ -86,15 +92,25 @@ public final class DirectoryLease implements AutoCloseable {
             if (g.newest == 0 || g.released(g.newest) || holderIsGone(g.holder(g.newest))
                     || waitedOut(storage, dir, g, timeout, interval)) {
                 long next = g.newest + 1;
-                if (storage.createExclusive(file(dir, next, ".json"), holderJson(what))) {
+                String owner = UUID.randomUUID().toString();
+                if (create(storage, file(dir, next, ".json"), holderJson(what, owner))) {
                     if (g.newest > 0 && !g.released(g.newest)) {
                         LOG.warn("{}: took over {} from {} (lease generation {} → {})", what, dir,
                                 describe(g.holder(g.newest)), g.newest, next);
                     }
-                    return new DirectoryLease(storage, dir, next, what, interval);
+                    return new DirectoryLease(storage, dir, next, owner, what, interval);
                 }
             }
             // another driver created the next generation first, or the holder let go: look again
+        }
+    }
+
+    private static boolean create(Storage storage, Path generation, byte[] holder) {
+        try {
+            return storage.createExclusive(generation, holder);
+        } catch (IOException e) {
+            throw new LeaseException("cannot take the lease of " + generation.getParent().getParent() + ": writing "
+                    + generation.getName() + " failed (" + e.getMessage() + ")");
         }
     }
 
@@ -130,9 +146,13 @@ public final class DirectoryLease implements AutoCloseable {
         return true;
     }
 
-    /** Whether the holder is a process of this host that no longer exists: no need to wait for it. */
+    /**
+     * Whether the holder is certainly gone, so that there is no need to wait for its lease to expire:
+     * a process of this host that no longer exists, or a lease this JVM closed.
+     */
     private static boolean holderIsGone(JsonNode holder) {
-        return holder.path("host").asText().equals(hostName())
+        return CLOSED_HERE.contains(holder.path("owner").asText())
+                || holder.path("host").asText().equals(hostName())
                 && ProcessHandle.of(holder.path("pid").asLong(-1)).isEmpty();
     }
 
@@ -165,6 +185,7 @@ public final class DirectoryLease implements AutoCloseable {
     @Override
     public void close() {
         heartbeat.shutdownNow();
+        CLOSED_HERE.add(owner);
         try {
             if (Generations.read(storage, dir).newest == generation) {
                 storage.writeString(file(dir, generation, ".released"), Instant.now() + "\n");
@@ -257,9 +278,9 @@ public final class DirectoryLease implements AutoCloseable {
         return String.format(Locale.ROOT, "generation-%08d%s", generation, suffix);
     }
 
-    private static byte[] holderJson(String what) {
+    private static byte[] holderJson(String what, String owner) {
         ObjectNode holder = Json.object();
-        holder.put("owner", UUID.randomUUID().toString());
+        holder.put("owner", owner);
         holder.put("what", what);
         holder.put("host", hostName());
         holder.put("pid", ProcessHandle.current().pid());

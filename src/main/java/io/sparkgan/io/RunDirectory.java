@@ -1,6 +1,8 @@
 package io.sparkgan.io;
 
+import java.io.IOException;
 import java.util.Locale;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -79,5 +81,14 @@ public final class RunDirectory {
     /** The step of a {@code step-NNNNNNNN} name. */
     public static long stepOf(String name) {
         return Long.parseLong(name.substring("step-".length()));
+    }
+
+    /** Empties the run directory but for its lease (which the caller holds): a new attempt's start. */
+    public void clearExceptLease(Storage storage) throws IOException {
+        for (FileStatus entry : storage.list(root)) {
+            if (!entry.getPath().getName().equals(DirectoryLease.DIR)) {
+                storage.delete(entry.getPath());
+            }
+        }
     }
 }

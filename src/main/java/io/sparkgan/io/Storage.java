@@ -186,10 +186,7 @@ public final class Storage implements Serializable {
         Path tmp = new Path(path.getParent(), "." + path.getName() + "." + UUID.randomUUID() + ".tmp");
         fs.mkdirs(path.getParent());
         try {
-            try (FSDataOutputStream out = fs.create(tmp, false)) {
-                out.write(bytes);
-                out.hsync();
-            }
+            writeAndClose(fs.create(tmp, false), out -> out.write(bytes));
             if ("file".equals(fs.getUri().getScheme())) {
                 // Hadoop's local rename replaces an existing file; a hard link never does
                 try {
@@ -204,6 +201,33 @@ public final class Storage implements Serializable {
             if (fs.exists(tmp)) {
                 fs.delete(tmp, false);
             }
+        }
+    }
+
+    /**
+     * Writes, syncs and closes {@code out}, reporting the first failure. Not try-with-resources: an
+     * HDFS stream whose write failed (a full disk, a quota) throws that same exception again on
+     * close, and suppressing an exception in itself is an IllegalArgumentException that hides both.
+     */
+    private static void writeAndClose(FSDataOutputStream out, Writer writer) throws IOException {
+        IOException failure = null;
+        try {
+            writer.write(new CloseShield(out));
+            out.hsync();
+        } catch (IOException e) {
+            failure = e;
+        }
+        try {
+            out.close();
+        } catch (IOException e) {
+            if (failure == null) {
+                failure = e;
+            } else if (e != failure) {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -256,10 +280,7 @@ public final class Storage implements Serializable {
         }
         Path tmp = new Path(path.getParent(), "." + path.getName() + "." + UUID.randomUUID() + ".tmp");
         try {
-            try (FSDataOutputStream out = fs.create(tmp, false)) {
-                writer.write(new CloseShield(out));
-                out.hsync();
-            }
+            writeAndClose(fs.create(tmp, false), writer);
             if (fs.exists(path)) {
                 fs.delete(path, false);
             }

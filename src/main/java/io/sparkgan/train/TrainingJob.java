@@ -21,10 +21,10 @@ import io.sparkgan.runtime.ExecutorThreads;
 import io.sparkgan.step.GanState;
 import io.sparkgan.step.TrainingException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -114,7 +114,7 @@ public final class TrainingJob {
         try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "train", config.leaseTimeout())) {
             if (fresh && storage.exists(run.root())) {
                 LOG.info("train: --fresh: removing the earlier attempt in {}", run.root());
-                clearExceptLease(storage, run);
+                run.clearExceptLease(storage);
             }
             Result finished = alreadyFinished(storage, run, train, info);
             if (finished != null) {
@@ -131,15 +131,6 @@ public final class TrainingJob {
                 job.loop(steps);
             }
             return job.finish(info);
-        }
-    }
-
-    /** Empties the run directory but for its lease (which the caller holds). */
-    private static void clearExceptLease(Storage storage, RunDirectory run) throws IOException {
-        for (FileStatus entry : storage.list(run.root())) {
-            if (!entry.getPath().getName().equals(DirectoryLease.DIR)) {
-                storage.delete(entry.getPath());
-            }
         }
     }
 
@@ -185,7 +176,7 @@ public final class TrainingJob {
         if (storage.list(run.root()).stream().anyMatch(e -> !e.getPath().getName().equals(DirectoryLease.DIR))) {
             // an attempt that died before its first checkpoint: nothing in it is worth keeping
             LOG.info("train: {} holds an attempt without a committed checkpoint; starting it over", run.root());
-            clearExceptLease(storage, run);
+            run.clearExceptLease(storage);
         }
         storage.mkdirs(run.root());
         storage.writeString(run.runConf(), config.renderedForRunDirectory());
@@ -214,6 +205,10 @@ public final class TrainingJob {
                     writeCheckpoint();
                 }
             }
+        } catch (IOException | UncheckedIOException e) { // a sample grid or metrics.jsonl that cannot be written
+            throw new TrainingException("step " + state.step() + ": writing to " + run.root() + " failed (" + e
+                    + ")." + fullHint(e) + (lastCheckpoint >= 0 ? " The last good checkpoint is "
+                    + run.checkpoint(lastCheckpoint) + "." : " No checkpoint had been written yet."), state.step());
         } catch (TrainingException e) {
             throw new TrainingException(e.getMessage() + (lastCheckpoint >= 0
                     ? " The last good checkpoint is " + run.checkpoint(lastCheckpoint) + "."
@@ -258,7 +253,7 @@ public final class TrainingJob {
             LOG.info("train: checkpoint {} ({})", dir, Progress.duration(seconds));
         } catch (IOException e) {
             throw new TrainingException("step " + step + ": writing checkpoint " + run.checkpoint(step)
-                    + " failed (" + e + "); it is not committed and readers ignore it.", step);
+                    + " failed (" + e + "); it is not committed and readers ignore it." + fullHint(e), step);
         }
         lastCheckpoint = step;
         lease.check(); // retention deletes: only under the lease
@@ -268,6 +263,14 @@ public final class TrainingJob {
             // old checkpoints left behind cost space, not correctness: the next checkpoint retries
             LOG.warn("train: could not delete old checkpoints in {}: {}", run.checkpoints(), e.toString());
         }
+    }
+
+    /** What to do when a write failed because the filesystem is full (or a quota is reached). */
+    private static String fullHint(Exception e) {
+        String text = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+        boolean full = text.contains("quota") || text.contains("no space left") || text.contains("disk full");
+        return full ? " The filesystem is full: free space (or raise the quota) and rerun the same command; it"
+                + " resumes from the last good checkpoint." : "";
     }
 
     /** Marks the run finished ({@code _SUCCESS}, written last). */
