@@ -9,8 +9,6 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -19,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,15 +85,15 @@ public final class DirectoryLease implements AutoCloseable {
     public static DirectoryLease acquire(Storage storage, Path dir, String what, Duration timeout) throws IOException {
         Duration interval = heartbeatInterval(timeout);
         while (true) {
-            Generations g = Generations.read(storage, dir);
-            if (g.newest == 0 || g.released(g.newest) || holderIsGone(g.holder(g.newest))
+            LeaseGenerations g = LeaseGenerations.read(storage, dir);
+            if (g.newest() == 0 || g.released(g.newest()) || holderIsGone(g.holder(g.newest()))
                     || waitedOut(storage, dir, g, timeout, interval)) {
-                long next = g.newest + 1;
+                long next = g.newest() + 1;
                 String owner = UUID.randomUUID().toString();
-                if (create(storage, file(dir, next, ".json"), holderJson(what, owner))) {
-                    if (g.newest > 0 && !g.released(g.newest)) {
+                if (create(storage, LeaseGenerations.file(dir, next, ".json"), holderJson(what, owner))) {
+                    if (g.newest() > 0 && !g.released(g.newest())) {
                         LOG.warn("{}: took over {} from {} (lease generation {} → {})", what, dir,
-                                describe(g.holder(g.newest)), g.newest, next);
+                                describe(g.holder(g.newest())), g.newest(), next);
                     }
                     return new DirectoryLease(storage, dir, next, owner, what, interval);
                 }
@@ -123,20 +120,20 @@ public final class DirectoryLease implements AutoCloseable {
      * Watches the holder's heartbeat for up to {@code timeout} by this JVM's clock: true when it did not
      * move (the holder is dead), false when the generations changed meanwhile; throws when it moved.
      */
-    private static boolean waitedOut(Storage storage, Path dir, Generations g, Duration timeout, Duration interval)
+    private static boolean waitedOut(Storage storage, Path dir, LeaseGenerations g, Duration timeout, Duration interval)
             throws IOException {
-        JsonNode holder = g.holder(g.newest);
-        String first = g.heartbeat(g.newest);
+        JsonNode holder = g.holder(g.newest());
+        String first = g.heartbeat(g.newest());
         LOG.info("{} is held by {} (lease generation {}); waiting up to {} s for its lease to expire", dir,
-                describe(holder), g.newest, timeout.toSeconds());
+                describe(holder), g.newest(), timeout.toSeconds());
         long started = System.nanoTime();
         while (System.nanoTime() - started < timeout.toNanos()) {
             sleep(Math.min(1000, interval.toMillis()));
-            Generations now = Generations.read(storage, dir);
-            if (now.newest != g.newest || now.released(g.newest)) {
+            LeaseGenerations now = LeaseGenerations.read(storage, dir);
+            if (now.newest() != g.newest() || now.released(g.newest())) {
                 return false;
             }
-            if (!first.equals(now.heartbeat(g.newest))) {
+            if (!first.equals(now.heartbeat(g.newest()))) {
                 throw new LeaseException(dir + " is in use by " + describe(holder) + ", which holds its lease (since "
                         + holder.path("since").asText() + ") and is renewing it. Wait for it to finish or stop it;"
                         + " the lease of a driver that was killed expires " + timeout.toSeconds()
@@ -165,7 +162,7 @@ public final class DirectoryLease implements AutoCloseable {
     public void check() {
         long newest;
         try {
-            newest = Generations.read(storage, dir).newest;
+            newest = LeaseGenerations.read(storage, dir).newest();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the lease of " + dir + ": " + e.getMessage(), e);
         }
@@ -178,7 +175,7 @@ public final class DirectoryLease implements AutoCloseable {
 
     /** Records the newest commit this generation took over (or -1): older generations' later commits are void. */
     public void recordTakeover(long newestCommit) throws IOException {
-        storage.writeString(file(dir, generation, ".takeover"), newestCommit + "\n");
+        storage.writeString(LeaseGenerations.file(dir, generation, ".takeover"), newestCommit + "\n");
     }
 
     /** Stops renewing and lets the next driver in at once. */
@@ -187,8 +184,8 @@ public final class DirectoryLease implements AutoCloseable {
         heartbeat.shutdownNow();
         CLOSED_HERE.add(owner);
         try {
-            if (Generations.read(storage, dir).newest == generation) {
-                storage.writeString(file(dir, generation, ".released"), Instant.now() + "\n");
+            if (LeaseGenerations.read(storage, dir).newest() == generation) {
+                storage.writeString(LeaseGenerations.file(dir, generation, ".released"), Instant.now() + "\n");
             }
         } catch (IOException e) {
             LOG.warn("{}: could not release the lease of {} ({}); the next driver waits for it to expire", what, dir,
@@ -198,7 +195,7 @@ public final class DirectoryLease implements AutoCloseable {
 
     private void beat() {
         try {
-            storage.writeString(file(dir, generation, ".heartbeat"), beats.incrementAndGet() + "\n");
+            storage.writeString(LeaseGenerations.file(dir, generation, ".heartbeat"), beats.incrementAndGet() + "\n");
         } catch (IOException e) {
             LOG.warn("{}: could not renew the lease of {}: {}", what, dir, e.toString());
         }
@@ -217,7 +214,7 @@ public final class DirectoryLease implements AutoCloseable {
         }
 
         public static Commits of(Storage storage, Path dir) throws IOException {
-            return new Commits(Generations.read(storage, dir).takeovers());
+            return new Commits(LeaseGenerations.read(storage, dir).takeovers());
         }
 
         /** Whether the commit at {@code position} (a step) made by {@code generation} counts. */
@@ -229,53 +226,6 @@ public final class DirectoryLease implements AutoCloseable {
             }
             return true;
         }
-    }
-
-    /** What {@code _lease/} holds: generation numbers, their holders, heartbeats and marks. */
-    private record Generations(Storage storage, Path dir, long newest, Set<String> names) {
-        static Generations read(Storage storage, Path dir) throws IOException {
-            Set<String> names = new HashSet<>();
-            long newest = 0;
-            for (FileStatus s : storage.list(new Path(dir, DIR))) {
-                String name = s.getPath().getName();
-                names.add(name);
-                if (name.matches("generation-\\d{8}\\.json")) {
-                    newest = Math.max(newest, Long.parseLong(name.substring(11, 19)));
-                }
-            }
-            return new Generations(storage, dir, newest, names);
-        }
-
-        boolean released(long generation) {
-            return names.contains(name(generation, ".released"));
-        }
-
-        JsonNode holder(long generation) throws IOException {
-            return Json.parse(storage.readString(file(dir, generation, ".json")));
-        }
-
-        String heartbeat(long generation) throws IOException {
-            Path beat = file(dir, generation, ".heartbeat");
-            return storage.exists(beat) ? storage.readString(beat) : "";
-        }
-
-        TreeMap<Long, Long> takeovers() throws IOException {
-            TreeMap<Long, Long> takeovers = new TreeMap<>();
-            for (long g = 1; g <= newest; g++) {
-                if (names.contains(name(g, ".takeover"))) {
-                    takeovers.put(g, Long.parseLong(storage.readString(file(dir, g, ".takeover")).strip()));
-                }
-            }
-            return takeovers;
-        }
-    }
-
-    private static Path file(Path dir, long generation, String suffix) {
-        return new Path(new Path(dir, DIR), name(generation, suffix));
-    }
-
-    private static String name(long generation, String suffix) {
-        return String.format(Locale.ROOT, "generation-%08d%s", generation, suffix);
     }
 
     private static byte[] holderJson(String what, String owner) {
