@@ -32,7 +32,8 @@ public record TrainConfig(
         int keepCheckpoints,
         GradientTransfer gradientTransfer,
         Sync sync,
-        int stepsPerJob) implements Serializable {
+        int stepsPerJob,
+        long executorWaitSeconds) implements Serializable {
 
     /**
      * How the workers' gradients are combined: on the driver after a Spark job per round, among the

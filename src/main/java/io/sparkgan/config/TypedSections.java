@@ -116,7 +116,8 @@ final class TypedSections {
                     case "collective" -> TrainConfig.Sync.COLLECTIVE;
                     default -> TrainConfig.Sync.AUTO;
                 },
-                r.integer("train.steps-per-job", 1, 1_000_000));
+                r.integer("train.steps-per-job", 1, 1_000_000),
+                r.longValue("train.executor-wait-seconds", 0, 86_400));
         int side = (int) Math.round(Math.sqrt(train.sampleCount()));
         if (side * side != train.sampleCount()) {
             r.problem("train.sample-count", "a square number such as 16, 36 or 64");

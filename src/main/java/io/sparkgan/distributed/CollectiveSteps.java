@@ -47,6 +47,7 @@ final class CollectiveSteps implements StepRunner {
     private final RoundRequest.Settings settings;
     private final GanState state;
     private final Rendezvous rendezvous;
+    private final TaskSlots slots;
 
     CollectiveSteps(JavaSparkContext sc, JavaRDD<TrainingPartition> partitions, TrainConfig train,
                     RoundRequest.Settings settings, GanState state) {
@@ -55,6 +56,7 @@ final class CollectiveSteps implements StepRunner {
         this.train = train;
         this.settings = settings;
         this.state = state;
+        this.slots = new TaskSlots(sc);
         String advertised = sc.getConf().get("spark.driver.host");
         try {
             this.rendezvous = new Rendezvous(sc.getConf().get("spark.driver.bindAddress", advertised), advertised);
@@ -81,6 +83,7 @@ final class CollectiveSteps implements StepRunner {
                 sc.setJobDescription("sparkgan steps " + (from + 1) + "-" + stop + " of " + train.steps()
                         + " (collective, " + train.workers() + " tasks" + (attempt > 1 ? ", attempt " + attempt : "")
                         + ")");
+                slots.await(train.workers(), train.executorWaitSeconds(), from, stop);
                 rendezvous.expect(token, train.workers());
                 try {
                     results = run(partitions.rdd(), job).toJavaRDD().collect();

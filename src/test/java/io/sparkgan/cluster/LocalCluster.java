@@ -83,6 +83,13 @@ final class LocalCluster implements AutoCloseable {
         p.waitFor(10, TimeUnit.SECONDS);
     }
 
+    /** SIGKILLs worker {@code n} (1-based) and the executors it started: a machine gone for good. */
+    void killWorker(int n) throws IOException, InterruptedException {
+        long pid = Long.parseLong(Files.readString(dir.resolve("worker-" + n + ".pid")).strip());
+        Process p = new ProcessBuilder("kill", "-KILL", "--", "-" + pid).inheritIO().start(); // its process group
+        p.waitFor(10, TimeUnit.SECONDS);
+    }
+
     /** The environment that makes deploy/standalone/submit.sh submit here, CPU executors, small sizes. */
     Map<String, String> submitEnvironment(Path jar, Path config, Path outputDir) {
         return Map.ofEntries(Map.entry("SPARK_SUBMIT", HOME.resolve("bin/spark-submit").toString()),

@@ -24,7 +24,10 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * What we promise for clusters, on a real one: a standalone master and two one-core workers on
@@ -32,6 +35,7 @@ import org.junit.jupiter.api.Test;
  * {@code -spark.jar} submitted by {@code deploy/standalone/submit.sh} through {@code bin/spark-submit},
  * the way a user submits it. Needs the jar: Maven runs this after {@code package} (failsafe).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterIT {
     private static final Path WORK = LocalCluster.HOME.resolve("target/cluster-it");
     private static LocalCluster cluster;
@@ -202,6 +206,31 @@ class StandaloneClusterIT {
         assertTrue(log.contains("(train.sync = driver)") && log.contains("Lost executor"), tail(log));
         assertEquals(localRun(config, "killed-driver-local").path("params_sha256"),
                 success("killed-driver").path("params_sha256"));
+    }
+
+    /**
+     * A worker lost for good (it and its executor SIGKILLed): no replacement comes, and the run stops
+     * after train.executor-wait-seconds with one message naming the lost executor, what to do and the
+     * last good checkpoint. Runs last: the cluster has one worker afterwards.
+     */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void anExecutorThatIsNeverReplacedStopsTheRunNamingItAndTheLastGoodCheckpoint() throws Exception {
+        Path config = config("lost", Stream.concat(Stream.of(SLOWER), Stream.of("executor-wait-seconds = 10"))
+                .toArray(String[]::new));
+        CountDownLatch checkpointed = new CountDownLatch(1);
+        Process train = submit(config, "lost", "train",
+                line -> line.contains("train: checkpoint") && line.contains("step-00000030"), checkpointed);
+        assertTrue(checkpointed.await(4, TimeUnit.MINUTES), "the run reached its step-30 checkpoint");
+        cluster.killWorker(2);
+        assertTrue(train.waitFor(3, TimeUnit.MINUTES), "the run stopped");
+        String log = Files.readString(WORK.resolve("lost-train.log"));
+        assertEquals(1, train.exitValue(), tail(log));
+        String message = log.lines().filter(l -> l.startsWith("sparkgan: steps ")).findFirst().orElse(tail(log));
+        assertTrue(message.matches("sparkgan: steps 31-60: the collective job needs 2 task slots and the cluster has"
+                + " had 1 for 10 s: executor \\d+ \\(.*\\) lost, and no replacement came within"
+                + " train.executor-wait-seconds = 10\\. .* The last good checkpoint is .*/lost/checkpoints/"
+                + "step-00000030\\."), message);
     }
 
     private static String tail(String log) {

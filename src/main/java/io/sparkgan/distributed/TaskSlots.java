@@ -1,0 +1,83 @@
+package io.sparkgan.distributed;
+
+import io.sparkgan.runtime.ExecutorThreads;
+import io.sparkgan.step.TrainingException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The task slots a collective job needs, watched from the driver: a barrier job runs only when all
+ * its tasks can run at once. Before a job starts, waits (bounded by train.executor-wait-seconds) for
+ * enough slots, as after an executor was lost and the cluster manager is starting a replacement;
+ * when none comes, stops the run naming the executors that were lost and why. Spark's own check
+ * would retry for about ten minutes and then fail the job without saying which executor went.
+ */
+final class TaskSlots {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskSlots.class);
+
+    private final JavaSparkContext sc;
+    private final int slotsPerExecutor;
+    private final List<String> lost = new CopyOnWriteArrayList<>();
+
+    TaskSlots(JavaSparkContext sc) {
+        this.sc = sc;
+        this.slotsPerExecutor = slotsPerExecutor(sc.getConf());
+        sc.sc().addSparkListener(new SparkListener() {
+            @Override
+            public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
+                lost.add("executor " + removed.executorId() + " (" + removed.reason() + ")");
+            }
+        });
+    }
+
+    /**
+     * Task slots an executor gives: its cores over the cores a task takes; 0 when that is not known
+     * (local masters, or executors sized by the cluster manager), and then nothing is waited for.
+     */
+    static int slotsPerExecutor(SparkConf conf) {
+        if (ExecutorThreads.localTaskSlots(conf.get("spark.master", "")) > 0 || !conf.contains("spark.executor.cores")) {
+            return 0;
+        }
+        return conf.getInt("spark.executor.cores", 1) / Math.max(1, conf.getInt("spark.task.cpus", 1));
+    }
+
+    /** Slots of the executors registered now. */
+    private int slots() {
+        return (sc.sc().statusTracker().getExecutorInfos().length - 1) * slotsPerExecutor; // less the driver's entry
+    }
+
+    /** Returns once {@code needed} slots exist; throws when {@code waitSeconds} pass without them. */
+    void await(int needed, long waitSeconds, long from, long stop) {
+        if (slotsPerExecutor == 0 || slots() >= needed) {
+            return;
+        }
+        LOG.warn("train: steps {}-{} need {} task slots and the cluster has {}{}; waiting up to {} s for executors",
+                from + 1, stop, needed, slots(), lost.isEmpty() ? "" : " (lost: " + String.join(", ", lost) + ")",
+                waitSeconds);
+        long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (slots() >= needed) {
+                LOG.info("train: {} task slots again; running steps {}-{}", slots(), from + 1, stop);
+                return;
+            }
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new TrainingException("steps " + (from + 1) + "-" + stop + ": the collective job needs " + needed
+                + " task slots and the cluster has had " + slots() + " for " + waitSeconds + " s: "
+                + (lost.isEmpty() ? "executors did not register" : String.join(", ", lost) + " lost")
+                + ", and no replacement came within train.executor-wait-seconds = " + waitSeconds + ". Nothing after"
+                + " step " + from + " was kept. Give the job its executors again (or use train.sync = driver, which"
+                + " runs on fewer) and rerun the same command: it resumes.", from);
+    }
+}
