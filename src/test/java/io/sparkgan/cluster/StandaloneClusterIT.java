@@ -209,6 +209,30 @@ class StandaloneClusterIT {
     }
 
     /**
+     * The driver (the spark-submit client, in client mode) SIGKILLed mid-run: resubmitting the same
+     * command takes the run directory's lease over at once (its holder's process is gone) and resumes
+     * from the newest checkpoint, ending bit-identical to an uninterrupted run.
+     */
+    @Test
+    void aDriverKilledMidRunIsResubmittedAndTheRunEndsBitIdentical() throws Exception {
+        Path config = config("driver-kill", SLOWER);
+        CountDownLatch checkpointed = new CountDownLatch(1);
+        Process driver = submit(config, "driver-killed", "train",
+                line -> line.contains("train: checkpoint") && line.contains("step-00000030"), checkpointed);
+        assertTrue(checkpointed.await(4, TimeUnit.MINUTES), "the run reached its step-30 checkpoint");
+        Thread.sleep(1000); // into the job for steps 31-60
+        driver.destroyForcibly(); // submit.sh execs spark-submit, which execs the driver's JVM: this is the driver
+        assertTrue(driver.waitFor(1, TimeUnit.MINUTES));
+        Files.move(WORK.resolve("driver-killed-train.log"), WORK.resolve("driver-killed-train-1.log"));
+        assertFalse(Files.exists(WORK.resolve("runs/driver-killed/_SUCCESS")), "killed before the end");
+
+        String log = run(config, "driver-killed", "train");
+        assertTrue(log.contains("resuming ") && log.contains("from its checkpoint at step 30"), tail(log));
+        assertEquals(localRun(config, "driver-killed-local").path("params_sha256"),
+                success("driver-killed").path("params_sha256"));
+    }
+
+    /**
      * A worker lost for good (it and its executor SIGKILLed): no replacement comes, and the run stops
      * after train.executor-wait-seconds with one message naming the lost executor, what to do and the
      * last good checkpoint. Runs last: the cluster has one worker afterwards.
