@@ -41,6 +41,11 @@ public final class SparkContexts {
         // parks a result in the block manager and the driver fetches it in a second trip, which cost
         // ~15 ms per round here (sparkgan bench); results stay far below spark.rpc.message.maxSize.
         conf.setIfMissing("spark.task.maxDirectResultSize", "64m");
+        // A barrier job that finds too few task slots (an executor lost, not yet replaced) fails after
+        // a few seconds instead of Spark's ten minutes of retries: the collective mode waits for the
+        // slots itself, bounded by train.executor-wait-seconds, and says which executors went.
+        conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
+        conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "3");
         return conf;
     }
 

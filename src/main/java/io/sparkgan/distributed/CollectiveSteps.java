@@ -76,27 +76,9 @@ final class CollectiveSteps implements StepRunner {
         Broadcast<CollectiveWorker.Job> job = sc.broadcast(new CollectiveWorker.Job(state.copy(), stop, train,
                 settings, token, rendezvous.address()));
         long broadcastNanos = System.nanoTime() - started;
-        List<CollectiveWorker.Result> results = null;
+        List<CollectiveWorker.Result> results;
         try {
-            int attempts = ExecutorThreads.taskAttempts(sc.master(), sc.getConf());
-            for (int attempt = 1; results == null; attempt++) {
-                sc.setJobDescription("sparkgan steps " + (from + 1) + "-" + stop + " of " + train.steps()
-                        + " (collective, " + train.workers() + " tasks" + (attempt > 1 ? ", attempt " + attempt : "")
-                        + ")");
-                slots.await(train.workers(), train.executorWaitSeconds(), from, stop);
-                rendezvous.expect(token, train.workers());
-                try {
-                    results = run(partitions.rdd(), job).toJavaRDD().collect();
-                } catch (Exception e) { // Spark's SparkException is checked, but Scala throws it undeclared
-                    if (attempt >= attempts) {
-                        throw new TrainingException("steps " + (from + 1) + "-" + stop + ": the collective job failed"
-                                + (attempts > 1 ? " " + attempts + " times" : "") + "; " + cause(e)
-                                + ". Nothing after step " + from + " was kept.", from);
-                    }
-                    LOG.warn("train: the collective job for steps {}-{} failed (attempt {} of {}): {}; running it"
-                            + " again from step {}", from + 1, stop, attempt, attempts, cause(e), from + 1);
-                }
-            }
+            results = runJob(job, token, from, stop);
         } finally {
             rendezvous.forget(token);
             job.destroy(false);
@@ -125,6 +107,42 @@ final class CollectiveSteps implements StepRunner {
         if (first.failure() != null) {
             throw new TrainingException(first.failure(), first.failedStep());
         }
+    }
+
+    /**
+     * Runs the job's barrier stage, again from its starting state when it fails, up to as many times
+     * as Spark would try one task; a stage Spark could not start for want of slots is waited for, not
+     * counted.
+     */
+    private List<CollectiveWorker.Result> runJob(Broadcast<CollectiveWorker.Job> job, byte[] token, long from,
+                                                 long stop) {
+        List<CollectiveWorker.Result> results = null;
+        int attempts = ExecutorThreads.taskAttempts(sc.master(), sc.getConf());
+        for (int attempt = 1; results == null; attempt++) {
+            sc.setJobDescription("sparkgan steps " + (from + 1) + "-" + stop + " of " + train.steps()
+                    + " (collective, " + train.workers() + " tasks" + (attempt > 1 ? ", attempt " + attempt : "")
+                    + ")");
+            slots.await(train.workers(), train.executorWaitSeconds(), from, stop);
+            rendezvous.expect(token, train.workers());
+            try {
+                results = run(partitions.rdd(), job).toJavaRDD().collect();
+                slots.started();
+            } catch (Exception e) { // Spark's SparkException is checked, but Scala throws it undeclared
+                if (TaskSlots.isSlotShortage(e)) { // the job never started: not a failed attempt
+                    slots.shortage(train.workers(), train.executorWaitSeconds(), from, stop);
+                    attempt--;
+                    continue;
+                }
+                if (attempt >= attempts) {
+                    throw new TrainingException("steps " + (from + 1) + "-" + stop + ": the collective job failed"
+                            + (attempts > 1 ? " " + attempts + " times" : "") + "; " + cause(e)
+                            + ". Nothing after step " + from + " was kept.", from);
+                }
+                LOG.warn("train: the collective job for steps {}-{} failed (attempt {} of {}): {}; running it"
+                        + " again from step {}", from + 1, stop, attempt, attempts, cause(e), from + 1);
+            }
+        }
+        return results;
     }
 
     /**

@@ -24,6 +24,7 @@ final class TaskSlots {
     private final JavaSparkContext sc;
     private final int slotsPerExecutor;
     private final List<String> lost = new CopyOnWriteArrayList<>();
+    private long shortageSince;
 
     TaskSlots(JavaSparkContext sc) {
         this.sc = sc;
@@ -73,8 +74,53 @@ final class TaskSlots {
                 break;
             }
         }
-        throw new TrainingException("steps " + (from + 1) + "-" + stop + ": the collective job needs " + needed
-                + " task slots and the cluster has had " + slots() + " for " + waitSeconds + " s: "
+        throw noReplacement(needed, slots(), waitSeconds, from, stop);
+    }
+
+    /**
+     * Whether a job failed because Spark would not start its barrier stage for want of slots (its
+     * SPARK-24819 check, which sparkgan's Spark settings make give up after a few seconds).
+     */
+    static boolean isSlotShortage(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("requires more slots than the total number of slots")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Spark refused to start the job for want of slots (they went between {@link #await} and the
+     * job's start, or executors are sized by the cluster manager): waits a second, and stops the run
+     * once the shortage has lasted train.executor-wait-seconds.
+     */
+    void shortage(int needed, long waitSeconds, long from, long stop) {
+        long now = System.nanoTime();
+        if (shortageSince == 0) {
+            shortageSince = now;
+            LOG.warn("train: Spark could not start the {} tasks of steps {}-{} at once{}; waiting up to {} s",
+                    needed, from + 1, stop, lost.isEmpty() ? "" : " (lost: " + String.join(", ", lost) + ")",
+                    waitSeconds);
+        }
+        if (now - shortageSince > waitSeconds * 1_000_000_000L) {
+            throw noReplacement(needed, slotsPerExecutor == 0 ? -1 : slots(), waitSeconds, from, stop);
+        }
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A job started: the next shortage is counted from its own start. */
+    void started() {
+        shortageSince = 0;
+    }
+
+    private TrainingException noReplacement(int needed, int have, long waitSeconds, long from, long stop) {
+        return new TrainingException("steps " + (from + 1) + "-" + stop + ": the collective job needs " + needed
+                + " task slots and the cluster has had " + (have < 0 ? "fewer" : have) + " for " + waitSeconds + " s: "
                 + (lost.isEmpty() ? "executors did not register" : String.join(", ", lost) + " lost")
                 + ", and no replacement came within train.executor-wait-seconds = " + waitSeconds + ". Nothing after"
                 + " step " + from + " was kept. Give the job its executors again (or use train.sync = driver, which"
