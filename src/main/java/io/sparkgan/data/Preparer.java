@@ -45,12 +45,12 @@ public final class Preparer {
         Path dir = Storage.qualify(data.shards());
         DatasetSource source = DatasetSources.open(data, storage);
         String fingerprint = fingerprint(source.fingerprint(), data);
-        DatasetInfo existing = reusable(storage, dir, fingerprint, data);
+        DatasetInfo existing = reusable(storage, dir, fingerprint, data, true);
         if (existing != null) {
             return existing;
         }
         try (DirectoryLease lease = DirectoryLease.acquire(storage, dir, "prepare", leaseTimeout)) {
-            existing = reusable(storage, dir, fingerprint, data); // another prepare may have finished meanwhile
+            existing = reusable(storage, dir, fingerprint, data, false); // another prepare may have finished meanwhile
             if (existing != null) {
                 return existing;
             }
@@ -61,8 +61,8 @@ public final class Preparer {
     }
 
     /** The prepared dataset in {@code dir} when it was made from this source with these settings. */
-    private static DatasetInfo reusable(Storage storage, Path dir, String fingerprint, DataConfig data)
-            throws IOException {
+    private static DatasetInfo reusable(Storage storage, Path dir, String fingerprint, DataConfig data,
+                                        boolean sayWhy) throws IOException {
         Path infoPath = new Path(dir, DatasetInfo.FILE);
         if (storage.exists(infoPath)) {
             DatasetInfo existing = DatasetInfo.fromJson(storage.readString(infoPath));
@@ -75,7 +75,9 @@ public final class Preparer {
                 LOG.info("prepare: reusing {} images in {} (source and settings unchanged)", existing.count(), dir);
                 return existing;
             }
-            LOG.info("prepare: {} holds a dataset prepared from other input or settings; preparing again", dir);
+            if (sayWhy) {
+                LOG.info("prepare: {} holds a dataset prepared from other input or settings; preparing again", dir);
+            }
         }
         return null;
     }

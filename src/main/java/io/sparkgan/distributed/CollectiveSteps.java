@@ -182,6 +182,7 @@ final class CollectiveSteps implements StepRunner {
 
     @Override
     public void close() {
+        slots.close();
         rendezvous.close();
         partitions.unpersist(false);
     }

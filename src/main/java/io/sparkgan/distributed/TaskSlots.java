@@ -24,17 +24,24 @@ final class TaskSlots {
     private final JavaSparkContext sc;
     private final int slotsPerExecutor;
     private final List<String> lost = new CopyOnWriteArrayList<>();
+    private final SparkListener listener;
     private long shortageSince;
 
     TaskSlots(JavaSparkContext sc) {
         this.sc = sc;
         this.slotsPerExecutor = slotsPerExecutor(sc.getConf());
-        sc.sc().addSparkListener(new SparkListener() {
+        this.listener = new SparkListener() {
             @Override
             public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
                 lost.add("executor " + removed.executorId() + " (" + removed.reason() + ")");
             }
-        });
+        };
+        sc.sc().addSparkListener(listener);
+    }
+
+    /** Stops listening: the context outlives the run (tests, one context for several stages). */
+    void close() {
+        sc.sc().removeSparkListener(listener);
     }
 
     /**

@@ -90,7 +90,7 @@ public final class DirectoryLease implements AutoCloseable {
                     || waitedOut(storage, dir, g, timeout, interval)) {
                 long next = g.newest() + 1;
                 String owner = UUID.randomUUID().toString();
-                if (create(storage, LeaseGenerations.file(dir, next, ".json"), holderJson(what, owner))) {
+                if (create(storage, LeaseGenerations.file(dir, next, ".json"), holderJson(what, owner, interval))) {
                     if (g.newest() > 0 && !g.released(g.newest())) {
                         LOG.warn("{}: took over {} from {} (lease generation {} → {})", what, dir,
                                 describe(g.holder(g.newest())), g.newest(), next);
@@ -123,11 +123,13 @@ public final class DirectoryLease implements AutoCloseable {
     private static boolean waitedOut(Storage storage, Path dir, LeaseGenerations g, Duration timeout, Duration interval)
             throws IOException {
         JsonNode holder = g.holder(g.newest());
+        // the holder renews at its own pace: never take a lease over before it missed three renewals
+        Duration expiry = Duration.ofMillis(Math.max(timeout.toMillis(), 3 * holder.path("heartbeat_ms").asLong(0)));
         String first = g.heartbeat(g.newest());
         LOG.info("{} is held by {} (lease generation {}); waiting up to {} s for its lease to expire", dir,
-                describe(holder), g.newest(), timeout.toSeconds());
+                describe(holder), g.newest(), expiry.toSeconds());
         long started = System.nanoTime();
-        while (System.nanoTime() - started < timeout.toNanos()) {
+        while (System.nanoTime() - started < expiry.toNanos()) {
             sleep(Math.min(1000, interval.toMillis()));
             LeaseGenerations now = LeaseGenerations.read(storage, dir);
             if (now.newest() != g.newest() || now.released(g.newest())) {
@@ -136,7 +138,7 @@ public final class DirectoryLease implements AutoCloseable {
             if (!first.equals(now.heartbeat(g.newest()))) {
                 throw new LeaseException(dir + " is in use by " + describe(holder) + ", which holds its lease (since "
                         + holder.path("since").asText() + ") and is renewing it. Wait for it to finish or stop it;"
-                        + " the lease of a driver that was killed expires " + timeout.toSeconds()
+                        + " the lease of a driver that was killed expires " + expiry.toSeconds()
                         + " s after its last renewal (run.lease-timeout-seconds).");
             }
         }
@@ -228,9 +230,10 @@ public final class DirectoryLease implements AutoCloseable {
         }
     }
 
-    private static byte[] holderJson(String what, String owner) {
+    private static byte[] holderJson(String what, String owner, Duration heartbeat) {
         ObjectNode holder = Json.object();
         holder.put("owner", owner);
+        holder.put("heartbeat_ms", heartbeat.toMillis());
         holder.put("what", what);
         holder.put("host", hostName());
         holder.put("pid", ProcessHandle.current().pid());

@@ -65,6 +65,20 @@ class DirectoryLeaseTest {
         }
     }
 
+    /** A waiter configured with a shorter timeout still gives the holder three of its own renewals. */
+    @Test
+    void aShortTimeoutNeverTakesOverBeforeTheHolderMissedThreeOfItsRenewals() throws Exception {
+        Path lease = Files.createDirectories(tmp.resolve(DirectoryLease.DIR));
+        Files.writeString(lease.resolve("generation-00000001.json"), "{\"what\": \"train\", \"host\": \"gpu-node-7\","
+                + " \"pid\": 4242, \"heartbeat_ms\": 1000}");
+        Files.writeString(lease.resolve("generation-00000001.heartbeat"), "3\n");
+        long started = System.nanoTime();
+        try (DirectoryLease taken = DirectoryLease.acquire(Storage.local(), dir(), "train", Duration.ofMillis(500))) {
+            assertEquals(2, taken.generation());
+            assertTrue((System.nanoTime() - started) / 1e9 >= 3, "waited three of the holder's 1 s renewals");
+        }
+    }
+
     @Test
     void aHolderWhoseLeaseWasTakenOverStopsAtItsNextCheck() throws Exception {
         Storage storage = Storage.local();
