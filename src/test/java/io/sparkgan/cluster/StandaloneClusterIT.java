@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgan.TestSpark;
 import io.sparkgan.cli.Main;
 import io.sparkgan.io.Json;
+import io.sparkgan.io.Storage;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -22,6 +23,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -62,17 +67,22 @@ class StandaloneClusterIT {
 
     /** A small Fashion-MNIST run: 2 workers, collective mode, explicit thread count. */
     private static Path config(String name, String... train) throws IOException {
+        return configAt(name, WORK.resolve("shards").toString(), WORK.resolve("runs").toString(), train);
+    }
+
+    /** The same with the shards and the run directories at the given places (local paths or URIs). */
+    private static Path configAt(String name, String shards, String runs, String... train) throws IOException {
         Path conf = WORK.resolve(name + ".conf");
         Files.writeString(conf, String.join("\n",
                 "data { source = \"" + LocalCluster.HOME.resolve("data-manifests/fashion-mnist.conf") + "\"",
-                "  shards = \"" + WORK.resolve("shards") + "\", limit = 2000 }",
+                "  shards = \"" + shards + "\", limit = 2000 }",
                 "model { g-features = 16, d-features = 16 }",
                 "train { workers = 2, batch-per-worker = 32, steps = 20, checkpoint-every = 10, sample-every = 10",
                 "  log-every = 5, executor-threads = 1, sync = collective, steps-per-job = 10 }",
                 "train { " + String.join("\n", train) + " }",
                 "fid { enabled = false, samples = 200, batch = 100, evaluator-epochs = 1, evaluator-images = 2000",
                 "  kid-subsets = 10, kid-subset-size = 100 }",
-                "output.dir = \"" + WORK.resolve("runs") + "\"", ""));
+                "output.dir = \"" + runs + "\"", ""));
         return conf;
     }
 
@@ -154,6 +164,50 @@ class StandaloneClusterIT {
                 "--out", samples.toString());
         assertEquals(20, Json.parse(Files.readString(samples.resolve("samples.json"))).path("count").asInt());
         assertTrue(Files.exists(samples.resolve("sample-00000019.png")));
+    }
+
+    /**
+     * The same stages with the shards and the run directory on HDFS (a MiniDFSCluster in this JVM,
+     * reached by the driver and by both executor processes over loopback): the executors read their
+     * partitions from hdfs://, the driver commits checkpoints there, and the run equals local[2].
+     */
+    @Test
+    void prepareTrainFidAndSampleWithShardsAndRunOnHdfs() throws Exception {
+        MiniDFSCluster hdfs = startHdfs();
+        try {
+            String root = hdfs.getURI() + "/sparkgan";
+            Path config = configAt("hdfs", root + "/shards", root + "/runs");
+            run(config, "hdfs", "prepare");
+            String train = run(config, "hdfs", "train");
+            assertTrue(train.contains("(train.sync = collective)"), tail(train));
+            Storage storage = new Storage(new Configuration());
+            JsonNode onCluster = Json.parse(storage.readString(Storage.qualify(root + "/runs/hdfs/_SUCCESS")));
+            assertEquals(localRun(config, "hdfs-local", "output.dir=" + WORK.resolve("runs")).path("params_sha256"),
+                    onCluster.path("params_sha256"), "a cluster run on HDFS equals a local[2] run");
+
+            run(config, "hdfs", "fid", "--run", root + "/runs/hdfs");
+            JsonNode report = Json.parse(storage.readString(Storage.qualify(root + "/runs/hdfs/fid/report.json")));
+            assertTrue(report.path("checkpoints").get(0).path("fid").asDouble() > 0, report.toString());
+
+            run(config, "hdfs", "sample", "--checkpoint", root + "/runs/hdfs", "--n", "10",
+                    "--out", root + "/samples");
+            assertTrue(storage.exists(Storage.qualify(root + "/samples/sample-00000009.png")));
+        } finally {
+            hdfs.shutdown(true);
+        }
+    }
+
+    /** One NameNode and one DataNode on loopback, their storage under WORK/hdfs. */
+    private static MiniDFSCluster startHdfs() throws IOException {
+        Configurator.setLevel("org.apache.hadoop.hdfs.server", Level.ERROR);
+        Configurator.setLevel("org.apache.hadoop.http", Level.ERROR);
+        Configurator.setLevel("org.apache.hadoop.metrics2", Level.ERROR);
+        Configuration conf = new Configuration();
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, WORK.resolve("hdfs").toString());
+        conf.setInt("dfs.replication", 1);
+        MiniDFSCluster hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        hdfs.waitActive();
+        return hdfs;
     }
 
     /**
