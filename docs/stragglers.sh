@@ -19,6 +19,7 @@ cd "$home"
 pairs="${PAIRS:-3}"
 steps="${STEPS:-150}"
 stop_s="${STOP_S:-1}"
+max_stops="${STOPS:-1000}"
 work="${SPARKGAN_STRAGGLER_DIR:-$home/target/stragglers}"
 jar="$(ls target/sparkgan-*-spark.jar 2>/dev/null | head -1 || true)"
 [ -n "$jar" ] || { echo "stragglers: no target/sparkgan-*-spark.jar: run ./mvnw -B -DskipTests package" >&2; exit 2; }
@@ -52,7 +53,7 @@ deploy/standalone/submit.sh shards prepare > "$work/prepare.log" 2>&1 ||
 
 executors() { # this cluster's executor processes, oldest first
   for p in /proc/[0-9]*; do
-    if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q CoarseGrainedExecutorBackend &&
+    if tr '\0' ' ' 2>/dev/null < "$p/cmdline" | grep -q CoarseGrainedExecutorBackend &&
        [[ "$(readlink "$p/cwd" 2>/dev/null)" == "$work/cluster/"* ]]; then
       echo "${p#/proc/}"
     fi
@@ -79,7 +80,8 @@ run() {
       neighbour=$!
       ;;
     stop)
-      while kill -0 "$driver" 2>/dev/null; do
+      until grep -q "TrainingJob: step 1/" "$work/$id.log"; do sleep 0.2; done  # training has begun
+      while kill -0 "$driver" 2>/dev/null && [ "$stops" -lt "$max_stops" ]; do
         sleep 4
         kill -STOP "${pids[1]}" 2>/dev/null || break
         sleep "$stop_s"
@@ -120,8 +122,11 @@ print(f"\none executor sharing its core: every step x{statistics.median(ratios):
 stopped = next(r for r in runs if r[1] == "stop")
 times, _ = step_times("stopped")
 quiet = statistics.median([median[r] for r, c, _ in runs if c == "quiet"])
-extra = sum(times) - quiet * len(times)
 stops = int(stopped[2])
-print(f"executor 2 stopped {stops} times for {stop_s:g} s: the run took {extra:.1f} s longer"
-      f" ({extra / max(stops, 1):.2f} s per stop; the slowest step {max(times):.2f} s)")
+hit = [t for t in times if t > 3 * quiet]  # the steps a stop fell into
+rest = [t for t in times if t <= 3 * quiet]
+print(f"executor 2 stopped {stops} times for {stop_s:g} s: {len(hit)} of the stops fell in a step"
+      f" ({', '.join(f'{t:.2f}' for t in hit)} s) and cost it {statistics.mean(t - quiet for t in hit):.2f} s on"
+      f" average (the others between jobs, costing nothing); the other steps' median {1000 * statistics.median(rest):.1f}"
+      f" ms (quiet runs: {1000 * quiet:.1f} ms)")
 EOF

@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.security.SecureRandom;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -27,7 +29,7 @@ import scala.reflect.ClassTag$;
 /**
  * train.sync = collective: one Spark barrier job runs up to train.steps-per-job steps. Spark starts
  * all W tasks together; they connect into a chain, and each step every task computes its gradient
- * sums and all-reduces them with the others ({@link CollectiveRounds}), then applies the same
+ * sums and all-reduces them with the others ({@link CollectiveWorker}), then applies the same
  * optimiser step to its own replica. The driver only sends the state out at the start of a job and
  * takes it back from task 0 at the end. This pays Spark's per-job cost once per job instead of once
  * per round; docs/performance.md has the figures.
@@ -38,6 +40,9 @@ import scala.reflect.ClassTag$;
  * F of {@code local[N,F]}, else once). A retried job gives the same parameters as an unfailed one.
  */
 final class CollectiveSteps implements StepRunner {
+    /** A worker this much slower than the fastest, and by this much in a job, is named in the log. */
+    static final double STRAGGLER_RATIO = 1.25;
+    private static final long STRAGGLER_NANOS = 200_000_000L;
     private static final Logger LOG = LoggerFactory.getLogger(CollectiveSteps.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -48,6 +53,7 @@ final class CollectiveSteps implements StepRunner {
     private final GanState state;
     private final Rendezvous rendezvous;
     private final TaskSlots slots;
+    private boolean warm; // a job has run: the executors' code is compiled, their caches filled
 
     CollectiveSteps(JavaSparkContext sc, JavaRDD<TrainingPartition> partitions, TrainConfig train,
                     RoundRequest.Settings settings, GanState state) {
@@ -92,6 +98,10 @@ final class CollectiveSteps implements StepRunner {
                         + " report it with the run's run.conf). Nothing after the last checkpoint is kept.", from);
             }
         }
+        if (warm) { // a first job's times are mostly each executor's warm-up
+            warnOfStraggler(from, stop, results);
+        }
+        warm = true;
         state.copyFrom(first.state());
         // The job's own cost (launch, shipping the state out and back) is synchronisation too: spread
         // it over the job's steps so that every logged step shows its share.
@@ -110,6 +120,25 @@ final class CollectiveSteps implements StepRunner {
     }
 
     /**
+     * Every round waits for the slowest worker, so one slow executor (a busy neighbour, a slower
+     * machine, long GC pauses) sets the pace of all; Spark's UI cannot show which one, since the
+     * tasks of a barrier stage all take as long as the slowest. Say so when one stands out.
+     */
+    private static void warnOfStraggler(long from, long stop, List<CollectiveWorker.Result> results) {
+        CollectiveWorker.Result slowest = results.stream()
+                .max(Comparator.comparingLong(CollectiveWorker.Result::computeNanos)).orElseThrow();
+        CollectiveWorker.Result fastest = results.stream()
+                .min(Comparator.comparingLong(CollectiveWorker.Result::computeNanos)).orElseThrow();
+        double ratio = slowest.computeNanos() / (double) Math.max(1, fastest.computeNanos());
+        if (ratio >= STRAGGLER_RATIO && slowest.computeNanos() - fastest.computeNanos() >= STRAGGLER_NANOS) {
+            LOG.warn(String.format(Locale.ROOT, "steps %d-%d: worker %d (%s) computed for %.1f s, %.2f× the fastest"
+                    + " (worker %d, %.1f s); every step waits for the slowest worker (docs/performance.md,"
+                    + " \"Stragglers\")", from + 1, stop, slowest.rank(), slowest.executor(),
+                    slowest.computeNanos() / 1e9, ratio, fastest.rank(), fastest.computeNanos() / 1e9));
+        }
+    }
+
+    /**
      * Runs the job's barrier stage, again from its starting state when it fails, up to as many times
      * as Spark would try one task; a stage Spark could not start for want of slots is waited for, not
      * counted.
@@ -119,16 +148,17 @@ final class CollectiveSteps implements StepRunner {
         List<CollectiveWorker.Result> results = null;
         int attempts = ExecutorThreads.taskAttempts(sc.master(), sc.getConf());
         for (int attempt = 1; results == null; attempt++) {
-            sc.setJobDescription("sparkgan steps " + (from + 1) + "-" + stop + " of " + train.steps()
+            String group = "sparkgan-collective-" + HexFormat.of().formatHex(token, 0, 4) + "-" + attempt;
+            sc.setJobGroup(group, "sparkgan steps " + (from + 1) + "-" + stop + " of " + train.steps()
                     + " (collective, " + train.workers() + " tasks" + (attempt > 1 ? ", attempt " + attempt : "")
-                    + ")");
+                    + ")", true);
             slots.await(train.workers(), train.executorWaitSeconds(), from, stop);
             rendezvous.expect(token, train.workers());
             try {
-                results = run(partitions.rdd(), job).toJavaRDD().collect();
+                results = slots.run(group, train.workers(), () -> run(partitions.rdd(), job).toJavaRDD().collect());
                 slots.started();
             } catch (Exception e) { // Spark's SparkException is checked, but Scala throws it undeclared
-                if (TaskSlots.isSlotShortage(e)) { // the job never started: not a failed attempt
+                if (slots.stranded() || TaskSlots.isSlotShortage(e)) { // the job never started: not a failed attempt
                     slots.shortage(train.workers(), train.executorWaitSeconds(), from, stop);
                     attempt--;
                     continue;
@@ -142,6 +172,7 @@ final class CollectiveSteps implements StepRunner {
                         + " again from step {}", from + 1, stop, attempt, attempts, cause(e), from + 1);
             }
         }
+        sc.sc().clearJobGroup();
         return results;
     }
 

@@ -48,9 +48,12 @@ final class CollectiveWorker {
      * @param state the state after the job's steps (task 0 only, else null)
      * @param stats each step's figures (task 0 only)
      * @param failure a {@link TrainingException}'s message when training stopped (all tasks agree on it)
+     * @param executor where the task ran ("executor 3 on host-a"), for naming a straggler
+     * @param computeNanos this task's own time computing its shares, over the job (the others wait
+     *     for the slowest in every round)
      */
     record Result(int rank, long fingerprint, GanState state, List<StepStats> stats, String failure,
-                  long failedStep) implements Serializable {}
+                  long failedStep, String executor, long computeNanos) implements Serializable {}
 
     private CollectiveWorker() {
     }
@@ -66,11 +69,13 @@ final class CollectiveWorker {
         String failure = null;
         long failedStep = -1;
         String host = SparkEnv.get().blockManager().blockManagerId().host();
+        AllReduceRounds rounds = null;
         ChainAllReduce.AddressExchange exchange = mine -> Rendezvous.exchange(job.rendezvous(), job.token(), rank, mine,
                 context::isInterrupted, STALL_MILLIS);
         try (ChainAllReduce allReduce = ChainAllReduce.connect(rank, size, host, job.token(), exchange,
                 context::isInterrupted, STALL_MILLIS)) {
-            GanStep step = new GanStep(job.train(), new AllReduceRounds(allReduce, partition, job.settings()), state);
+            rounds = new AllReduceRounds(allReduce, partition, job.settings());
+            GanStep step = new GanStep(job.train(), rounds, state);
             try {
                 while (state.step() < job.until()) {
                     stats.add(step.run());
@@ -92,9 +97,11 @@ final class CollectiveWorker {
             throw new CollectiveJobException("task " + rank + " of " + size + " could not join the all-reduce: "
                     + e.getMessage(), e);
         }
+        String executor = "executor " + SparkEnv.get().executorId() + " on " + host;
         Result result = rank == 0
-                ? new Result(rank, fingerprint(state), state, stats, failure, failedStep)
-                : new Result(rank, fingerprint(state), null, List.of(), failure, failedStep);
+                ? new Result(rank, fingerprint(state), state, stats, failure, failedStep, executor, rounds.computeNanos)
+                : new Result(rank, fingerprint(state), null, List.of(), failure, failedStep, executor,
+                        rounds.computeNanos);
         return List.of(result).iterator();
     }
 
@@ -103,13 +110,24 @@ final class CollectiveWorker {
      * computes them for a driver round, then all-reduced with the other workers' in worker order.
      * Every worker gets the {@link RoundSums} the driver would have added up from the same results.
      */
-    private record AllReduceRounds(ChainAllReduce allReduce, TrainingPartition partition,
-                                   RoundRequest.Settings settings) implements Rounds {
+    private static final class AllReduceRounds implements Rounds {
+        private final ChainAllReduce allReduce;
+        private final TrainingPartition partition;
+        private final RoundRequest.Settings settings;
+        long computeNanos; // this worker's own, summed over the job's rounds
+
+        AllReduceRounds(ChainAllReduce allReduce, TrainingPartition partition, RoundRequest.Settings settings) {
+            this.allReduce = allReduce;
+            this.partition = partition;
+            this.settings = settings;
+        }
+
         @Override
         public RoundSums run(Round round, GanState state) {
             long started = System.nanoTime();
             RoundSums mine = PartitionWorker.run(new RoundRequest(round, settings), state.generator(),
                     state.discriminator(), partition).sums();
+            computeNanos += System.nanoTime() - started;
             float[] d = mine.discriminatorGradient();
             float[] g = mine.generatorGradient();
             float[][] vectors = d == null ? new float[][] {g} : g == null ? new float[][] {d} : new float[][] {d, g};

@@ -4,10 +4,17 @@ import io.sparkgan.runtime.ExecutorThreads;
 import io.sparkgan.step.TrainingException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,15 +23,24 @@ import org.slf4j.LoggerFactory;
  * its tasks can run at once. Before a job starts, waits (bounded by train.executor-wait-seconds) for
  * enough slots, as after an executor was lost and the cluster manager is starting a replacement;
  * when none comes, stops the run naming the executors that were lost and why. Spark's own check
- * would retry for about ten minutes and then fail the job without saying which executor went.
+ * would retry for about ten minutes and then fail the job without saying which executor went; and a
+ * job it accepted just before an executor went would wait for ever ({@link #run}).
  */
 final class TaskSlots {
     private static final Logger LOG = LoggerFactory.getLogger(TaskSlots.class);
+    private static final int STRANDED_SECONDS = 3;
 
     private final JavaSparkContext sc;
     private final int slotsPerExecutor;
     private final List<String> lost = new CopyOnWriteArrayList<>();
     private final SparkListener listener;
+    private final AtomicInteger tasksStarted = new AtomicInteger();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sparkgan-task-slots");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean stranded;
     private long shortageSince;
 
     TaskSlots(JavaSparkContext sc) {
@@ -35,6 +51,11 @@ final class TaskSlots {
             public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
                 lost.add("executor " + removed.executorId() + " (" + removed.reason() + ")");
             }
+
+            @Override
+            public void onTaskStart(SparkListenerTaskStart start) {
+                tasksStarted.incrementAndGet();
+            }
         };
         sc.sc().addSparkListener(listener);
     }
@@ -42,6 +63,43 @@ final class TaskSlots {
     /** Stops listening: the context outlives the run (tests, one context for several stages). */
     void close() {
         sc.sc().removeSparkListener(listener);
+        timer.shutdownNow();
+    }
+
+    /**
+     * Runs a barrier job of job group {@code group}, cancelling it when its {@code needed} tasks cannot
+     * all start. Spark counts the slots only when it accepts a barrier job; a job accepted just before
+     * an executor was lost waits for its slots for ever (its tasks start all together or not at all),
+     * with no error. Such a job is cancelled after a few seconds without the slots, and
+     * {@link #stranded} says so: it is then a slot shortage, not a failed attempt.
+     */
+    <T> T run(String group, int needed, Supplier<T> job) {
+        stranded = false;
+        if (slotsPerExecutor == 0) {
+            return job.get();
+        }
+        tasksStarted.set(0);
+        int[] shortSeconds = {0};
+        ScheduledFuture<?> watch = timer.scheduleWithFixedDelay(() -> {
+            if (tasksStarted.get() >= needed || slots() >= needed) {
+                shortSeconds[0] = 0;
+            } else if (++shortSeconds[0] >= STRANDED_SECONDS && !stranded) {
+                stranded = true;
+                LOG.warn("train: the collective job has waited {} s for {} task slots and the cluster has {}:"
+                        + " cancelling it", STRANDED_SECONDS, needed, slots());
+                sc.cancelJobGroup(group);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+        try {
+            return job.get();
+        } finally {
+            watch.cancel(false);
+        }
+    }
+
+    /** Whether the last job {@link #run} ran was cancelled for want of slots. */
+    boolean stranded() {
+        return stranded;
     }
 
     /**

@@ -86,10 +86,16 @@ public final class TrainingJob {
     /** As {@link #run(SparkganConfig, JavaSparkContext, Storage)}; {@code fresh} discards an earlier attempt. */
     public static Result run(SparkganConfig config, JavaSparkContext sc, Storage storage, boolean fresh)
             throws IOException {
-        DatasetInfo info = Preparer.prepare(config.data(), storage, config.leaseTimeout());
-        JavaRDD<TrainingPartition> partitions =
-                PartitionLoader.load(sc, storage, config.data().shards(), info, config.train().workers());
-        return train(config, sc, storage, partitions, info, fresh);
+        RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
+        TrainConfig.Sync sync = Synchronisation.choose(sc, config.train()); // a mode that cannot run touches nothing
+        // The run's lease before anything else: a second driver on this run refuses at once, not after
+        // it has waited for executors (which the first one holds) and loaded the data.
+        try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "train", config.leaseTimeout())) {
+            DatasetInfo info = Preparer.prepare(config.data(), storage, config.leaseTimeout());
+            JavaRDD<TrainingPartition> partitions =
+                    PartitionLoader.load(sc, storage, config.data().shards(), info, config.train().workers());
+            return train(config, sc, storage, partitions, info, fresh, sync, lease);
+        }
     }
 
     /** Trains on partitions already loaded (one per worker, indexed 0..W−1), resuming if interrupted. */
@@ -107,31 +113,39 @@ public final class TrainingJob {
     public static Result train(SparkganConfig config, JavaSparkContext sc, Storage storage,
                                JavaRDD<TrainingPartition> partitions, DatasetInfo info, boolean fresh)
             throws IOException {
+        RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
+        TrainConfig.Sync sync = Synchronisation.choose(sc, config.train());
+        try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "train", config.leaseTimeout())) {
+            return train(config, sc, storage, partitions, info, fresh, sync, lease);
+        }
+    }
+
+    /** As above, under the run directory's lease, which the caller holds. */
+    private static Result train(SparkganConfig config, JavaSparkContext sc, Storage storage,
+                                JavaRDD<TrainingPartition> partitions, DatasetInfo info, boolean fresh,
+                                TrainConfig.Sync sync, DirectoryLease lease) throws IOException {
         TrainConfig train = config.train();
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
-        TrainConfig.Sync sync = Synchronisation.choose(sc, train);
         GanReplica replica = new GanReplica(config.architecture(), train.loss(), train.realTarget(), DataType.FLOAT);
-        try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "train", config.leaseTimeout())) {
-            if (fresh && storage.exists(run.root())) {
-                LOG.info("train: --fresh: removing the earlier attempt in {}", run.root());
-                run.clearExceptLease(storage);
-            }
-            Result finished = alreadyFinished(storage, run, train, info);
-            if (finished != null) {
-                return finished;
-            }
-            int threads = ExecutorThreads.forTasks(sc, train.executorThreads());
-            TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync, threads, lease);
-            try (StepRunner steps = Synchronisation.start(sync, sc, partitions, config.architecture(), train, threads,
-                    job.state)) {
-                LOG.info("train: run {} — {} steps, {} workers × {} images, {} G + {} D parameters, {} ND4J threads"
-                        + " per task; {}", run.root(), train.steps(), train.workers(), train.batchPerWorker(),
-                        replica.generatorLayout().size(), replica.discriminatorLayout().size(), threads,
-                        steps.describe());
-                job.loop(steps);
-            }
-            return job.finish(info);
+        if (fresh && storage.exists(run.root())) {
+            LOG.info("train: --fresh: removing the earlier attempt in {}", run.root());
+            run.clearExceptLease(storage);
         }
+        Result finished = alreadyFinished(storage, run, train, info);
+        if (finished != null) {
+            return finished;
+        }
+        int threads = ExecutorThreads.forTasks(sc, train.executorThreads());
+        TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync, threads, lease);
+        try (StepRunner steps = Synchronisation.start(sync, sc, partitions, config.architecture(), train, threads,
+                job.state)) {
+            LOG.info("train: run {} — {} steps, {} workers × {} images, {} G + {} D parameters, {} ND4J threads"
+                    + " per task; {}", run.root(), train.steps(), train.workers(), train.batchPerWorker(),
+                    replica.generatorLayout().size(), replica.discriminatorLayout().size(), threads,
+                    steps.describe());
+            job.loop(steps);
+        }
+        return job.finish(info);
     }
 
     /** The result of a run that already finished train.steps, or null when there is training to do. */
@@ -253,7 +267,7 @@ public final class TrainingJob {
             LOG.info("train: checkpoint {} ({})", dir, Progress.duration(seconds));
         } catch (IOException e) {
             throw new TrainingException("step " + step + ": writing checkpoint " + run.checkpoint(step)
-                    + " failed (" + e + "); it is not committed and readers ignore it." + fullHint(e), step);
+                    + " failed (" + firstLine(e) + "); it is not committed and readers ignore it." + fullHint(e), step);
         }
         lastCheckpoint = step;
         lease.check(); // retention deletes: only under the lease
@@ -263,6 +277,13 @@ public final class TrainingJob {
             // old checkpoints left behind cost space, not correctness: the next checkpoint retries
             LOG.warn("train: could not delete old checkpoints in {}: {}", run.checkpoints(), e.toString());
         }
+    }
+
+    /** An exception in one line: HDFS's remote exceptions carry the NameNode's stack trace in their message. */
+    private static String firstLine(Exception e) {
+        String text = e.toString().strip();
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline).strip();
     }
 
     /** What to do when a write failed because the filesystem is full (or a quota is reached). */

@@ -22,9 +22,12 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.hadoop.hdfs.protocol.HdfsConstants;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.junit.jupiter.api.AfterAll;
@@ -43,8 +46,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterIT {
     private static final Path WORK = LocalCluster.HOME.resolve("target/cluster-it");
+    private static final long MIB = 1 << 20;
     private static LocalCluster cluster;
     private static Path jar;
+    /** More spark-submit options for the running test's submissions (SPARKGAN_SUBMIT_OPTS). */
+    private static String submitOptions = "";
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -89,14 +95,21 @@ class StandaloneClusterIT {
     /** deploy/standalone/submit.sh RUN_ID STAGE ARGS…, its console copied to WORK/RUN_ID-STAGE.log. */
     private static Process submit(Path config, String runId, String stage, Predicate<String> watch,
                                   CountDownLatch seen, String... args) throws IOException {
+        return submit(config, runId, stage, runId + "-" + stage, watch, seen, args);
+    }
+
+    /** The same, its console copied to WORK/LOG.log. */
+    private static Process submit(Path config, String runId, String stage, String logName, Predicate<String> watch,
+                                  CountDownLatch seen, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("bash",
                 LocalCluster.HOME.resolve("deploy/standalone/submit.sh").toString(), runId, stage));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(LocalCluster.HOME.toFile())
                 .redirectErrorStream(true);
         builder.environment().putAll(cluster.submitEnvironment(jar, config, WORK.resolve("runs")));
+        builder.environment().put("SPARKGAN_SUBMIT_OPTS", submitOptions);
         Process process = builder.start();
-        Path log = WORK.resolve(runId + "-" + stage + ".log");
+        Path log = WORK.resolve(logName + ".log");
         Thread copier = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
                     StandardCharsets.UTF_8)); PrintWriter out = new PrintWriter(Files.newBufferedWriter(log), true)) {
@@ -169,21 +182,42 @@ class StandaloneClusterIT {
     /**
      * The same stages with the shards and the run directory on HDFS (a MiniDFSCluster in this JVM,
      * reached by the driver and by both executor processes over loopback): the executors read their
-     * partitions from hdfs://, the driver commits checkpoints there, and the run equals local[2].
+     * partitions from hdfs://, the driver commits checkpoints there. On the way the run directory
+     * fills up (an HDFS space quota): the run stops saying so, its last checkpoint stays readable, and
+     * the rerun after space is freed resumes to the parameters of the same run in local[2].
      */
     @Test
-    void prepareTrainFidAndSampleWithShardsAndRunOnHdfs() throws Exception {
+    void prepareTrainFidAndSampleWithShardsAndRunOnHdfsThroughAFullFilesystem() throws Exception {
         MiniDFSCluster hdfs = startHdfs();
+        // a quota charges every file being written a whole block, times its replication
+        submitOptions = "--conf spark.hadoop.dfs.blocksize=" + MIB + " --conf spark.hadoop.dfs.replication=1";
         try {
             String root = hdfs.getURI() + "/sparkgan";
             Path config = configAt("hdfs", root + "/shards", root + "/runs");
             run(config, "hdfs", "prepare");
+            run(config, "hdfs", "train", "--set", "train.steps=10"); // a first checkpoint
+
+            DistributedFileSystem fs = hdfs.getFileSystem();
+            org.apache.hadoop.fs.Path runDir = new org.apache.hadoop.fs.Path("/sparkgan/runs/hdfs");
+            fs.setQuota(runDir, HdfsConstants.QUOTA_DONT_SET, fs.getContentSummary(runDir).getSpaceConsumed()
+                    + 5 * MIB / 2); // less than a checkpoint more
+            Process full = submit(config, "hdfs", "train", "hdfs-train-full", line -> false, new CountDownLatch(1));
+            assertTrue(full.waitFor(6, TimeUnit.MINUTES), "the run stopped");
+            String log = Files.readString(WORK.resolve("hdfs-train-full.log"));
+            assertEquals(1, full.exitValue(), tail(log));
+            String message = log.lines().filter(l -> l.startsWith("sparkgan: step ")).findFirst().orElse(tail(log));
+            assertTrue(message.contains("quota") && message.contains("The filesystem is full")
+                    && message.endsWith("The last good checkpoint is " + root + "/runs/hdfs/checkpoints/step-00000010."),
+                    message);
+            fs.setQuota(runDir, HdfsConstants.QUOTA_DONT_SET, HdfsConstants.QUOTA_RESET); // space freed
+
             String train = run(config, "hdfs", "train");
-            assertTrue(train.contains("(train.sync = collective)"), tail(train));
+            assertTrue(train.contains("(train.sync = collective)") && train.contains("from its checkpoint at step 10"),
+                    tail(train));
             Storage storage = new Storage(new Configuration());
             JsonNode onCluster = Json.parse(storage.readString(Storage.qualify(root + "/runs/hdfs/_SUCCESS")));
             assertEquals(localRun(config, "hdfs-local", "output.dir=" + WORK.resolve("runs")).path("params_sha256"),
-                    onCluster.path("params_sha256"), "a cluster run on HDFS equals a local[2] run");
+                    onCluster.path("params_sha256"), "a cluster run on HDFS, stopped and resumed, equals local[2]");
 
             run(config, "hdfs", "fid", "--run", root + "/runs/hdfs");
             JsonNode report = Json.parse(storage.readString(Storage.qualify(root + "/runs/hdfs/fid/report.json")));
@@ -193,6 +227,7 @@ class StandaloneClusterIT {
                     "--out", root + "/samples");
             assertTrue(storage.exists(Storage.qualify(root + "/samples/sample-00000009.png")));
         } finally {
+            submitOptions = "";
             hdfs.shutdown(true);
         }
     }
@@ -284,6 +319,40 @@ class StandaloneClusterIT {
         assertTrue(log.contains("resuming ") && log.contains("from its checkpoint at step 30"), tail(log));
         assertEquals(localRun(config, "driver-killed-local").path("params_sha256"),
                 success("driver-killed").path("params_sha256"));
+    }
+
+    /**
+     * Two drivers on one run directory, as an Airflow retry next to its zombie or a user rerunning with
+     * another --set makes them: the second (another seed) refuses within a heartbeat, naming the
+     * holder; the first finishes its run alone, every step logged once.
+     */
+    @Test
+    void aSecondDriverOnARunInProgressRefusesNamingTheHolder() throws Exception {
+        // long enough (about 40 s) for a second driver to start while the first trains
+        Path config = config("lease", "batch-per-worker = 64", "steps = 600", "checkpoint-every = 600",
+                "sample-every = 600", "steps-per-job = 600", "log-every = 20");
+        CountDownLatch started = new CountDownLatch(1);
+        Process first = submit(config, "leased", "train", line -> line.contains("TrainingJob: step 1/600 "), started);
+        assertTrue(started.await(4, TimeUnit.MINUTES), "the first driver reached its first step");
+        long second = System.nanoTime();
+        Process other = submit(config, "leased", "train", "leased-train-2", line -> false, new CountDownLatch(1),
+                "--set", "train.seed=2");
+        assertTrue(other.waitFor(2, TimeUnit.MINUTES), "the second driver gave up");
+        System.out.printf("leased: the second driver refused %.1f s after it was submitted%n",
+                (System.nanoTime() - second) / 1e9);
+        String refused = Files.readString(WORK.resolve("leased-train-2.log"));
+        assertEquals(1, other.exitValue(), tail(refused));
+        String message = refused.lines().filter(l -> l.contains("is in use by")).findFirst().orElse(tail(refused));
+        assertTrue(message.matches("sparkgan: .*/runs/leased is in use by .*pid \\d+.*, which holds its lease \\(since"
+                + " .*\\) and is renewing it\\. .*"), message);
+
+        assertTrue(first.waitFor(6, TimeUnit.MINUTES), "the first driver finished");
+        assertEquals(0, first.exitValue(), tail(Files.readString(WORK.resolve("leased-train.log"))));
+        List<Long> logged = Files.readAllLines(WORK.resolve("runs/leased/metrics.jsonl")).stream()
+                .map(l -> Json.parse(l).path("step").asLong()).toList();
+        assertEquals(LongStream.concat(LongStream.of(1), LongStream.rangeClosed(1, 30).map(i -> 20 * i)).boxed()
+                .toList(), logged, "one driver's metrics, each step once");
+        assertEquals(600, success("leased").path("steps").asLong());
     }
 
     /**

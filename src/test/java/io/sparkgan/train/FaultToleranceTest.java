@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkgan.LogCapture;
 import io.sparkgan.TestSpark;
 import io.sparkgan.distributed.FaultHooks;
 import io.sparkgan.distributed.PartitionResult;
@@ -97,6 +98,38 @@ class FaultToleranceTest {
         assertTrue(dFault.get() && gFault.get(), "both faults fired");
         assertEquals(clean.generatorSha256(), retried.generatorSha256());
         assertEquals(clean.discriminatorSha256(), retried.discriminatorSha256());
+    }
+
+    /**
+     * A worker slower than the others (here partition 1, 100 ms late in every round) is named in the
+     * log after its job: in a barrier stage every task lasts as long as the slowest, so Spark's UI
+     * cannot show which one it is. The run's parameters are those of a run without the delay.
+     */
+    @Test
+    void aCollectiveJobNamesTheWorkerThatEveryStepWaitedFor() throws IOException {
+        FaultHooks.partition = (request, result) -> {
+            if (result.partition() == 1) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return result;
+        };
+        String log;
+        TrainingJob.Result slowed;
+        try (LogCapture capture = new LogCapture()) {
+            slowed = train("straggler", 4, "train.sync=collective");
+            log = capture.text();
+        }
+        FaultHooks.clear();
+        String warning = log.lines().filter(l -> l.contains("every step waits for the slowest worker")).findFirst()
+                .orElse(log);
+        assertTrue(warning.matches("WARN .*CollectiveSteps: steps \\d+-\\d+: worker 1 \\(executor driver on .*\\) computed for"
+                + " \\d+\\.\\d s, \\d+\\.\\d\\d× the fastest \\(worker \\d, \\d+\\.\\d s\\); every step waits for the"
+                + " slowest worker \\(docs/performance.md, \"Stragglers\"\\)"), warning);
+        assertEquals(train("not-slowed", 4, "train.sync=collective").generatorSha256(), slowed.generatorSha256());
     }
 
     @Test
