@@ -33,7 +33,7 @@ final class EvaluatorCommand implements Callable<Integer> {
         SparkganConfig config = options.load();
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "evaluator")) {
             Storage storage = new Storage(sc.hadoopConfiguration());
-            DatasetInfo info = Preparer.prepare(config.data(), storage, config.leaseTimeout());
+            DatasetInfo info = Preparer.prepare(sc, config.data(), storage, config.leaseTimeout());
             EvaluatorTrainer.Settings settings = FidStage.evaluatorSettings(sc, config);
             EvaluatorTrainer.Stored stored = force
                     ? EvaluatorTrainer.train(sc, storage, config.data().shards(), info, settings)

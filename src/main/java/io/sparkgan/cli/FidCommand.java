@@ -91,7 +91,7 @@ final class FidCommand implements Callable<Integer> {
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "fid " + config.runId())) {
             Storage storage = new Storage(sc.hadoopConfiguration());
             List<Long> steps = select(Checkpoint.committed(storage, run), checkpoints, run);
-            DatasetInfo info = Preparer.prepare(config.data(), storage, config.leaseTimeout());
+            DatasetInfo info = Preparer.prepare(sc, config.data(), storage, config.leaseTimeout());
             FidStage.run(sc, storage, config, info, run, steps, rescore);
             spec.commandLine().getOut().println(new Path(run.fid(), "report.html"));
         }

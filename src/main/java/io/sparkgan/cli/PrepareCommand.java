@@ -25,7 +25,7 @@ final class PrepareCommand implements Callable<Integer> {
         SparkganConfig config = options.load();
         // The driver prepares; Spark is started only for its Hadoop configuration (spark.hadoop.*).
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "prepare")) {
-            DatasetInfo info = Preparer.prepare(config.data(), new Storage(sc.hadoopConfiguration()), config.leaseTimeout());
+            DatasetInfo info = Preparer.prepare(sc, config.data(), new Storage(sc.hadoopConfiguration()), config.leaseTimeout());
             spec.commandLine().getOut().print(info.toJson());
         }
         return 0;

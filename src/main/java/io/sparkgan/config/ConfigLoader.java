@@ -168,6 +168,10 @@ public final class ConfigLoader {
         return ConfigFactory.empty().withValue(key, parsed);
     }
 
+    /** Keys that existed once, and what took their place. */
+    private static final Map<String, String> REPLACED = Map.of("data.images-per-shard",
+            "replaced by data.shard-size, the most bytes a shard holds (e.g. 64M), whatever the image size");
+
     private static void reportUnknownKeys(Config user, Config reference, List<String> problems) {
         for (Map.Entry<String, ConfigValue> entry : new TreeMap<>(toMap(user)).entrySet()) {
             String key = entry.getKey();
@@ -176,6 +180,10 @@ public final class ConfigLoader {
             }
             StringBuilder message = new StringBuilder("unknown key ").append(key)
                     .append(" (").append(KeyReader.origin(entry.getValue())).append(")");
+            if (REPLACED.containsKey(key)) {
+                problems.add(message.append(": ").append(REPLACED.get(key)).toString());
+                continue;
+            }
             String near = nearest(key, reference);
             if (near != null) {
                 message.append(": did you mean ").append(near).append("?");

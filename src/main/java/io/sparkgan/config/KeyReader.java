@@ -69,6 +69,22 @@ final class KeyReader {
         return value;
     }
 
+    /** A size in bytes: a whole number, or HOCON's sizes ("64M", "64 MiB", "512K"). */
+    long bytes(String key, long min, long max) {
+        long value;
+        try {
+            value = config.getBytes(key);
+        } catch (com.typesafe.config.ConfigException e) {
+            problem(key, "a size in bytes such as 64M or 512K, from " + min + " to " + max + " bytes");
+            return min;
+        }
+        if (value < min || value > max) {
+            problem(key, "a size in bytes such as 64M or 512K, from " + min + " to " + max + " bytes");
+            return min;
+        }
+        return value;
+    }
+
     double number(String key, double min, double max) {
         ConfigValue raw = config.getValue(key);
         double value;

@@ -1,7 +1,7 @@
 package io.sparkgan.data;
 
 /** The dataset cannot be prepared or read; the message names the input and what was expected. */
-public final class DataException extends RuntimeException {
+public class DataException extends RuntimeException {
     public DataException(String message) {
         super(message);
     }

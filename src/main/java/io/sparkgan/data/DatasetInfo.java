@@ -11,16 +11,36 @@ import java.util.List;
 /**
  * The content of {@code <data.shards>/dataset.json}, which is written last and so marks a complete
  * prepared dataset. Pixels are stored as uint8 and normalised to [-1, 1] when read (x / 127.5 − 1).
+ *
+ * @param idsPerShard n: shard k holds the accepted images of source ids [k·n, (k+1)·n)
  */
 public record DatasetInfo(String name, String source, String fingerprint, long count, int channels, int size,
-                          List<String> classes, long[] labelCounts, List<Shard> shards, String contentSha256,
-                          long rejected, String createdAt) implements Serializable {
+                          List<String> classes, long[] labelCounts, long idsPerShard, List<Shard> shards,
+                          String contentSha256, long rejected, String createdAt) implements Serializable {
 
-    public static final int FORMAT_VERSION = 1;
+    /** 1: .npz shards (images and labels arrays); 2: .npy record shards ({@link Shards}). */
+    public static final int FORMAT_VERSION = 2;
     public static final String FILE = "dataset.json";
 
-    /** One shard file: {@code images} uint8 [n, c, s, s] and {@code labels} int32 [n] in an .npz. */
-    public record Shard(String file, long count, String sha256) implements Serializable {}
+    /**
+     * One shard file ({@link Shards}).
+     *
+     * @param index k: the shard of source ids [k·n, (k+1)·n); a range with no accepted image has no shard
+     * @param count the images in it (fewer than n where images were rejected)
+     * @param bytes the file's length
+     */
+    public record Shard(int index, String file, long count, long bytes, String sha256) implements Serializable {}
+
+    /** A dataset.json written by an earlier version, in a format this one does not read. */
+    public static final class OlderFormat extends DataException {
+        public final int version;
+
+        OlderFormat(int version) {
+            super("dataset.json has format_version " + version + "; this build reads version " + FORMAT_VERSION
+                    + " (prepare the dataset again)");
+            this.version = version;
+        }
+    }
 
     public String toJson() {
         ObjectNode root = Json.object();
@@ -32,6 +52,8 @@ public record DatasetInfo(String name, String source, String fingerprint, long c
         ArrayNode shape = root.putArray("shape");
         shape.add(channels).add(size).add(size);
         root.put("dtype", "uint8");
+        root.put("record_dtype", Shards.dtype(channels, size));
+        root.put("ids_per_shard", idsPerShard);
         root.put("normalisation", "x / 127.5 - 1");
         ArrayNode classArray = root.putArray("classes");
         classes.forEach(classArray::add);
@@ -41,7 +63,8 @@ public record DatasetInfo(String name, String source, String fingerprint, long c
         }
         ArrayNode shardArray = root.putArray("shards");
         for (Shard s : shards) {
-            shardArray.addObject().put("file", s.file()).put("count", s.count()).put("sha256", s.sha256());
+            shardArray.addObject().put("index", s.index()).put("file", s.file()).put("count", s.count())
+                    .put("bytes", s.bytes()).put("sha256", s.sha256());
         }
         root.put("content_sha256", contentSha256);
         root.put("rejected", rejected);
@@ -52,8 +75,7 @@ public record DatasetInfo(String name, String source, String fingerprint, long c
     public static DatasetInfo fromJson(String text) {
         JsonNode root = Json.parse(text);
         if (root.path("format_version").asInt() != FORMAT_VERSION) {
-            throw new DataException("dataset.json has format_version " + root.path("format_version")
-                    + "; this build reads version " + FORMAT_VERSION + " (prepare the dataset again)");
+            throw new OlderFormat(root.path("format_version").asInt());
         }
         List<String> classes = new ArrayList<>();
         root.path("classes").forEach(c -> classes.add(c.asText()));
@@ -63,12 +85,13 @@ public record DatasetInfo(String name, String source, String fingerprint, long c
             counts[i] = countsNode.get(i).asLong();
         }
         List<Shard> shards = new ArrayList<>();
-        root.path("shards").forEach(s -> shards.add(new Shard(s.path("file").asText(), s.path("count").asLong(),
-                s.path("sha256").asText())));
+        root.path("shards").forEach(s -> shards.add(new Shard(s.path("index").asInt(), s.path("file").asText(),
+                s.path("count").asLong(), s.path("bytes").asLong(), s.path("sha256").asText())));
         JsonNode shape = root.path("shape");
         return new DatasetInfo(root.path("name").asText(), root.path("source").asText(),
                 root.path("source_fingerprint").asText(), root.path("count").asLong(), shape.get(0).asInt(),
-                shape.get(1).asInt(), List.copyOf(classes), counts, List.copyOf(shards),
+                shape.get(1).asInt(), List.copyOf(classes), counts, root.path("ids_per_shard").asLong(),
+                List.copyOf(shards),
                 root.path("content_sha256").asText(), root.path("rejected").asLong(), root.path("created_at").asText());
     }
 }

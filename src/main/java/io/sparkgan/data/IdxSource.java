@@ -9,10 +9,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 import org.apache.hadoop.fs.Path;
 
@@ -36,6 +36,7 @@ final class IdxSource implements DatasetSource {
     private final int size;
     private final int channels;
     private final boolean convertChannels;
+    private Shape shape; // once size() has checked the files
 
     IdxSource(String name, Path images, Path labels, String imagesSha256, String labelsSha256, long expectedCount,
               List<String> classes, Storage storage, int size, int channels, boolean convertChannels) {
@@ -71,44 +72,70 @@ final class IdxSource implements DatasetSource {
     }
 
     @Override
-    public List<SourceItem> items(long limit) throws IOException {
+    public long size(long limit) throws IOException {
         if (channels != 1 && !convertChannels) {
             throw new DataException("data.channels=" + channels + " but " + images + " holds grey images (1 channel);"
                     + " set data.channels=1, or data.convert-channels=true to replicate grey into RGB");
         }
-        Pixels pixels = readImages();
-        int[] labelValues = readLabels(pixels.count());
-        if (expectedCount > 0 && pixels.count() != expectedCount) {
-            throw new DataException(images + " holds " + pixels.count() + " images; the manifest expects "
-                    + expectedCount);
+        if (shape == null) {
+            shape = readImages();
+            readLabels(shape.count());
+            if (expectedCount > 0 && shape.count() != expectedCount) {
+                throw new DataException(images + " holds " + shape.count() + " images; the manifest expects "
+                        + expectedCount);
+            }
         }
-        int n = limit > 0 ? (int) Math.min(limit, pixels.count()) : pixels.count();
-        List<SourceItem> items = new ArrayList<>(n);
-        String file = images.getName();
-        for (int i = 0; i < n; i++) {
-            int index = i;
-            items.add(new SourceItem() {
-                @Override
-                public String path() {
-                    return file + "#" + index;
-                }
-
-                @Override
-                public Prepared load() {
-                    return new ImageRecord(path(), pixels.image(index, size, channels), labelValues[index]);
-                }
-            });
-        }
-        return items;
+        return limit > 0 ? Math.min(limit, shape.count()) : shape.count();
     }
 
-    /** An idx3 file's images: {@code count} grey planes of rows × cols. */
-    private record Pixels(int count, int rows, int cols, byte[] values) {
-        /** Image {@code index}, centre-cropped and resized to size × size, replicated into RGB for 3 channels. */
-        byte[] image(int index, int size, int channels) {
-            int plane = rows * cols;
-            byte[] grey = Arrays.copyOfRange(values, index * plane, (index + 1) * plane);
-            byte[] resized = Resizer.centreCropAndResize(grey, 1, cols, rows, size);
+    @Override
+    public SourceSlice slice(long from, long to) {
+        if (shape == null) {
+            throw new IllegalStateException("size() checks the idx files first");
+        }
+        return new Slice(images.toString(), labels == null ? null : labels.toString(), shape, size, channels,
+                (int) from, (int) to);
+    }
+
+    /** An idx3 file's shape: {@code count} grey planes of rows × cols. */
+    private record Shape(int count, int rows, int cols) implements java.io.Serializable {}
+
+    /**
+     * Images [from, to) of an idx split, read on an executor: the files were checked whole on the
+     * driver ({@link #size}), so a slice reads only up to its last image.
+     */
+    private record Slice(String images, String labels, Shape shape, int size, int channels, int from, int to)
+            implements SourceSlice {
+        @Override
+        public void load(Storage storage, Consumer<Prepared> sink) throws IOException {
+            int plane = shape.rows() * shape.cols();
+            int[] labelValues = new int[to - from];
+            Arrays.fill(labelValues, -1);
+            if (labels != null) {
+                try (InputStream in = open(storage, new Path(labels), null)) {
+                    in.skipNBytes(8L + from);
+                    byte[] raw = in.readNBytes(to - from);
+                    for (int i = 0; i < raw.length; i++) {
+                        labelValues[i] = raw[i] & 0xff;
+                    }
+                }
+            }
+            String file = new Path(images).getName();
+            try (InputStream in = open(storage, new Path(images), null)) {
+                in.skipNBytes(16L + (long) from * plane);
+                byte[] grey = new byte[plane];
+                for (int i = from; i < to; i++) {
+                    if (in.readNBytes(grey, 0, plane) < plane) {
+                        throw new DataException(images + " is shorter than it was when prepare checked it");
+                    }
+                    sink.accept(new ImageRecord(file + "#" + i, image(grey), labelValues[i - from]));
+                }
+            }
+        }
+
+        /** One grey plane, centre-cropped and resized to size × size, replicated into RGB for 3 channels. */
+        private byte[] image(byte[] grey) {
+            byte[] resized = Resizer.centreCropAndResize(grey, 1, shape.cols(), shape.rows(), size);
             if (channels != 3) {
                 return resized;
             }
@@ -120,10 +147,11 @@ final class IdxSource implements DatasetSource {
         }
     }
 
-    private Pixels readImages() throws IOException {
+    /** Checks the image file whole (magic, declared shape, length, SHA-256) without keeping its pixels. */
+    private Shape readImages() throws IOException {
         MessageDigest digest = Hashes.sha256();
-        Pixels pixels;
-        try (DataInputStream in = new DataInputStream(open(images, digest))) {
+        Shape shape;
+        try (DataInputStream in = new DataInputStream(open(storage, images, digest))) {
             int magic = in.readInt();
             if (magic != IMAGES_MAGIC) {
                 throw new DataException(images + " is not an idx3 image file (magic 0x" + Integer.toHexString(magic)
@@ -137,14 +165,16 @@ final class IdxSource implements DatasetSource {
                 throw new DataException(images + " declares " + count + " images of " + rows + "×" + cols
                         + ", which cannot be right");
             }
-            pixels = new Pixels(count, rows, cols, new byte[(int) bytes]);
-            in.readFully(pixels.values());
-            in.transferTo(OutputStream.nullOutputStream()); // digest the whole file
+            shape = new Shape(count, rows, cols);
+            // read, not skipped: the digest sees only what is read, and a short file must show
+            if (in.transferTo(OutputStream.nullOutputStream()) < bytes) {
+                throw new EOFException();
+            }
         } catch (EOFException e) {
             throw new DataException(images + " is truncated: it ends before the pixels it declares");
         }
         check(images, digest, imagesSha256);
-        return pixels;
+        return shape;
     }
 
     /** The labels of {@code count} images, or -1 for each when the source has no label file. */
@@ -155,7 +185,7 @@ final class IdxSource implements DatasetSource {
             return values;
         }
         MessageDigest digest = Hashes.sha256();
-        try (DataInputStream in = new DataInputStream(open(labels, digest))) {
+        try (DataInputStream in = new DataInputStream(open(storage, labels, digest))) {
             int magic = in.readInt();
             if (magic != LABELS_MAGIC) {
                 throw new DataException(labels + " is not an idx1 label file (magic 0x" + Integer.toHexString(magic) + ")");
@@ -177,8 +207,8 @@ final class IdxSource implements DatasetSource {
         return values;
     }
 
-    private InputStream open(Path path, MessageDigest digest) throws IOException {
-        InputStream raw = new DigestInputStream(storage.open(path), digest);
+    private static InputStream open(Storage storage, Path path, MessageDigest digest) throws IOException {
+        InputStream raw = digest == null ? storage.open(path) : new DigestInputStream(storage.open(path), digest);
         return path.getName().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : new BufferedInputStream(raw, 1 << 16);
     }
 

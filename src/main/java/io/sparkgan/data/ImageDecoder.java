@@ -32,7 +32,7 @@ import javax.imageio.stream.ImageInputStream;
  * colour under it is kept). Channel changes and dropping transparency need
  * {@code data.convert-channels=true}. CMYK/YCCK JPEGs are rejected.
  */
-public final class ImageDecoder {
+public final class ImageDecoder implements java.io.Serializable {
     /** The JDK's JPEG reader's warning for a file that ends without its end-of-image marker. */
     private static final String JPEG_NO_EOI = "Truncated File - Missing EOI marker";
 

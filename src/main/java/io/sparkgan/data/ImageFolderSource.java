@@ -11,7 +11,6 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
@@ -67,77 +67,106 @@ final class ImageFolderSource implements DatasetSource {
 
     /** Every file under {@code root}, recursively, in path order. */
     static ImageFolderSource folder(Path root, Storage storage, ImageDecoder decoder) throws IOException {
-        List<Entry> entries = new ArrayList<>();
-        Set<String> listed = new HashSet<>();
-        String rootString = root.toUri().getPath();
-        RemoteIterator<LocatedFileStatus> files = storage.fs(root).listFiles(root, true);
-        while (files.hasNext()) {
-            LocatedFileStatus status = files.next();
-            Path path = status.getPath();
-            listed.add(path.toUri().getPath());
-            String file = path.getName();
-            if (ignored(file)) {
-                continue;
-            }
-            String relative = path.toUri().getPath().substring(Math.min(path.toUri().getPath().length(), rootString.length()));
-            if (relative.startsWith("/")) {
-                relative = relative.substring(1);
-            }
-            int slash = relative.indexOf('/');
-            String label = slash > 0 ? relative.substring(0, slash) : null;
-            String problem = hasExtension(file, IMAGE_EXTENSIONS) ? null
-                    : "not an image file name (expected .png, .jpg or .jpeg)";
-            entries.add(new Entry(path, label, null, status.getLen(), status.getModificationTime(), problem));
-        }
-        if ("file".equals(root.toUri().getScheme())) {
-            entries.addAll(unlistedLocalFiles(root, listed));
-        }
+        List<Entry> entries = "file".equals(root.toUri().getScheme()) ? localFiles(root) : listedFiles(root, storage);
         entries.sort((a, b) -> a.path().toString().compareTo(b.path().toString()));
         return new ImageFolderSource(root.getName(), storage, decoder, entries, "folder:" + root);
     }
 
-    private static boolean ignored(String file) {
-        return file.startsWith(".") || file.startsWith("_") || hasExtension(file, SIDECAR_EXTENSIONS);
+    /** Hadoop's recursive listing: on S3A, flat pages of 1,000 keys; on HDFS, one call per directory. */
+    private static List<Entry> listedFiles(Path root, Storage storage) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        RemoteIterator<LocatedFileStatus> files = storage.fs(root).listFiles(root, true);
+        while (files.hasNext()) {
+            LocatedFileStatus status = files.next();
+            if (!ignored(status.getPath().getName())) {
+                entries.add(entry(root, status.getPath(), status.getLen(), status.getModificationTime(), null));
+            }
+        }
+        return entries;
+    }
+
+    /** A file Hadoop's listing would not have shown: a reject, in no class. */
+    private static Entry unlisted(Path path, String problem) {
+        return new Entry(path, null, null, -1, -1, problem);
+    }
+
+    private static Entry entry(Path root, Path path, long length, long modified, String problem) {
+        String rootString = root.toUri().getPath();
+        String relative = path.toUri().getPath().substring(Math.min(path.toUri().getPath().length(), rootString.length()));
+        if (relative.startsWith("/")) {
+            relative = relative.substring(1);
+        }
+        int slash = relative.indexOf('/');
+        String label = slash > 0 ? relative.substring(0, slash) : null;
+        if (problem == null && !hasExtension(path.getName(), IMAGE_EXTENSIONS)) {
+            problem = "not an image file name (expected .png, .jpg or .jpeg)";
+        }
+        return new Entry(path, label, null, length, modified, problem);
     }
 
     /**
-     * Local files that Hadoop's listing leaves out without a word, as rejects with the reason: names
-     * whose bytes do not decode in the JVM's file name encoding (Hadoop paths are strings, and the
-     * string, holding U+FFFD, names no file), and symbolic links to nothing.
+     * A local folder, walked with java.nio rather than Hadoop's listing: without the native Hadoop
+     * library, Hadoop's local filesystem starts an {@code ls} process per file to read its permissions
+     * (minutes for 100,000 files). The walk also sees what Hadoop's listing leaves out without a word,
+     * kept as rejects with the reason: names whose bytes do not decode in the JVM's file name encoding
+     * (Hadoop paths are strings, and the string, holding U+FFFD, names no file), and symbolic links to
+     * nothing.
      */
-    private static List<Entry> unlistedLocalFiles(Path root, Set<String> listed) throws IOException {
+    private static List<Entry> localFiles(Path root) throws IOException {
         java.nio.file.Path base = Paths.get(root.toUri());
+        if (!Files.isDirectory(base)) {
+            throw new FileNotFoundException(root + " is not a directory");
+        }
         String rawBase = base.toUri().getRawPath().replaceFirst("/$", "");
-        List<Entry> unlisted = new ArrayList<>();
-        Files.walkFileTree(base, new SimpleFileVisitor<>() {
+        List<Entry> entries = new ArrayList<>();
+        Files.walkFileTree(base, java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(java.nio.file.Path file, BasicFileAttributes attributes) throws IOException {
-                boolean brokenLink = attributes.isSymbolicLink() && !Files.exists(file);
-                if (listed.contains(file.toString()) || ignored(file.getFileName().toString())
-                        || !(brokenLink || Files.isRegularFile(file))) {
+                if (ignored(file.getFileName().toString())) {
                     return FileVisitResult.CONTINUE;
                 }
                 String relative = base.relativize(file).toString();
-                String problem;
-                if (relative.indexOf('\uFFFD') >= 0) {
-                    problem = undecodableName(file.toUri().getRawPath().substring(rawBase.length() + 1));
-                } else if (brokenLink) {
-                    problem = "broken symbolic link: it points at " + Files.readSymbolicLink(file) + ", which does not exist";
-                } else {
-                    return FileVisitResult.CONTINUE; // created after Hadoop listed the folder: the next prepare takes it
-                }
                 // Path(scheme, authority, path) reads no scheme into a ':' in the name, unlike Path(parent, child)
-                Path path = new Path(root.toUri().getScheme(), root.toUri().getAuthority(), root.toUri().getPath() + "/" + relative);
-                unlisted.add(new Entry(path, null, null, -1, -1, problem));
+                Path path = new Path(root.toUri().getScheme(), root.toUri().getAuthority(),
+                        root.toUri().getPath().replaceFirst("/$", "") + "/" + relative);
+                boolean brokenLink = attributes.isSymbolicLink() && !Files.exists(file);
+                if (relative.indexOf('\uFFFD') >= 0) {
+                    entries.add(unlisted(path, undecodableName(file.toUri().getRawPath().substring(rawBase.length() + 1))));
+                } else if (brokenLink) {
+                    entries.add(unlisted(path, "broken symbolic link: it points at " + Files.readSymbolicLink(file)
+                            + ", which does not exist"));
+                } else if (attributes.isRegularFile()) {
+                    entries.add(entry(root, path, attributes.size(), attributes.lastModifiedTime().toMillis(), null));
+                }
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
             public FileVisitResult visitFileFailed(java.nio.file.Path file, IOException e) {
-                return FileVisitResult.CONTINUE; // what cannot be read here, Hadoop's listing has reported already
+                if (Files.isSymbolicLink(file) && !Files.exists(file)) {
+                    String relative = base.relativize(file).toString();
+                    Path path = new Path(root.toUri().getScheme(), root.toUri().getAuthority(),
+                            root.toUri().getPath().replaceFirst("/$", "") + "/" + relative);
+                    String target;
+                    try {
+                        target = Files.readSymbolicLink(file).toString();
+                    } catch (IOException ex) {
+                        target = "?";
+                    }
+                    entries.add(unlisted(path, "broken symbolic link: it points at " + target + ", which does not exist"));
+                    return FileVisitResult.CONTINUE;
+                }
+                entries.add(unlisted(new Path(root.toUri().getScheme(), root.toUri().getAuthority(),
+                        file.toUri().getPath()), "unreadable: " + e.getMessage()));
+                return FileVisitResult.CONTINUE;
             }
         });
-        return unlisted;
+        return entries;
+    }
+
+    private static boolean ignored(String file) {
+        return file.startsWith(".") || file.startsWith("_") || hasExtension(file, SIDECAR_EXTENSIONS);
     }
 
     /** Why a name with bytes that the JVM could not decode cannot be read; {@code raw} is percent-encoded. */
@@ -232,50 +261,60 @@ final class ImageFolderSource implements DatasetSource {
     }
 
     @Override
-    public List<SourceItem> items(long limit) {
+    public long size(long limit) {
+        return limit > 0 ? Math.min(limit, entries.size()) : entries.size();
+    }
+
+    @Override
+    public SourceSlice slice(long from, long to) {
         Map<String, Integer> labelIndex = new TreeMap<>();
         for (int i = 0; i < classes.size(); i++) {
             labelIndex.put(classes.get(i), i);
         }
-        List<SourceItem> items = new ArrayList<>();
-        for (Entry e : entries) {
-            if (limit > 0 && items.size() >= limit) {
-                break;
-            }
+        List<Item> items = new ArrayList<>((int) (to - from));
+        for (Entry e : entries.subList((int) from, (int) to)) {
             int label = e.label() == null || e.label().isEmpty() ? -1 : labelIndex.get(e.label());
-            items.add(new SourceItem() {
-                @Override
-                public String path() {
-                    return e.path().toString();
-                }
-
-                @Override
-                public Prepared load() {
-                    if (e.problem() != null) {
-                        return new Reject(path(), e.problem());
-                    }
-                    byte[] bytes;
-                    try {
-                        bytes = storage.readBytes(e.path());
-                    } catch (FileNotFoundException ex) {
-                        return new Reject(path(), "missing: no such file");
-                    } catch (IOException | RuntimeException ex) {
-                        // Hadoop's local filesystem cannot even name the checksum file of a name holding ':'
-                        return new Reject(path(), e.path().getName().contains(":")
-                                ? "unreadable: Hadoop paths cannot hold ':' in a file name, rename it (" + ex.getMessage() + ")"
-                                : "unreadable: " + ex.getMessage());
-                    }
-                    if (e.sha256() != null) {
-                        String actual = HexFormat.of().formatHex(Hashes.sha256().digest(bytes));
-                        if (!actual.equals(e.sha256())) {
-                            return new Reject(path(), "checksum mismatch: SHA-256 is " + actual + ", the manifest says "
-                                    + e.sha256());
-                        }
-                    }
-                    return decoder.decode(path(), bytes, label);
-                }
-            });
+            items.add(new Item(e.path(), label, e.sha256(), e.problem()));
         }
-        return items;
+        return new Slice(items, decoder);
+    }
+
+    /** What an executor needs of an entry to load it. */
+    private record Item(Path path, int label, String sha256, String problem) implements java.io.Serializable {}
+
+    private record Slice(List<Item> items, ImageDecoder decoder) implements SourceSlice {
+        @Override
+        public void load(Storage storage, Consumer<Prepared> sink) {
+            for (Item item : items) {
+                sink.accept(load(storage, item));
+            }
+        }
+
+        private Prepared load(Storage storage, Item item) {
+            Path path = item.path();
+            String name = path.toString(); // as rejects.csv names it
+            if (item.problem() != null) {
+                return new Reject(name, item.problem());
+            }
+            byte[] bytes;
+            try {
+                bytes = storage.readBytes(path);
+            } catch (FileNotFoundException ex) {
+                return new Reject(name, "missing: no such file");
+            } catch (IOException | RuntimeException ex) {
+                // Hadoop's local filesystem cannot even name the checksum file of a name holding ':'
+                return new Reject(name, path.getName().contains(":")
+                        ? "unreadable: Hadoop paths cannot hold ':' in a file name, rename it (" + ex.getMessage() + ")"
+                        : "unreadable: " + ex.getMessage());
+            }
+            if (item.sha256() != null) {
+                String actual = HexFormat.of().formatHex(Hashes.sha256().digest(bytes));
+                if (!actual.equals(item.sha256())) {
+                    return new Reject(name, "checksum mismatch: SHA-256 is " + actual + ", the manifest says "
+                            + item.sha256());
+                }
+            }
+            return decoder.decode(name, bytes, item.label());
+        }
     }
 }

@@ -54,7 +54,7 @@ public final class PartitionLoader {
                 long a = Math.max(from, shardStart);
                 long b = Math.min(to, shardEnd);
                 if (a < b) {
-                    Shards.Content content = Shards.read(storage, dir, shard);
+                    Shards.Content content = Shards.read(storage, dir, shard, info.channels(), info.size());
                     System.arraycopy(content.images(), (int) ((a - shardStart) * pixels), images,
                             (int) ((a - from) * pixels), (int) ((b - a) * pixels));
                 }

@@ -9,39 +9,44 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinPool;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The prepare stage: source → validated, resized uint8 shards, {@code rejects.csv} and, last,
- * {@code dataset.json}. Runs on the driver; images are decoded in parallel, written in source order.
+ * {@code dataset.json}. The driver lists the source into a stable order of ids and hands each shard's
+ * id range [k·n, (k+1)·n) to a Spark task; the executors read, decode, validate and resize the images
+ * and write the shards themselves ({@link ShardTask}). The driver never holds pixels: it gathers the
+ * rejects and the shards' checksums, and commits. Shard k's content depends on its id range alone,
+ * so the shards and the content hash are the same for any number of tasks or executors.
  */
 public final class Preparer {
     private static final Logger LOG = LoggerFactory.getLogger(Preparer.class);
-    private static final int CHUNK = 2048;
     private static final Duration DEFAULT_LEASE_TIMEOUT = Duration.ofSeconds(60);
 
     private Preparer() {
     }
 
-    /** As {@link #prepare(DataConfig, Storage, Duration)} with the default lease timeout. */
-    public static DatasetInfo prepare(DataConfig data, Storage storage) throws IOException {
-        return prepare(data, storage, DEFAULT_LEASE_TIMEOUT);
+    /** As {@link #prepare(JavaSparkContext, DataConfig, Storage, Duration)} with the default lease timeout. */
+    public static DatasetInfo prepare(JavaSparkContext sc, DataConfig data, Storage storage) throws IOException {
+        return prepare(sc, data, storage, DEFAULT_LEASE_TIMEOUT);
     }
 
     /**
      * Prepares the dataset, or returns the existing one when its fingerprint matches. Writing takes
      * the lease of data.shards ({@link DirectoryLease}), so two prepares never interleave their files.
      */
-    public static DatasetInfo prepare(DataConfig data, Storage storage, Duration leaseTimeout) throws IOException {
+    public static DatasetInfo prepare(JavaSparkContext sc, DataConfig data, Storage storage, Duration leaseTimeout)
+            throws IOException {
         Path dir = Storage.qualify(data.shards());
         DatasetSource source = DatasetSources.open(data, storage);
         String fingerprint = fingerprint(source.fingerprint(), data);
@@ -56,7 +61,7 @@ public final class Preparer {
             }
             removeOurFiles(storage, dir);
             storage.mkdirs(dir);
-            return write(source, fingerprint, data, storage, dir, lease);
+            return write(sc, source, fingerprint, data, storage, dir, lease);
         }
     }
 
@@ -65,7 +70,16 @@ public final class Preparer {
                                         boolean sayWhy) throws IOException {
         Path infoPath = new Path(dir, DatasetInfo.FILE);
         if (storage.exists(infoPath)) {
-            DatasetInfo existing = DatasetInfo.fromJson(storage.readString(infoPath));
+            DatasetInfo existing;
+            try {
+                existing = DatasetInfo.fromJson(storage.readString(infoPath));
+            } catch (DatasetInfo.OlderFormat e) {
+                if (sayWhy) {
+                    LOG.info("prepare: {} holds shards in format {} (an earlier sparkgan); preparing them again in"
+                            + " format {}", dir, e.version, DatasetInfo.FORMAT_VERSION);
+                }
+                return null;
+            }
             if (existing.fingerprint().equals(fingerprint) && shardsPresent(storage, dir, existing)) {
                 DataException tooMany = tooManyRejects(existing.rejected(), existing.count() + existing.rejected(), data,
                         dir, "");
@@ -82,60 +96,64 @@ public final class Preparer {
         return null;
     }
 
-    private static DatasetInfo write(DatasetSource source, String fingerprint, DataConfig data, Storage storage,
-                                     Path dir, DirectoryLease lease) throws IOException {
-        List<SourceItem> items = source.items(data.limit());
-        ShardBuffer buffer = new ShardBuffer(storage, dir, data, source.classes().size());
-        List<Reject> rejects = new ArrayList<>();
-        long started = System.nanoTime();
-        long lastReport = started;
-        ForkJoinPool pool = new ForkJoinPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
-        try {
-            for (int from = 0; from < items.size(); from += CHUNK) {
-                List<SourceItem> chunk = items.subList(from, Math.min(items.size(), from + CHUNK));
-                List<Prepared> results = pool.submit(() -> chunk.parallelStream().map(SourceItem::load).toList()).get();
-                for (Prepared result : results) {
-                    if (result instanceof Reject reject) {
-                        rejects.add(reject);
-                    } else {
-                        buffer.add((ImageRecord) result);
-                    }
-                }
-                long now = System.nanoTime();
-                if (now - lastReport > 5_000_000_000L || from + CHUNK >= items.size()) {
-                    lastReport = now;
-                    LOG.info("prepare: {}/{} images read, {} rejected ({} images/s)", from + chunk.size(), items.size(),
-                            rejects.size(), Math.round((from + chunk.size()) / ((now - started) / 1e9)));
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("prepare was interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IOException(cause);
-        } finally {
-            pool.shutdownNow();
+    private static DatasetInfo write(JavaSparkContext sc, DatasetSource source, String fingerprint, DataConfig data,
+                                     Storage storage, Path dir, DirectoryLease lease) throws IOException {
+        long total = source.size(data.limit());
+        int n = data.idsPerShard();
+        List<ShardTask.Work> work = new ArrayList<>();
+        for (long from = 0; from < total; from += n) {
+            long to = Math.min(total, from + n);
+            work.add(new ShardTask.Work(work.size(), source.slice(from, to), (int) (to - from)));
         }
-        buffer.flush();
+        ShardTask.Layout layout = new ShardTask.Layout(dir.toString(), data.channels(), data.imageSize(),
+                source.classes().size());
+        LongAccumulator images = sc.sc().longAccumulator("sparkgan prepare: images");
+        LongAccumulator rejected = sc.sc().longAccumulator("sparkgan prepare: rejected");
+        Broadcast<Storage> shared = sc.broadcast(storage);
+        sc.setJobDescription("sparkgan: prepare " + total + " images into " + work.size() + " shards at " + dir);
+        LOG.info("prepare: {} images from {} into {} shards of up to {} images", total, data.source(), work.size(), n);
+        List<ShardTask.Result> results;
+        try (PrepareProgress progress = new PrepareProgress(total, work.size(), images, rejected)) {
+            int tasks = data.prepareTasks() > 0 ? Math.min(data.prepareTasks(), work.size()) : work.size();
+            results = new ArrayList<>(sc.parallelize(work, Math.max(1, tasks))
+                    .map(w -> ShardTask.run(w, shared.value(), layout, images, rejected)).collect());
+        } finally {
+            shared.destroy(false);
+        }
+        results.sort(Comparator.comparingInt(ShardTask.Result::index));
+        for (ShardTask.Result r : results) {
+            if (r.failure() != null) {
+                throw new DataException(r.failure());
+            }
+        }
         lease.check();
-        return commit(source, fingerprint, data, storage, dir, buffer, rejects, items.size());
+        removeLeftovers(storage, dir);
+        return commit(source, fingerprint, data, storage, dir, results, total);
     }
 
     /** rejects.csv, then dataset.json (last) unless too much was rejected, in which case the shards go. */
     private static DatasetInfo commit(DatasetSource source, String fingerprint, DataConfig data, Storage storage,
-                                      Path dir, ShardBuffer buffer, List<Reject> rejects, int items)
-            throws IOException {
-        List<DatasetInfo.Shard> shards = buffer.shards;
+                                      Path dir, List<ShardTask.Result> results, long items) throws IOException {
+        List<DatasetInfo.Shard> shards = new ArrayList<>();
+        List<Reject> rejects = new ArrayList<>();
+        long[] labelCounts = new long[Math.max(1, source.classes().size())];
+        long accepted = 0;
+        for (ShardTask.Result r : results) {
+            rejects.addAll(r.rejects());
+            if (r.shard() != null) {
+                shards.add(r.shard());
+                accepted += r.shard().count();
+            }
+            for (int c = 0; c < r.labelCounts().length; c++) {
+                labelCounts[c] += r.labelCounts()[c];
+            }
+        }
         writeRejects(storage, dir, rejects);
         DataException tooMany = tooManyRejects(rejects.size(), items, data, dir, firstReasons(rejects));
-        if (buffer.accepted == 0 || tooMany != null) {
+        if (accepted == 0 || tooMany != null) {
             removeShards(storage, dir, shards); // a failed prepare leaves only rejects.csv, nothing to mistake for data
         }
-        if (buffer.accepted == 0) {
+        if (accepted == 0) {
             throw new DataException("prepare: no usable images in " + data.source() + " (" + rejects.size()
                     + " rejected; reasons in " + new Path(dir, "rejects.csv") + ")" + firstReasons(rejects));
         }
@@ -146,69 +164,13 @@ public final class Preparer {
         for (DatasetInfo.Shard s : shards) {
             content.update(s.sha256().getBytes(StandardCharsets.US_ASCII));
         }
-        DatasetInfo info = new DatasetInfo(source.name(), data.source(), fingerprint, buffer.accepted,
+        DatasetInfo info = new DatasetInfo(source.name(), data.source(), fingerprint, accepted,
                 data.channels(), data.imageSize(), source.classes(),
-                source.classes().isEmpty() ? new long[0] : buffer.labelCounts, List.copyOf(shards),
+                source.classes().isEmpty() ? new long[0] : labelCounts, data.idsPerShard(), List.copyOf(shards),
                 HexFormat.of().formatHex(content.digest()), rejects.size(), Instant.now().toString());
         storage.writeString(new Path(dir, DatasetInfo.FILE), info.toJson());
-        LOG.info("prepare: {} images in {} shards at {}; {} rejected", buffer.accepted, shards.size(), dir,
-                rejects.size());
+        LOG.info("prepare: {} images in {} shards at {}; {} rejected", accepted, shards.size(), dir, rejects.size());
         return info;
-    }
-
-    /** Accepted images, in order, gathered into shards of data.images-per-shard; a full one is written. */
-    private static final class ShardBuffer {
-        private final Storage storage;
-        private final Path dir;
-        private final DataConfig data;
-        private final int pixels;
-        private final byte[] images;
-        private final int[] labels;
-        private int inShard;
-        final List<DatasetInfo.Shard> shards = new ArrayList<>();
-        final long[] labelCounts;
-        long accepted;
-
-        ShardBuffer(Storage storage, Path dir, DataConfig data, int classes) {
-            this.storage = storage;
-            this.dir = dir;
-            this.data = data;
-            this.pixels = data.channels() * data.imageSize() * data.imageSize();
-            this.images = new byte[data.imagesPerShard() * pixels];
-            this.labels = new int[data.imagesPerShard()];
-            this.labelCounts = new long[Math.max(1, classes)];
-        }
-
-        void add(ImageRecord image) throws IOException {
-            System.arraycopy(image.pixels(), 0, images, inShard * pixels, pixels);
-            labels[inShard] = image.label();
-            if (image.label() >= 0 && image.label() < labelCounts.length) {
-                labelCounts[image.label()]++;
-            }
-            inShard++;
-            accepted++;
-            if (inShard == labels.length) {
-                flush();
-            }
-        }
-
-        /** Writes the images gathered so far as the next shard, if there are any. */
-        void flush() throws IOException {
-            if (inShard > 0) {
-                shards.add(writeShard(storage, dir, shards.size(), images, labels, inShard, data));
-                inShard = 0;
-            }
-        }
-    }
-
-    private static DatasetInfo.Shard writeShard(Storage storage, Path dir, int index, byte[] images, int[] labels,
-                                                int count, DataConfig data) throws IOException {
-        int pixels = data.channels() * data.imageSize() * data.imageSize();
-        byte[] bytes = Shards.encode(Arrays.copyOf(images, count * pixels), Arrays.copyOf(labels, count),
-                count, data.channels(), data.imageSize());
-        String file = String.format("part-%05d.npz", index);
-        storage.writeAtomically(new Path(dir, file), bytes);
-        return new DatasetInfo.Shard(file, count, HexFormat.of().formatHex(Hashes.sha256().digest(bytes)));
     }
 
     /** The failure for more rejects than data.max-reject-fraction allows, or null. */
@@ -253,6 +215,15 @@ public final class Preparer {
         return true;
     }
 
+    /** Temporary files of shard writes that never finished (an attempt killed mid-write). */
+    private static void removeLeftovers(Storage storage, Path dir) throws IOException {
+        for (FileStatus f : storage.list(dir)) {
+            if (f.getPath().getName().matches("\\.part-\\d+\\.npy\\..*\\.tmp")) {
+                storage.delete(f.getPath());
+            }
+        }
+    }
+
     /** Deletes what an earlier prepare wrote here (dataset.json first, so nothing half-valid remains). */
     private static void removeOurFiles(Storage storage, Path dir) throws IOException {
         Path info = new Path(dir, DatasetInfo.FILE);
@@ -261,7 +232,7 @@ public final class Preparer {
         }
         for (FileStatus f : storage.list(dir)) {
             String name = f.getPath().getName();
-            if (name.matches("part-\\d+\\.npz") || name.equals("rejects.csv")) { // never _lease/ or others' files
+            if (name.matches("\\.?part-\\d+\\.np[yz](\\..*\\.tmp)?") || name.equals("rejects.csv")) { // never _lease/ or others' files
                 storage.delete(f.getPath());
             }
         }
@@ -271,7 +242,7 @@ public final class Preparer {
         String settings = "v" + DatasetInfo.FORMAT_VERSION + "|" + sourceFingerprint + "|size=" + data.imageSize()
                 + "|channels=" + data.channels() + "|split=" + data.split() + "|limit=" + data.limit()
                 + "|convert=" + data.convertChannels() + "|max-pixels=" + data.maxPixels()
-                + "|per-shard=" + data.imagesPerShard();
+                + "|ids-per-shard=" + data.idsPerShard();
         return HexFormat.of().formatHex(Hashes.sha256().digest(settings.getBytes(StandardCharsets.UTF_8)));
     }
 }

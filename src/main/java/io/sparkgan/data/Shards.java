@@ -1,16 +1,27 @@
 package io.sparkgan.data;
 
 import io.sparkgan.io.Npy;
-import io.sparkgan.io.NpyArray;
 import io.sparkgan.io.Storage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.apache.hadoop.fs.Path;
 
-/** Reading and writing shard files ({@code part-NNNNN.npz}: uint8 images and int32 labels). */
+/**
+ * Shard files, {@code part-NNNNN.npy}: one NumPy array of records, each an image's int32 label
+ * (little-endian; −1 when the dataset has no labels) followed by its uint8 pixels (channels × size ×
+ * size, row-major), i.e. the structured dtype {@code [('label', '<i4'), ('image', '|u1', (C, S, S))]}.
+ * A plain {@code .npy} and not an {@code .npz}: NumPy memory-maps it ({@code np.load(f,
+ * mmap_mode='r')['image']}), and record i starts at a fixed offset, header + i × record bytes, so any
+ * range of images is one positional read. Shard k holds the accepted images of source ids
+ * [k·n, (k+1)·n), in id order (n = {@link io.sparkgan.config.DataConfig#idsPerShard}).
+ */
 public final class Shards {
     private Shards() {
     }
@@ -18,15 +29,37 @@ public final class Shards {
     /** The images and labels of one shard, as stored. */
     public record Content(byte[] images, int[] labels, int count) {}
 
-    static byte[] encode(byte[] images, int[] labels, int count, int channels, int size) {
-        Map<String, NpyArray> arrays = new LinkedHashMap<>();
-        arrays.put("images", NpyArray.ofBytes(images, count, channels, size, size));
-        arrays.put("labels", NpyArray.ofInts(labels, count));
-        return Npy.npzBytes(arrays);
+    public static String fileName(int index) {
+        return String.format("part-%05d.npy", index);
+    }
+
+    /** The dtype of a record, as a Python literal (what the header names and numpy reads). */
+    static String dtype(int channels, int size) {
+        return "[('label', '<i4'), ('image', '|u1', (" + channels + ", " + size + ", " + size + "))]";
+    }
+
+    /**
+     * Writes {@code count} records (label, pixels) from {@code records} as shard {@code file}: the
+     * header, then the records, straight from the buffer (no copy), through a temporary file and a
+     * rename where the store has one. Returns the file's SHA-256.
+     */
+    static String write(Storage storage, Path file, byte[] records, int count, int channels, int size)
+            throws IOException {
+        int recordBytes = 4 + channels * size * size;
+        MessageDigest sha = io.sparkgan.data.Hashes.sha256();
+        storage.writeAtomically(file, out -> {
+            sha.reset();
+            DigestOutputStream digest = new DigestOutputStream(out, sha);
+            digest.write(Npy.header(dtype(channels, size), count));
+            digest.write(records, 0, count * recordBytes);
+            digest.flush();
+        });
+        return HexFormat.of().formatHex(sha.digest());
     }
 
     /** Reads a shard and checks it against the SHA-256 that dataset.json recorded for it. */
-    public static Content read(Storage storage, Path dir, DatasetInfo.Shard shard) throws IOException {
+    public static Content read(Storage storage, Path dir, DatasetInfo.Shard shard, int channels, int size)
+            throws IOException {
         Path path = new Path(dir, shard.file());
         byte[] bytes = storage.readBytes(path);
         String sha = HexFormat.of().formatHex(Hashes.sha256().digest(bytes));
@@ -34,9 +67,26 @@ public final class Shards {
             throw new DataException("shard " + path + " is damaged: its SHA-256 is " + sha + ", dataset.json recorded "
                     + shard.sha256() + "; run prepare again");
         }
-        Map<String, NpyArray> arrays = Npy.readNpz(new ByteArrayInputStream(bytes));
-        NpyArray images = arrays.get("images");
-        NpyArray labels = arrays.get("labels");
-        return new Content(images.asBytes(), labels.asInts(), (int) labels.size());
+        InputStream in = new ByteArrayInputStream(bytes);
+        Npy.Header header = Npy.readHeader(in);
+        if (!header.descr().equals(dtype(channels, size)) || header.shape().length != 1
+                || header.shape()[0] != shard.count()) {
+            throw new DataException("shard " + path + " holds " + header.descr() + " × " + Arrays.toString(header.shape())
+                    + ", dataset.json says " + dtype(channels, size) + " × [" + shard.count() + "]; run prepare again");
+        }
+        return split(bytes, header.dataOffset(), (int) shard.count(), channels * size * size);
+    }
+
+    /** Records (label, pixels) into an images array and a labels array. */
+    static Content split(byte[] bytes, int offset, int count, int pixels) {
+        byte[] images = new byte[count * pixels];
+        int[] labels = new int[count];
+        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < count; i++) {
+            int at = offset + i * (4 + pixels);
+            labels[i] = buffer.getInt(at);
+            System.arraycopy(bytes, at + 4, images, i * pixels, pixels);
+        }
+        return new Content(images, labels, count);
     }
 }

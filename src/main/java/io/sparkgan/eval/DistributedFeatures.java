@@ -111,7 +111,7 @@ final class DistributedFeatures {
                         if (jFrom >= jTo) {
                             return summary;
                         }
-                        Shards.Content content = read(sharedStorage.value(), new Path(dir), d.shards().get(s));
+                        Shards.Content content = read(sharedStorage.value(), new Path(dir), d, d.shards().get(s));
                         int pixels = d.channels() * d.size() * d.size();
                         for (long[] range : evenBatches(jFrom, jTo, job.batch())) {
                             int m = (int) (range[1] - range[0]);
@@ -204,9 +204,9 @@ final class DistributedFeatures {
         return -Math.floorDiv(-a, b);
     }
 
-    private static Shards.Content read(Storage storage, Path dir, DatasetInfo.Shard shard) {
+    private static Shards.Content read(Storage storage, Path dir, DatasetInfo info, DatasetInfo.Shard shard) {
         try {
-            return Shards.read(storage, dir, shard);
+            return Shards.read(storage, dir, shard, info.channels(), info.size());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read shard " + shard.file() + " under " + dir + ": " + e.getMessage(), e);
         }

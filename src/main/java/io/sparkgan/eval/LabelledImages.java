@@ -68,7 +68,7 @@ final class LabelledImages {
         }
         Shards.Content content;
         try {
-            content = Shards.read(storage, dir, info.shards().get(shardIndex));
+            content = Shards.read(storage, dir, info.shards().get(shardIndex), info.channels(), info.size());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read shards under " + dir + ": " + e.getMessage(), e);
         }

@@ -91,7 +91,7 @@ public final class TrainingJob {
         // The run's lease before anything else: a second driver on this run refuses at once, not after
         // it has waited for executors (which the first one holds) and loaded the data.
         try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "train", config.leaseTimeout())) {
-            DatasetInfo info = Preparer.prepare(config.data(), storage, config.leaseTimeout());
+            DatasetInfo info = Preparer.prepare(sc, config.data(), storage, config.leaseTimeout());
             JavaRDD<TrainingPartition> partitions =
                     PartitionLoader.load(sc, storage, config.data().shards(), info, config.train().workers());
             return train(config, sc, storage, partitions, info, fresh, sync, lease);

@@ -110,7 +110,7 @@ abstract class RemoteFileSystemRuns {
     /** The settings all runs share, with data.shards at {@code shards}. */
     static List<String> dataOptions(String shards) {
         return sets("spark.master=local[2]", "spark.conf.\"spark.ui.enabled\"=false",
-                "data.limit=" + IMAGES, "data.images-per-shard=256", "data.shards=" + shards);
+                "data.limit=" + IMAGES, "data.shard-size=200K", "data.shards=" + shards);
     }
 
     static List<String> trainArgs(String shards, String output, int steps, List<String> filesystemOptions) {

@@ -185,7 +185,7 @@ class S3aRunTest extends RemoteFileSystemRuns {
     @Test
     void nothingIsRenamedOrCopiedOnS3() {
         // the scenario's prepare ran in its own JVM: prepare once more here, where the counters see it
-        Command again = cli(concat(List.of("prepare"), sets("data.limit=256", "data.images-per-shard=128",
+        Command again = cli(concat(List.of("prepare"), sets("data.limit=256", "data.shard-size=100K",
                 "data.shards=" + root + "/shards-again", "spark.master=local[2]"), filesystemOptions()));
         assertEquals(0, again.code(), again.describe());
         assertTrue(again.logs().contains("prepare: 256 images in 2 shards"), again.describe());

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.ThreadMXBean;
+import io.sparkgan.TestSpark;
 import io.sparkgan.config.DataConfig;
 import io.sparkgan.io.DirectoryLease;
 import io.sparkgan.io.Storage;
@@ -259,7 +260,7 @@ class MalformedInputTest {
     }
 
     private DataConfig config(String source, int channels, boolean convert, double maxRejects) {
-        return new DataConfig(source, shards.toString(), SIZE, channels, "train", 0, 4, maxRejects, MAX_PIXELS, convert);
+        return new DataConfig(source, shards.toString(), SIZE, channels, "train", 0, 4L * (4 + channels * SIZE * SIZE), 0, maxRejects, MAX_PIXELS, convert);
     }
 
     /** rejects.csv as file (relative to the images folder) → reason. */
@@ -278,7 +279,7 @@ class MalformedInputTest {
 
     /** Prepares the folder and checks every file's outcome, the shards' pixels and dataset.json. */
     private void prepareAndCheck(int channels, boolean convert, boolean rgbColumn) throws IOException {
-        DatasetInfo info = Preparer.prepare(config(images.toString(), channels, convert, 1.0), storage);
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.toString(), channels, convert, 1.0), storage);
         Map<String, String> rejects = rejects();
         List<String> accepted = new ArrayList<>();
         List<String> wrong = new ArrayList<>();
@@ -309,14 +310,17 @@ class MalformedInputTest {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         long inShards = 0;
         for (DatasetInfo.Shard shard : info.shards()) {
-            Shards.Content content = Shards.read(storage, Storage.qualify(shards.toString()), shard);
+            Shards.Content content = Shards.read(storage, Storage.qualify(shards.toString()), shard, info.channels(), info.size());
             assertEquals(shard.count(), content.count());
             assertEquals(content.count() * pixels, content.images().length);
             all.writeBytes(content.images());
             inShards += content.count();
         }
         assertEquals(info.count(), inShards, "the shards hold every accepted image");
-        assertEquals((accepted.size() + 3) / 4, info.shards().size(), "4 images per shard");
+        assertEquals(4, info.idsPerShard());
+        for (DatasetInfo.Shard shard : info.shards()) { // shard k: the accepted of source ids [4k, 4k + 4)
+            assertTrue(shard.count() >= 1 && shard.count() <= 4 && shard.index() < (cases.size() + 3) / 4, shard.toString());
+        }
         byte[] stored = all.toByteArray();
         for (int i = 0; i < accepted.size(); i++) {
             Case c = cases.get(accepted.get(i));
@@ -355,7 +359,7 @@ class MalformedInputTest {
         csv.writeBytes(".png,\n".getBytes(StandardCharsets.UTF_8));
         Files.write(images.resolve("list.csv"), csv.toByteArray());
 
-        DatasetInfo info = Preparer.prepare(config(images.resolve("list.csv").toString(), 1, false, 1.0), storage);
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.resolve("list.csv").toString(), 1, false, 1.0), storage);
         assertEquals(2, info.count());
         assertEquals(6, info.rejected());
         Map<String, String> rejects = rejects();
@@ -370,7 +374,7 @@ class MalformedInputTest {
                 rejects.get("grey-alpha-opaque.png"));
         assertEquals("missing: the manifest's path is not valid UTF-8 (bytes shown as U+FFFD); write the manifest in UTF-8",
                 rejects.get("caf\uFFFD.png"));
-        Shards.Content content = Shards.read(storage, Storage.qualify(shards.toString()), info.shards().get(0));
+        Shards.Content content = Shards.read(storage, Storage.qualify(shards.toString()), info.shards().get(0), info.channels(), info.size());
         assertArrayEquals(((Accepted) cases.get("good-grey.png").grey()).pixels(),
                 Arrays.copyOfRange(content.images(), 0, SIZE * SIZE), "manifest order, same pixels as from the folder");
         assertArrayEquals(((Accepted) cases.get("grey-16bit.png").grey()).pixels(),
@@ -400,19 +404,19 @@ class MalformedInputTest {
 
     @Test
     void tooManyRejectsFailsAndLeavesNothingThatLooksPrepared() throws IOException {
-        DatasetInfo first = Preparer.prepare(config(images.toString(), 3, true, 1.0), storage);
+        DatasetInfo first = Preparer.prepare(TestSpark.context(), config(images.toString(), 3, true, 1.0), storage);
         assertTrue(first.rejected() > 0);
 
         // The same source and settings but a stricter limit: the prepared data is not reused.
         DataException reused = assertThrows(DataException.class,
-                () -> Preparer.prepare(config(images.toString(), 3, true, 0.01), storage));
+                () -> Preparer.prepare(TestSpark.context(), config(images.toString(), 3, true, 0.01), storage));
         assertTrue(reused.getMessage().contains(first.rejected() + " of " + (first.rejected() + first.count())
                 + " images"), reused.getMessage());
         assertTrue(reused.getMessage().contains("more than data.max-reject-fraction=0.01"), reused.getMessage());
 
         // Other settings: prepared again, and too many rejects leave only rejects.csv behind.
         DataException e = assertThrows(DataException.class,
-                () -> Preparer.prepare(config(images.toString(), 1, false, 0.01), storage));
+                () -> Preparer.prepare(TestSpark.context(), config(images.toString(), 1, false, 0.01), storage));
         assertTrue(e.getMessage().matches("(?s)prepare: \\d+ of " + cases.size()
                 + " images \\(\\d+\\.\\d\\d%\\) were rejected, more than data\\.max-reject-fraction=0\\.01; reasons in .*rejects\\.csv\\n.*"),
                 e.getMessage());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgan.TestSpark;
 import io.sparkgan.config.DataConfig;
 import io.sparkgan.io.Storage;
 import java.awt.image.BufferedImage;
@@ -43,7 +44,7 @@ class PrepareImagesTest {
     }
 
     private DataConfig config(String source, double maxRejects, boolean convert) {
-        return new DataConfig(source, shards.toString(), 28, 1, "train", 0, 2, maxRejects, 50_000_000L, convert);
+        return new DataConfig(source, shards.toString(), 28, 1, "train", 0, 2L * 788, 0, maxRejects, 50_000_000L, convert);
     }
 
     private Map<String, String> rejects() throws IOException {
@@ -60,7 +61,7 @@ class PrepareImagesTest {
 
     @Test
     void eachBadImageIsSetAsideWithItsReason() throws IOException {
-        DatasetInfo info = Preparer.prepare(config(images.toString(), 1.0, false), storage);
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage);
         assertEquals(3, info.count());
         assertEquals(4, info.rejected());
         assertEquals(List.of("shirts", "shoes"), info.classes());
@@ -83,7 +84,7 @@ class PrepareImagesTest {
                 + "shirts/b.png,shirt," + "0".repeat(64) + "\n"
                 + "shoes/missing.png,shoe,\n"
                 + "\"shoes/c.jpg\",shoe,\n");
-        DatasetInfo info = Preparer.prepare(config(images.resolve("list.csv").toString(), 1.0, false), storage);
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.resolve("list.csv").toString(), 1.0, false), storage);
         assertEquals(2, info.count());
         assertEquals(List.of("shirt", "shoe"), info.classes());
         Map<String, String> rejects = rejects();
@@ -95,7 +96,7 @@ class PrepareImagesTest {
     @Test
     void tooManyRejectsFailsNamingTheShareAndTheRejectList() {
         DataException e = assertThrows(DataException.class,
-                () -> Preparer.prepare(config(images.toString(), 0.01, false), storage));
+                () -> Preparer.prepare(TestSpark.context(), config(images.toString(), 0.01, false), storage));
         assertTrue(e.getMessage().contains("4 of 7 images (57.14%) were rejected"), e.getMessage());
         assertTrue(e.getMessage().contains("data.max-reject-fraction=0.01"), e.getMessage());
         assertTrue(e.getMessage().contains("rejects.csv"), e.getMessage());
@@ -105,7 +106,7 @@ class PrepareImagesTest {
 
     @Test
     void convertChannelsAcceptsRgbIntoAGreyDataset() throws IOException {
-        DatasetInfo info = Preparer.prepare(config(images.toString(), 1.0, true), storage);
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, true), storage);
         assertEquals(4, info.count());
         assertFalse(rejects().containsKey("g.png"));
     }
@@ -113,17 +114,17 @@ class PrepareImagesTest {
     @Test
     void missingSourceIsNamed() {
         DataException e = assertThrows(DataException.class,
-                () -> Preparer.prepare(config(tmp.resolve("nowhere").toString(), 1.0, false), storage));
+                () -> Preparer.prepare(TestSpark.context(), config(tmp.resolve("nowhere").toString(), 1.0, false), storage));
         assertTrue(e.getMessage().contains("nowhere does not exist"), e.getMessage());
     }
 
     @Test
     void preparedShardsAreReusedUntilTheSourceChanges() throws IOException {
-        DatasetInfo first = Preparer.prepare(config(images.toString(), 1.0, false), storage);
-        DatasetInfo again = Preparer.prepare(config(images.toString(), 1.0, false), storage);
+        DatasetInfo first = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage);
+        DatasetInfo again = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage);
         assertEquals(first.createdAt(), again.createdAt(), "unchanged source: the shards are reused");
         TestImages.write(images.resolve("shirts/z.png"), TestImages.encode(TestImages.grey(28, 28, 9), "png"));
-        DatasetInfo changed = Preparer.prepare(config(images.toString(), 1.0, false), storage);
+        DatasetInfo changed = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage);
         assertEquals(first.count() + 1, changed.count());
         assertFalse(changed.contentSha256().equals(first.contentSha256()));
     }
@@ -138,9 +139,9 @@ class PrepareImagesTest {
             }
         }
         TestImages.write(flat.resolve("one.png"), TestImages.encode(uniform, "png"));
-        DatasetInfo info = Preparer.prepare(new DataConfig(flat.toString(), shards.toString(), 28, 1, "train", 0, 10,
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), new DataConfig(flat.toString(), shards.toString(), 28, 1, "train", 0, 10L * 788, 0,
                 0.0, 50_000_000L, false), storage);
-        Shards.Content content = Shards.read(storage, Storage.qualify(shards.toString()), info.shards().get(0));
+        Shards.Content content = Shards.read(storage, Storage.qualify(shards.toString()), info.shards().get(0), info.channels(), info.size());
         assertEquals(28 * 28, content.images().length);
         for (byte b : content.images()) {
             assertEquals(100, b & 0xff);
@@ -150,13 +151,13 @@ class PrepareImagesTest {
 
     @Test
     void damagedShardIsDetectedWhenRead() throws IOException {
-        DatasetInfo info = Preparer.prepare(config(images.toString(), 1.0, false), storage);
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage);
         Path shard = shards.resolve(info.shards().get(0).file());
         byte[] bytes = Files.readAllBytes(shard);
         bytes[bytes.length - 1] ^= 1;
         Files.write(shard, bytes);
         DataException e = assertThrows(DataException.class,
-                () -> Shards.read(storage, Storage.qualify(shards.toString()), info.shards().get(0)));
+                () -> Shards.read(storage, Storage.qualify(shards.toString()), info.shards().get(0), info.channels(), info.size()));
         assertTrue(e.getMessage().contains("is damaged"), e.getMessage());
     }
 

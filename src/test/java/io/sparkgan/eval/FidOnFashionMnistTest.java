@@ -47,9 +47,9 @@ class FidOnFashionMnistTest {
         sc = TestSpark.context();
         storage = new Storage(sc.hadoopConfiguration());
         config = config("train", 6000, "train-shards");
-        train = Preparer.prepare(config.data(), storage);
+        train = Preparer.prepare(sc, config.data(), storage);
         SparkganConfig testConfig = config("test", 2000, "test-shards");
-        DatasetInfo test = Preparer.prepare(testConfig.data(), storage);
+        DatasetInfo test = Preparer.prepare(sc, testConfig.data(), storage);
 
         EvaluatorTrainer.Stored evaluator = EvaluatorTrainer.train(sc, storage, config.data().shards(), train,
                 new EvaluatorTrainer.Settings(4, 2, 0, 1, 7));
@@ -63,7 +63,7 @@ class FidOnFashionMnistTest {
     private SparkganConfig config(String split, int limit, String shards) {
         return ConfigLoader.load((Path) null, List.of(
                 "data.split=" + split, "data.limit=" + limit, "data.shards=" + tmp.resolve(shards),
-                "data.images-per-shard=1000", "output.dir=" + tmp.resolve("runs"), "run.id=fid",
+                "data.shard-size=788000", "output.dir=" + tmp.resolve("runs"), "run.id=fid",
                 "model.g-features=16", "model.d-features=16", "train.workers=4", "train.batch-per-worker=16",
                 "train.steps=160", "train.log-every=20", "train.sample-every=1000", "train.checkpoint-every=1000",
                 "fid.samples=" + N));
