@@ -1,12 +1,11 @@
 package io.sparkgan.cli;
 
+import io.sparkgan.TestHdfs;
 import io.sparkgan.io.Storage;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.config.Configurator;
 
 /**
  * prepare → train → resume → fid with data.shards and output.dir on hdfs://, against an in-process
@@ -18,18 +17,7 @@ class HdfsRunTest extends RemoteFileSystemRuns {
 
     @Override
     String startFileSystem(Path workDir) throws Exception {
-        // The NameNode's and DataNode's own start-up chatter; the commands' logs stay at their levels.
-        Configurator.setLevel("org.apache.hadoop.hdfs.server", Level.ERROR);
-        Configurator.setLevel("org.apache.hadoop.http", Level.ERROR);
-        Configurator.setLevel("org.apache.hadoop.security.authentication", Level.ERROR);
-        Configurator.setLevel("org.apache.hadoop.metrics2", Level.ERROR);
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, workDir.resolve("hdfs").toString());
-        conf.setInt("dfs.heartbeat.interval", 1);
-        conf.setInt("dfs.namenode.heartbeat.recheck-interval", 2000);
-        conf.setInt("dfs.replication", 1);
-        cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).storagesPerDatanode(1).build();
-        cluster.waitActive();
+        cluster = TestHdfs.start(workDir.resolve("hdfs"), 0);
         return cluster.getURI() + "/sparkgan";
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkgan.TestHdfs;
 import io.sparkgan.TestSpark;
 import io.sparkgan.cli.Main;
 import io.sparkgan.io.Json;
@@ -28,8 +29,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.hdfs.protocol.HdfsConstants;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.config.Configurator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -188,7 +187,7 @@ class StandaloneClusterIT {
      */
     @Test
     void prepareTrainFidAndSampleWithShardsAndRunOnHdfsThroughAFullFilesystem() throws Exception {
-        MiniDFSCluster hdfs = startHdfs();
+        MiniDFSCluster hdfs = TestHdfs.start(WORK.resolve("hdfs"), 0);
         // a quota charges every file being written a whole block, times its replication
         submitOptions = "--conf spark.hadoop.dfs.blocksize=" + MIB + " --conf spark.hadoop.dfs.replication=1";
         try {
@@ -230,19 +229,6 @@ class StandaloneClusterIT {
             submitOptions = "";
             hdfs.shutdown(true);
         }
-    }
-
-    /** One NameNode and one DataNode on loopback, their storage under WORK/hdfs. */
-    private static MiniDFSCluster startHdfs() throws IOException {
-        Configurator.setLevel("org.apache.hadoop.hdfs.server", Level.ERROR);
-        Configurator.setLevel("org.apache.hadoop.http", Level.ERROR);
-        Configurator.setLevel("org.apache.hadoop.metrics2", Level.ERROR);
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, WORK.resolve("hdfs").toString());
-        conf.setInt("dfs.replication", 1);
-        MiniDFSCluster hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        hdfs.waitActive();
-        return hdfs;
     }
 
     /**

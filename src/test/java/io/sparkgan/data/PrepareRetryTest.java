@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -28,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * undisturbed one and no other file.
  */
 class PrepareRetryTest {
-    /** local[2,3]: in local mode Spark retries a failed task only when the master names maxFailures. */
+    /** local[2,3]: three attempts per task. */
     private static JavaSparkContext sc;
 
     @TempDir
@@ -36,11 +35,7 @@ class PrepareRetryTest {
 
     @BeforeAll
     static void startRetryingContext() {
-        TestSpark.stop();
-        sc = new JavaSparkContext(new SparkConf().setMaster("local[2,3]").setAppName("sparkgan-prepare-retry")
-                .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
-                .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1"));
-        sc.setLogLevel("ERROR");
+        sc = TestSpark.retrying(2, 3, "sparkgan-prepare-retry");
     }
 
     @AfterAll

@@ -25,7 +25,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.spark.SparkConf;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
@@ -49,11 +48,7 @@ class FaultToleranceTest {
 
     @BeforeAll
     static void startRetryingContext() {
-        TestSpark.stop();
-        sc = new JavaSparkContext(new SparkConf().setMaster("local[4,3]").setAppName("sparkgan-fault-tests")
-                .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
-                .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1"));
-        sc.setLogLevel("ERROR"); // the injected task failures would fill the log with stack traces
+        sc = TestSpark.retrying(4, 3, "sparkgan-fault-tests");
     }
 
     @AfterAll

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgan.TestHdfs;
 import io.sparkgan.TestSpark;
 import io.sparkgan.config.ConfigLoader;
 import io.sparkgan.config.SparkganConfig;
@@ -19,8 +20,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.hdfs.protocol.HdfsConstants;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,17 +41,7 @@ class OutOfSpaceTest {
 
     @BeforeEach
     void startHdfs() throws IOException {
-        Configurator.setLevel("org.apache.hadoop.hdfs", Level.ERROR);
-        Configurator.setLevel("org.apache.hadoop.http", Level.ERROR);
-        Configurator.setLevel("org.apache.hadoop.metrics2", Level.ERROR);
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs").toString());
-        conf.setInt("dfs.replication", 1);
-        conf.setLong("dfs.blocksize", MIB); // a quota is charged a whole block per file being written
-        conf.setInt("dfs.heartbeat.interval", 1);
-        conf.setInt("dfs.namenode.heartbeat.recheck-interval", 2000);
-        hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        hdfs.waitActive();
+        hdfs = TestHdfs.start(tmp.resolve("hdfs"), MIB);
     }
 
     @AfterEach
