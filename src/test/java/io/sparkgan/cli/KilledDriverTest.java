@@ -14,7 +14,6 @@ import io.sparkgan.train.Checkpoint;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,19 +65,7 @@ class KilledDriverTest {
 
     /** Starts `sparkgan train` in a JVM of its own and returns once it has logged step {@code step}. */
     private Driver startDriver(List<String> args, long step) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (flag.startsWith("--add-opens") || flag.startsWith("-Djdk.") || flag.startsWith("-Dorg.bytedeco")) {
-                command.add(flag);
-            }
-        }
-        command.add("-Xmx2g");
-        command.add("-cp");
-        command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
-        command.add(Main.class.getName());
-        command.addAll(args);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(OwnJvm.command("2g", args)).redirectErrorStream(true).start();
         Driver driver = new Driver(process, new StringBuffer());
         CountDownLatch reached = new CountDownLatch(1);
         Thread reader = new Thread(() -> {
