@@ -11,8 +11,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -59,9 +62,10 @@ public final class Preparer {
             if (existing != null) {
                 return existing;
             }
-            removeOurFiles(storage, dir);
+            Map<Integer, ShardTask.Result> earlier = ShardRecords.read(storage, dir, fingerprint);
+            removeOurFiles(storage, dir, earlier);
             storage.mkdirs(dir);
-            return write(sc, source, fingerprint, data, storage, dir, lease);
+            return write(sc, source, fingerprint, data, storage, dir, lease, earlier);
         }
     }
 
@@ -96,27 +100,42 @@ public final class Preparer {
         return null;
     }
 
+    /**
+     * Runs a task for every shard but those an earlier, interrupted prepare of the same fingerprint
+     * completed ({@code earlier}), then commits.
+     */
     private static DatasetInfo write(JavaSparkContext sc, DatasetSource source, String fingerprint, DataConfig data,
-                                     Storage storage, Path dir, DirectoryLease lease) throws IOException {
+                                     Storage storage, Path dir, DirectoryLease lease,
+                                     Map<Integer, ShardTask.Result> earlier) throws IOException {
         long total = source.size(data.limit());
         int n = data.idsPerShard();
+        int shards = (int) ((total + n - 1) / n);
         List<ShardTask.Work> work = new ArrayList<>();
-        for (long from = 0; from < total; from += n) {
-            long to = Math.min(total, from + n);
-            work.add(new ShardTask.Work(work.size(), source.slice(from, to), (int) (to - from)));
+        for (int k = 0; k < shards; k++) {
+            if (!earlier.containsKey(k)) {
+                long from = (long) k * n;
+                long to = Math.min(total, from + n);
+                work.add(new ShardTask.Work(k, source.slice(from, to), (int) (to - from)));
+            }
+        }
+        if (!earlier.isEmpty()) {
+            LOG.info("prepare: resuming an interrupted prepare of {}: {} of {} shards are complete; preparing the"
+                    + " other {}", dir, earlier.size(), shards, work.size());
         }
         ShardTask.Layout layout = new ShardTask.Layout(dir.toString(), data.channels(), data.imageSize(),
-                source.classes().size());
+                source.classes().size(), fingerprint);
         LongAccumulator images = sc.sc().longAccumulator("sparkgan prepare: images");
         LongAccumulator rejected = sc.sc().longAccumulator("sparkgan prepare: rejected");
         Broadcast<Storage> shared = sc.broadcast(storage);
         sc.setJobDescription("sparkgan: prepare " + total + " images into " + work.size() + " shards at " + dir);
         LOG.info("prepare: {} images from {} into {} shards of up to {} images", total, data.source(), work.size(), n);
-        List<ShardTask.Result> results;
-        try (PrepareProgress progress = new PrepareProgress(total, work.size(), images, rejected)) {
+        List<ShardTask.Result> results = new ArrayList<>(earlier.values());
+        try (PrepareProgress progress = new PrepareProgress(total, shards, images, rejected)) {
             int tasks = data.prepareTasks() > 0 ? Math.min(data.prepareTasks(), work.size()) : work.size();
-            results = new ArrayList<>(sc.parallelize(work, Math.max(1, tasks))
-                    .map(w -> ShardTask.run(w, shared.value(), layout, images, rejected)).collect());
+            if (!work.isEmpty()) {
+                results.addAll(sc.parallelize(work, Math.max(1, tasks))
+                        .map(w -> ShardTask.run(w, shared.value(), layout, images, rejected)).collect());
+            }
         } finally {
             shared.destroy(false);
         }
@@ -152,6 +171,7 @@ public final class Preparer {
         DataException tooMany = tooManyRejects(rejects.size(), items, data, dir, firstReasons(rejects));
         if (accepted == 0 || tooMany != null) {
             removeShards(storage, dir, shards); // a failed prepare leaves only rejects.csv, nothing to mistake for data
+            ShardRecords.remove(storage, dir);
         }
         if (accepted == 0) {
             throw new DataException("prepare: no usable images in " + data.source() + " (" + rejects.size()
@@ -169,6 +189,7 @@ public final class Preparer {
                 source.classes().isEmpty() ? new long[0] : labelCounts, data.idsPerShard(), List.copyOf(shards),
                 HexFormat.of().formatHex(content.digest()), rejects.size(), Instant.now().toString());
         storage.writeString(new Path(dir, DatasetInfo.FILE), info.toJson());
+        ShardRecords.remove(storage, dir);
         LOG.info("prepare: {} images in {} shards at {}; {} rejected", accepted, shards.size(), dir, rejects.size());
         return info;
     }
@@ -224,15 +245,30 @@ public final class Preparer {
         }
     }
 
-    /** Deletes what an earlier prepare wrote here (dataset.json first, so nothing half-valid remains). */
-    private static void removeOurFiles(Storage storage, Path dir) throws IOException {
+    /**
+     * Deletes what an earlier prepare wrote here (dataset.json first, so nothing half-valid remains),
+     * but the complete shards of an interrupted prepare of the same fingerprint ({@code keep}).
+     */
+    private static void removeOurFiles(Storage storage, Path dir, Map<Integer, ShardTask.Result> keep)
+            throws IOException {
         Path info = new Path(dir, DatasetInfo.FILE);
         if (storage.exists(info)) {
             storage.delete(info);
         }
+        if (!storage.exists(dir)) {
+            return;
+        }
+        Set<String> kept = new HashSet<>();
+        for (ShardTask.Result r : keep.values()) {
+            kept.add(ShardRecords.path(dir, r.index()).getName());
+            if (r.shard() != null) {
+                kept.add(r.shard().file());
+            }
+        }
         for (FileStatus f : storage.list(dir)) {
             String name = f.getPath().getName();
-            if (name.matches("\\.?part-\\d+\\.np[yz](\\..*\\.tmp)?") || name.equals("rejects.csv")) { // never _lease/ or others' files
+            boolean ours = name.matches("\\.?part-\\d+\\.(np[yz]|json)(\\..*\\.tmp)?") || name.equals("rejects.csv");
+            if (ours && !kept.contains(name)) { // never _lease/ or others' files
                 storage.delete(f.getPath());
             }
         }

@@ -45,8 +45,8 @@ final class ShardTask {
     record Result(int index, DatasetInfo.Shard shard, long[] labelCounts, List<Reject> rejects, String failure)
             implements Serializable {}
 
-    /** The layout every task writes: where, and the images' shape. */
-    record Layout(String dir, int channels, int size, int classes) implements Serializable {
+    /** The layout every task writes: where, the images' shape, and the prepare it belongs to. */
+    record Layout(String dir, int channels, int size, int classes, String fingerprint) implements Serializable {
         int recordBytes() {
             return 4 + channels * size * size;
         }
@@ -85,21 +85,23 @@ final class ShardTask {
         int count = buffer.position() / recordBytes;
         images.add(count);
         rejected.add(rejects.size());
-        if (count == 0) {
-            return new Result(work.index(), null, labelCounts, rejects, null);
-        }
         String file = Shards.fileName(work.index());
         try {
             Fault injected = fault;
             if (injected != null) {
                 injected.beforeWrite(work.index(), TaskContext.get().attemptNumber(), new Path(layout.dir(), file));
             }
-            String sha = Shards.write(storage, new Path(layout.dir(), file), records, count, layout.channels(),
-                    layout.size());
-            long bytes = Npy.header(Shards.dtype(layout.channels(), layout.size()), count).length
-                    + (long) count * recordBytes;
-            return new Result(work.index(), new DatasetInfo.Shard(work.index(), file, count, bytes, sha), labelCounts,
-                    rejects, null);
+            DatasetInfo.Shard shard = null;
+            if (count > 0) {
+                String sha = Shards.write(storage, new Path(layout.dir(), file), records, count, layout.channels(),
+                        layout.size());
+                long bytes = Npy.header(Shards.dtype(layout.channels(), layout.size()), count).length
+                        + (long) count * recordBytes;
+                shard = new DatasetInfo.Shard(work.index(), file, count, bytes, sha);
+            }
+            Result result = new Result(work.index(), shard, labelCounts, rejects, null);
+            ShardRecords.write(storage, new Path(layout.dir()), layout.fingerprint(), result);
+            return result;
         } catch (IOException e) {
             throw new UncheckedIOException("prepare: cannot write " + new Path(layout.dir(), file) + ": "
                     + e.getMessage(), e);

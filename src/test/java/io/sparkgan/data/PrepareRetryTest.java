@@ -2,8 +2,11 @@ package io.sparkgan.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgan.LogCapture;
 import io.sparkgan.TestSpark;
 import io.sparkgan.config.DataConfig;
 import io.sparkgan.io.Storage;
@@ -11,7 +14,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -22,9 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A prepare task that dies on its first attempt, half-way through writing its shard, as an executor
- * killed mid-write leaves it: Spark runs the task again, and prepare ends with the same shards as an
- * undisturbed one and no other file.
+ * Prepare interrupted: a task that dies half-way through writing its shard is run again and leaves no
+ * extra file; a prepare that stopped part-way is resumed from its complete shards. Either way the
+ * shards are the bytes an undisturbed prepare writes.
  */
 class PrepareRetryTest {
     /** local[2,3]: three attempts per task. */
@@ -48,9 +53,51 @@ class PrepareRetryTest {
         ShardTask.fault = null;
     }
 
-    private DatasetInfo prepare(String dir) throws IOException {
+    /** 1,000 Fashion-MNIST images in 4 shards, written by {@code tasks} tasks (0: one per shard). */
+    private DatasetInfo prepare(String dir, int tasks) throws IOException {
         return Preparer.prepare(sc, new DataConfig("data-manifests/fashion-mnist.conf", tmp.resolve(dir).toString(),
-                28, 1, "train", 1000, 250L * 788, 0, 0.0, 50_000_000L, false), Storage.local());
+                28, 1, "train", 1000, 250L * 788, tasks, 0.0, 50_000_000L, false), Storage.local());
+    }
+
+    private DatasetInfo prepare(String dir) throws IOException {
+        return prepare(dir, 0);
+    }
+
+    /**
+     * A prepare that stopped part-way (its one task failed at shard 2, every attempt) is resumed by the
+     * next: the complete shards 0 and 1 are kept, only 2 and 3 are prepared, and the result is the
+     * same bytes as an uninterrupted prepare.
+     */
+    @Test
+    void aPrepareThatStoppedPartWayIsResumedFromItsCompleteShards() throws IOException {
+        DatasetInfo clean = prepare("clean");
+        ShardTask.fault = (shard, attempt, file) -> {
+            if (shard == 2) {
+                throw new IOException("injected: the source went away at shard 2");
+            }
+        };
+        assertThrows(Exception.class, () -> prepare("resumed", 1));
+        assertTrue(Files.exists(tmp.resolve("resumed/part-00001.npy")) && Files.exists(tmp.resolve("resumed/part-00001.json")));
+        assertFalse(Files.exists(tmp.resolve("resumed/dataset.json")));
+
+        Set<Integer> prepared = ConcurrentHashMap.newKeySet();
+        ShardTask.fault = (shard, attempt, file) -> prepared.add(shard);
+        DatasetInfo resumed;
+        String log;
+        try (LogCapture capture = new LogCapture()) {
+            resumed = prepare("resumed", 1);
+            log = capture.text();
+        }
+        assertEquals(Set.of(2, 3), prepared, "only the shards the first prepare had not finished");
+        assertTrue(log.contains("resuming an interrupted prepare of ") && log.contains(": 2 of 4 shards are complete;"
+                + " preparing the other 2"), log);
+        assertEquals(clean.contentSha256(), resumed.contentSha256());
+        assertEquals(clean.count(), resumed.count());
+        assertEquals(Files.readString(tmp.resolve("clean/rejects.csv")), Files.readString(tmp.resolve("resumed/rejects.csv")));
+        try (Stream<Path> files = Files.list(tmp.resolve("resumed"))) {
+            assertEquals(List.of("_lease", "dataset.json", "part-00000.npy", "part-00001.npy", "part-00002.npy",
+                    "part-00003.npy", "rejects.csv"), files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
     }
 
     @Test
