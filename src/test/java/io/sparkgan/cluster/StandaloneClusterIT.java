@@ -314,15 +314,18 @@ class StandaloneClusterIT {
      */
     @Test
     void aSecondDriverOnARunInProgressRefusesNamingTheHolder() throws Exception {
-        // long enough (about 40 s) for a second driver to start while the first trains
-        Path config = config("lease", "batch-per-worker = 64", "steps = 600", "checkpoint-every = 600",
-                "sample-every = 600", "steps-per-job = 600", "log-every = 20");
+        // the first driver takes the run's lease before anything else; its run lasts long enough (about
+        // 20 s) for the second to start meanwhile
+        Path config = config("lease", "batch-per-worker = 64", "steps = 300", "checkpoint-every = 300",
+                "sample-every = 300", "steps-per-job = 300", "log-every = 20");
         CountDownLatch started = new CountDownLatch(1);
-        Process first = submit(config, "leased", "train", line -> line.contains("TrainingJob: step 1/600 "), started);
-        assertTrue(started.await(4, TimeUnit.MINUTES), "the first driver reached its first step");
+        // a short lease: renewed every 2 s, so that the second sees it renewed within seconds
+        Process first = submit(config, "leased", "train", line -> line.contains("Preparer: prepare: "), started,
+                "--set", "run.lease-timeout-seconds=12");
+        assertTrue(started.await(4, TimeUnit.MINUTES), "the first driver holds the run's lease");
         long second = System.nanoTime();
         Process other = submit(config, "leased", "train", "leased-train-2", line -> false, new CountDownLatch(1),
-                "--set", "train.seed=2");
+                "--set", "train.seed=2", "--set", "run.lease-timeout-seconds=12");
         assertTrue(other.waitFor(2, TimeUnit.MINUTES), "the second driver gave up");
         System.out.printf("leased: the second driver refused %.1f s after it was submitted%n",
                 (System.nanoTime() - second) / 1e9);
@@ -336,9 +339,9 @@ class StandaloneClusterIT {
         assertEquals(0, first.exitValue(), tail(Files.readString(WORK.resolve("leased-train.log"))));
         List<Long> logged = Files.readAllLines(WORK.resolve("runs/leased/metrics.jsonl")).stream()
                 .map(l -> Json.parse(l).path("step").asLong()).toList();
-        assertEquals(LongStream.concat(LongStream.of(1), LongStream.rangeClosed(1, 30).map(i -> 20 * i)).boxed()
+        assertEquals(LongStream.concat(LongStream.of(1), LongStream.rangeClosed(1, 15).map(i -> 20 * i)).boxed()
                 .toList(), logged, "one driver's metrics, each step once");
-        assertEquals(600, success("leased").path("steps").asLong());
+        assertEquals(300, success("leased").path("steps").asLong());
     }
 
     /**
