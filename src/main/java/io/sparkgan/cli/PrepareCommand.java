@@ -23,7 +23,7 @@ final class PrepareCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SparkganConfig config = options.load();
-        // The driver prepares; Spark is started only for its Hadoop configuration (spark.hadoop.*).
+        // The driver lists the source and commits; the executors decode and write the shards.
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "prepare")) {
             DatasetInfo info = Preparer.prepare(sc, config.data(), new Storage(sc.hadoopConfiguration()), config.leaseTimeout());
             spec.commandLine().getOut().print(info.toJson());

@@ -52,7 +52,7 @@ final class TypedSections {
                 r.integer("data.channels", 1, 3),
                 r.nonEmpty("data.split", "a split name such as train or test"),
                 r.longValue("data.limit", 0, BIG),
-                r.bytes("data.shard-size", 1024, 1L << 31),
+                r.bytes("data.shard-size", 1024, 1L << 30),
                 r.integer("data.prepare-tasks", 0, 1_000_000),
                 r.number("data.max-reject-fraction", 0.0, 1.0),
                 r.longValue("data.max-pixels", 1, BIG),

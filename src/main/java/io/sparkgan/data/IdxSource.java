@@ -108,6 +108,14 @@ final class IdxSource implements DatasetSource {
             implements SourceSlice {
         @Override
         public void load(Storage storage, Consumer<Prepared> sink) throws IOException {
+            try {
+                read(storage, sink);
+            } catch (java.io.FileNotFoundException e) {
+                throw new DataException(ImageFolderSource.notOnExecutor(e.getMessage(), new Path(images)));
+            }
+        }
+
+        private void read(Storage storage, Consumer<Prepared> sink) throws IOException {
             int plane = shape.rows() * shape.cols();
             int[] labelValues = new int[to - from];
             Arrays.fill(labelValues, -1);

@@ -138,6 +138,8 @@ final class ImageFolderSource implements DatasetSource {
                             + ", which does not exist"));
                 } else if (attributes.isRegularFile()) {
                     entries.add(entry(root, path, attributes.size(), attributes.lastModifiedTime().toMillis(), null));
+                } else if (!attributes.isDirectory()) {
+                    entries.add(unlisted(path, "not a regular file (a FIFO, socket or device)"));
                 }
                 return FileVisitResult.CONTINUE;
             }
@@ -167,6 +169,20 @@ final class ImageFolderSource implements DatasetSource {
 
     private static boolean ignored(String file) {
         return file.startsWith(".") || file.startsWith("_") || hasExtension(file, SIDECAR_EXTENSIONS);
+    }
+
+    /**
+     * A file the driver listed that this executor cannot find: not the image's fault, so not a reject.
+     * Either the source is on storage this executor does not see, or the file went while prepare ran.
+     */
+    static String notOnExecutor(String name, Path path) {
+        String where = "executor " + org.apache.spark.SparkEnv.get().executorId() + " on "
+                + org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
+        return "prepare: " + name + " was listed by the driver but " + where + " cannot find it"
+                + ("file".equals(path.toUri().getScheme())
+                ? ": a file: source must be at the same path on every machine that runs executors (a shared"
+                + " mount), or on hdfs:// or s3a://; or the file was deleted while prepare ran"
+                : ": it was deleted while prepare ran; run prepare again");
     }
 
     /** Why a name with bytes that the JVM could not decode cannot be read; {@code raw} is percent-encoded. */
@@ -300,7 +316,7 @@ final class ImageFolderSource implements DatasetSource {
             try {
                 bytes = storage.readBytes(path);
             } catch (FileNotFoundException ex) {
-                return new Reject(name, "missing: no such file");
+                throw new DataException(notOnExecutor(name, path));
             } catch (IOException | RuntimeException ex) {
                 // Hadoop's local filesystem cannot even name the checksum file of a name holding ':'
                 return new Reject(name, path.getName().contains(":")

@@ -23,16 +23,21 @@ final class PrepareProgress implements AutoCloseable {
     });
     private final long started = System.nanoTime();
 
-    PrepareProgress(long total, int shards, LongAccumulator images, LongAccumulator rejected) {
-        timer.scheduleAtFixedRate(() -> report(total, shards, images.value(), rejected.value()), EVERY_SECONDS,
-                EVERY_SECONDS, TimeUnit.SECONDS);
+    /**
+     * @param resumed the images (accepted or rejected) of shards an interrupted prepare completed
+     */
+    PrepareProgress(long total, int shards, long resumed, LongAccumulator images, LongAccumulator rejected) {
+        timer.scheduleAtFixedRate(() -> report(total, shards, resumed, images.value(), rejected.value()),
+                EVERY_SECONDS, EVERY_SECONDS, TimeUnit.SECONDS);
     }
 
-    private void report(long total, int shards, long images, long rejected) {
-        long done = images + rejected;
+    /** Counted as tasks finish; a retried task's first attempt may count too, so these are estimates. */
+    private void report(long total, int shards, long resumed, long images, long rejected) {
+        long now = images + rejected;
+        long done = Math.min(total, resumed + now);
         double seconds = (System.nanoTime() - started) / 1e9;
-        double rate = done / Math.max(1e-9, seconds);
-        String left = done == 0 ? "?" : duration((total - done) / rate);
+        double rate = now / Math.max(1e-9, seconds);
+        String left = now == 0 ? "?" : duration((total - done) / rate);
         LOG.info(String.format(Locale.ROOT, "prepare: %,d/%,d images (%d shards), %,d rejected, %,.0f images/s,"
                 + " about %s left", done, total, shards, rejected, rate, left));
     }

@@ -78,6 +78,11 @@ public final class Preparer {
             try {
                 existing = DatasetInfo.fromJson(storage.readString(infoPath));
             } catch (DatasetInfo.OlderFormat e) {
+                if (e.version > DatasetInfo.FORMAT_VERSION) {
+                    throw new DataException("prepare: " + dir + " holds a dataset in format " + e.version + ", written by a"
+                            + " newer sparkgan; this one writes format " + DatasetInfo.FORMAT_VERSION + " and leaves it"
+                            + " alone: use the newer version, or another data.shards");
+                }
                 if (sayWhy) {
                     LOG.info("prepare: {} holds shards in format {} (an earlier sparkgan); preparing them again in"
                             + " format {}", dir, e.version, DatasetInfo.FORMAT_VERSION);
@@ -130,7 +135,9 @@ public final class Preparer {
         sc.setJobDescription("sparkgan: prepare " + total + " images into " + work.size() + " shards at " + dir);
         LOG.info("prepare: {} images from {} into {} shards of up to {} images", total, data.source(), work.size(), n);
         List<ShardTask.Result> results = new ArrayList<>(earlier.values());
-        try (PrepareProgress progress = new PrepareProgress(total, shards, images, rejected)) {
+        long resumed = earlier.values().stream().mapToLong(r -> (r.shard() == null ? 0 : r.shard().count())
+                + r.rejects().size()).sum();
+        try (PrepareProgress progress = new PrepareProgress(total, shards, resumed, images, rejected)) {
             int tasks = data.prepareTasks() > 0 ? Math.min(data.prepareTasks(), work.size()) : work.size();
             if (!work.isEmpty()) {
                 results.addAll(sc.parallelize(work, Math.max(1, tasks))
@@ -229,7 +236,8 @@ public final class Preparer {
 
     private static boolean shardsPresent(Storage storage, Path dir, DatasetInfo info) throws IOException {
         for (DatasetInfo.Shard s : info.shards()) {
-            if (!storage.exists(new Path(dir, s.file()))) {
+            Path file = new Path(dir, s.file());
+            if (!storage.exists(file) || storage.length(file) != s.bytes()) {
                 return false;
             }
         }
@@ -239,7 +247,7 @@ public final class Preparer {
     /** Temporary files of shard writes that never finished (an attempt killed mid-write). */
     private static void removeLeftovers(Storage storage, Path dir) throws IOException {
         for (FileStatus f : storage.list(dir)) {
-            if (f.getPath().getName().matches("\\.part-\\d+\\.npy\\..*\\.tmp")) {
+            if (f.getPath().getName().matches("\\.part-\\d+\\.(npy|json)\\..*\\.tmp")) {
                 storage.delete(f.getPath());
             }
         }

@@ -46,11 +46,21 @@ public final class Shards {
     static String write(Storage storage, Path file, byte[] records, int count, int channels, int size)
             throws IOException {
         int recordBytes = 4 + channels * size * size;
-        MessageDigest sha = io.sparkgan.data.Hashes.sha256();
+        byte[] header = Npy.header(dtype(channels, size), count);
+        if (storage.exists(file) && storage.length(file) == header.length + (long) count * recordBytes) {
+            // Another attempt of this task (a retry after a lost executor, a speculative copy) wrote it:
+            // the same ids give the same bytes. Replacing it would delete it for a moment, under a
+            // dataset.json that may already list it.
+            MessageDigest sha = Hashes.sha256();
+            sha.update(header);
+            sha.update(records, 0, count * recordBytes);
+            return HexFormat.of().formatHex(sha.digest());
+        }
+        MessageDigest sha = Hashes.sha256();
         storage.writeAtomically(file, out -> {
             sha.reset();
             DigestOutputStream digest = new DigestOutputStream(out, sha);
-            digest.write(Npy.header(dtype(channels, size), count));
+            digest.write(header);
             digest.write(records, 0, count * recordBytes);
             digest.flush();
         });

@@ -147,32 +147,35 @@ final class CollectiveSteps implements StepRunner {
                                                  long stop) {
         List<CollectiveWorker.Result> results = null;
         int attempts = ExecutorThreads.taskAttempts(sc.master(), sc.getConf());
-        for (int attempt = 1; results == null; attempt++) {
-            String group = "sparkgan-collective-" + HexFormat.of().formatHex(token, 0, 4) + "-" + attempt;
-            sc.setJobGroup(group, "sparkgan steps " + (from + 1) + "-" + stop + " of " + train.steps()
-                    + " (collective, " + train.workers() + " tasks" + (attempt > 1 ? ", attempt " + attempt : "")
-                    + ")", true);
-            slots.await(train.workers(), train.executorWaitSeconds(), from, stop);
-            rendezvous.expect(token, train.workers());
-            try {
-                results = slots.run(group, train.workers(), () -> run(partitions.rdd(), job).toJavaRDD().collect());
-                slots.started();
-            } catch (Exception e) { // Spark's SparkException is checked, but Scala throws it undeclared
-                if (slots.stranded() || TaskSlots.isSlotShortage(e)) { // the job never started: not a failed attempt
-                    slots.shortage(train.workers(), train.executorWaitSeconds(), from, stop);
-                    attempt--;
-                    continue;
+        try {
+            for (int attempt = 1; results == null; attempt++) {
+                String group = "sparkgan-collective-" + HexFormat.of().formatHex(token, 0, 4) + "-" + attempt;
+                sc.setJobGroup(group, "sparkgan steps " + (from + 1) + "-" + stop + " of " + train.steps()
+                        + " (collective, " + train.workers() + " tasks" + (attempt > 1 ? ", attempt " + attempt : "")
+                        + ")", true);
+                slots.await(train.workers(), train.executorWaitSeconds(), from, stop);
+                rendezvous.expect(token, train.workers());
+                try {
+                    results = slots.run(group, train.workers(), () -> run(partitions.rdd(), job).toJavaRDD().collect());
+                    slots.started();
+                } catch (Exception e) { // Spark's SparkException is checked, but Scala throws it undeclared
+                    if (slots.stranded() || TaskSlots.isSlotShortage(e)) { // the job never started: not a failed attempt
+                        slots.shortage(train.workers(), train.executorWaitSeconds(), from, stop);
+                        attempt--;
+                        continue;
+                    }
+                    if (attempt >= attempts) {
+                        throw new TrainingException("steps " + (from + 1) + "-" + stop + ": the collective job failed"
+                                + (attempts > 1 ? " " + attempts + " times" : "") + "; " + cause(e)
+                                + ". Nothing after step " + from + " was kept.", from);
+                    }
+                    LOG.warn("train: the collective job for steps {}-{} failed (attempt {} of {}): {}; running it"
+                            + " again from step {}", from + 1, stop, attempt, attempts, cause(e), from + 1);
                 }
-                if (attempt >= attempts) {
-                    throw new TrainingException("steps " + (from + 1) + "-" + stop + ": the collective job failed"
-                            + (attempts > 1 ? " " + attempts + " times" : "") + "; " + cause(e)
-                            + ". Nothing after step " + from + " was kept.", from);
-                }
-                LOG.warn("train: the collective job for steps {}-{} failed (attempt {} of {}): {}; running it"
-                        + " again from step {}", from + 1, stop, attempt, attempts, cause(e), from + 1);
             }
+        } finally {
+            sc.sc().clearJobGroup(); // the group (cancellable, interrupting) ends with the job
         }
-        sc.sc().clearJobGroup();
         return results;
     }
 

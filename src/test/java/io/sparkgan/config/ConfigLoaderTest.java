@@ -59,7 +59,7 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("unknown key data.images-per-shard (--set data.images-per-shard=10000):"
                 + " replaced by data.shard-size, the most bytes a shard holds (e.g. 64M), whatever the image size"),
                 e.getMessage());
-        assertEquals(64L << 20, ConfigLoader.load((Path) null, List.of()).data().shardSize());
+        assertEquals(16L << 20, ConfigLoader.load((Path) null, List.of()).data().shardSize());
         assertEquals(512L << 10, ConfigLoader.load((Path) null, List.of("data.shard-size=512K")).data().shardSize());
         assertTrue(rejected("data.shard-size=lots").getMessage().contains("a size in bytes such as 64M or 512K"));
     }

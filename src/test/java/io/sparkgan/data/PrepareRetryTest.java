@@ -13,6 +13,7 @@ import io.sparkgan.io.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -98,6 +99,26 @@ class PrepareRetryTest {
             assertEquals(List.of("_lease", "dataset.json", "part-00000.npy", "part-00001.npy", "part-00002.npy",
                     "part-00003.npy", "rejects.csv"), files.map(f -> f.getFileName().toString()).sorted().toList());
         }
+    }
+
+    /**
+     * A shard another attempt of its task already wrote (a retry after a lost executor, a speculative
+     * copy) is kept as it is, not deleted and written again under a dataset.json that may list it.
+     */
+    @Test
+    void aShardAnotherAttemptWroteIsKept() throws IOException {
+        DatasetInfo clean = prepare("clean");
+        Path twin = tmp.resolve("twin/part-00001.npy");
+        FileTime before = FileTime.fromMillis(1_000_000_000_000L);
+        ShardTask.fault = (shard, attempt, file) -> {
+            if (shard == 1) { // the twin attempt finished first
+                Files.copy(tmp.resolve("clean/part-00001.npy"), twin);
+                Files.setLastModifiedTime(twin, before);
+            }
+        };
+        DatasetInfo info = prepare("twin");
+        assertEquals(before, Files.getLastModifiedTime(twin), "not written again");
+        assertEquals(clean.contentSha256(), info.contentSha256());
     }
 
     @Test

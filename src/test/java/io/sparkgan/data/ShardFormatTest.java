@@ -3,6 +3,7 @@ package io.sparkgan.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.LogCapture;
@@ -90,6 +91,18 @@ class ShardFormatTest {
             labels.add(Integer.toString(content.labels()[i]));
         }
         assertEquals("200 " + RECORD + " " + String.join(" ", labels) + " " + sum + " (1, 28, 28)", out);
+    }
+
+    @Test
+    void aDatasetOfANewerFormatIsLeftAloneWithAMessage() throws IOException {
+        Path dir = tmp.resolve("newer");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("dataset.json"), "{\"format_version\": 3}");
+        Files.writeString(dir.resolve("part-00000.npy"), "a newer shard");
+        DataException e = assertThrows(DataException.class, () -> prepare("newer", 0));
+        assertTrue(e.getMessage().contains("holds a dataset in format 3, written by a newer sparkgan; this one writes"
+                + " format 2 and leaves it alone"), e.getMessage());
+        assertEquals("a newer shard", Files.readString(dir.resolve("part-00000.npy")));
     }
 
     @Test
