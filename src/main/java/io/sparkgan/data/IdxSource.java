@@ -108,19 +108,11 @@ final class IdxSource implements DatasetSource {
             implements SourceSlice {
         @Override
         public void load(Storage storage, Consumer<Prepared> sink) throws IOException {
-            try {
-                read(storage, sink);
-            } catch (java.io.FileNotFoundException e) {
-                throw new DataException(ImageFolderSource.notOnExecutor(e.getMessage(), new Path(images)));
-            }
-        }
-
-        private void read(Storage storage, Consumer<Prepared> sink) throws IOException {
             int plane = shape.rows() * shape.cols();
             int[] labelValues = new int[to - from];
             Arrays.fill(labelValues, -1);
             if (labels != null) {
-                try (InputStream in = open(storage, new Path(labels), null)) {
+                try (InputStream in = openListed(storage, new Path(labels))) {
                     in.skipNBytes(8L + from);
                     byte[] raw = in.readNBytes(to - from);
                     for (int i = 0; i < raw.length; i++) {
@@ -129,7 +121,7 @@ final class IdxSource implements DatasetSource {
                 }
             }
             String file = new Path(images).getName();
-            try (InputStream in = open(storage, new Path(images), null)) {
+            try (InputStream in = openListed(storage, new Path(images))) {
                 in.skipNBytes(16L + (long) from * plane);
                 byte[] grey = new byte[plane];
                 for (int i = from; i < to; i++) {
@@ -138,6 +130,15 @@ final class IdxSource implements DatasetSource {
                     }
                     sink.accept(new ImageRecord(file + "#" + i, image(grey), labelValues[i - from]));
                 }
+            }
+        }
+
+        /** A file the driver checked: not finding it here means the source is not where executors see it. */
+        private static InputStream openListed(Storage storage, Path path) throws IOException {
+            try {
+                return open(storage, path, null);
+            } catch (java.io.FileNotFoundException e) {
+                throw new DataException(ImageFolderSource.notOnExecutor(path.toString(), path));
             }
         }
 
