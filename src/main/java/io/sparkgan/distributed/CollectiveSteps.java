@@ -54,6 +54,7 @@ final class CollectiveSteps implements StepRunner {
     private final Rendezvous rendezvous;
     private final TaskSlots slots;
     private boolean warm; // a job has run: the executors' code is compiled, their caches filled
+    private boolean rerun; // the last job ran more than once
 
     CollectiveSteps(JavaSparkContext sc, JavaRDD<TrainingPartition> partitions, TrainConfig train,
                     RoundRequest.Settings settings, GanState state) {
@@ -98,7 +99,7 @@ final class CollectiveSteps implements StepRunner {
                         + " report it with the run's run.conf). Nothing after the last checkpoint is kept.", from);
             }
         }
-        if (warm) { // a first job's times are mostly each executor's warm-up
+        if (warm && !rerun) { // a run's first job, or one rerun on a new executor, is mostly warm-up
             warnOfStraggler(from, stop, results);
         }
         warm = true;
@@ -158,6 +159,7 @@ final class CollectiveSteps implements StepRunner {
                 try {
                     results = slots.run(group, train.workers(), () -> run(partitions.rdd(), job).toJavaRDD().collect());
                     slots.started();
+                    rerun = attempt > 1;
                 } catch (Exception e) { // Spark's SparkException is checked, but Scala throws it undeclared
                     if (slots.stranded() || TaskSlots.isSlotShortage(e)) { // the job never started: not a failed attempt
                         slots.shortage(train.workers(), train.executorWaitSeconds(), from, stop);
