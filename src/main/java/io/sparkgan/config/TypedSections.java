@@ -126,6 +126,10 @@ final class TypedSections {
         if (train.loss() == GanLoss.WGAN && train.labelSmoothing() > 0) {
             r.problem("train.label-smoothing", "0 with train.loss = wgan (smoothing applies to the classic GAN only)");
         }
+        if (train.loss() == GanLoss.WGAN && train.dSkipBelow() > 0) {
+            r.problem("train.d-skip-below", "0 with train.loss = wgan (a Wasserstein critic's loss has no floor: no"
+                    + " threshold on it says that the critic is winning)");
+        }
         return train;
     }
 

@@ -87,9 +87,13 @@ public final class GanStep {
         return new Update(outcome, norm(gradient), System.nanoTime() - started);
     }
 
-    /** D's optimiser step, unless D is winning by a wide margin (train.d-skip-below: let G catch up). */
+    /**
+     * D's optimiser step, unless D is winning by a wide margin (train.d-skip-below &gt; 0: let G catch
+     * up). 0 turns the heuristic off whatever the loss; a Wasserstein critic's loss has no floor, so
+     * the configuration refuses a threshold with it.
+     */
     private Outcome applyDiscriminator(RoundSums round, float[] gradient) {
-        if (round.statistics().meanDiscriminatorLoss() < train.dSkipBelow()) {
+        if (train.dSkipBelow() > 0 && round.statistics().meanDiscriminatorLoss() < train.dSkipBelow()) {
             return Outcome.SKIPPED;
         }
         state.discriminatorOptimiser.step(state.discriminator, gradient);

@@ -129,6 +129,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theDSkipHeuristicDoesNotApplyToWgan() {
+        ConfigException e = rejected("train.loss=wgan", "train.d-skip-below=0.5");
+        assertTrue(e.getMessage().contains("train.d-skip-below") && e.getMessage().contains("0 with train.loss = wgan"),
+                e.getMessage());
+    }
+
+    @Test
     void labelSmoothingDoesNotApplyToWgan() {
         ConfigException e = rejected("train.loss=wgan", "train.label-smoothing=0.1");
         assertTrue(e.getMessage().contains("train.label-smoothing"), e.getMessage());

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The training options do what their reference.conf comments say. */
 class TrainingOptionsTest {
@@ -49,6 +51,23 @@ class TrainingOptionsTest {
         for (JsonNode m : metrics("wgan")) {
             assertTrue(Double.isFinite(m.path("d_loss").asDouble()), m.toString());
         }
+    }
+
+    /**
+     * train.d-skip-below = 0 (the default) never skips, whatever the loss: a Wasserstein critic's loss
+     * is negative as soon as it separates real from fake, and was taken for "below 0" (issue: a critic
+     * with 5 updates a step skipped 4 or 5 of them).
+     */
+    @ParameterizedTest(name = "train.loss = {0}")
+    @ValueSource(strings = {"non-saturating", "wgan"})
+    void theDefaultNeverSkipsADiscriminatorUpdate(String loss) throws IOException {
+        train("never-skip-" + loss, "train.loss=" + loss, "train.d-steps-per-g-step=3");
+        boolean negative = false;
+        for (JsonNode m : metrics("never-skip-" + loss)) {
+            assertEquals(0, m.path("d_updates_skipped").asInt(), m.toString());
+            negative |= m.path("d_loss").asDouble() < 0;
+        }
+        assertEquals(loss.equals("wgan"), negative, "the critic's loss went below 0 (WGAN) or could not (NS)");
     }
 
     @Test
