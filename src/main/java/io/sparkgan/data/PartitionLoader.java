@@ -41,7 +41,8 @@ public final class PartitionLoader {
         return rdd;
     }
 
-    static TrainingPartition read(Storage storage, Path dir, DatasetInfo info, int partition, int workers) {
+    /** Images [p·N/W, (p+1)·N/W) of a prepared dataset, read from the shards that hold them. */
+    public static TrainingPartition read(Storage storage, Path dir, DatasetInfo info, int partition, int workers) {
         long n = info.count();
         long from = partition * n / workers;
         long to = (partition + 1) * n / workers;

@@ -1,7 +1,8 @@
 package io.sparkgan.eval;
 
 import io.sparkgan.data.DatasetInfo;
-import io.sparkgan.data.Shards;
+import io.sparkgan.data.PartitionLoader;
+import io.sparkgan.data.TrainingPartition;
 import io.sparkgan.io.Storage;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
@@ -10,9 +11,7 @@ import io.sparkgan.model.Noise;
 import io.sparkgan.runtime.GpuBinding;
 import io.sparkgan.runtime.Nd4jSetup;
 import io.sparkgan.runtime.ReplicaCache;
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,6 +34,8 @@ import scala.Tuple2;
  * tree (see {@link #aggregate}). Only statistics and a bounded number of KID rows reach the driver, never images.
  */
 final class DistributedFeatures {
+    /** Real images one task reads for the dataset's statistics. */
+    private static final long IMAGES_PER_TASK = 10_000;
 
     /** Settings every task needs. */
     record Job(ExtractorSpec extractor, int dimension, int classes, int batch, int kidRows, int threads)
@@ -91,19 +92,18 @@ final class DistributedFeatures {
         String dir = Storage.qualify(shardsLocation).toString();
         Broadcast<Storage> sharedStorage = sc.broadcast(storage);
         Broadcast<DatasetInfo> sharedInfo = sc.broadcast(info);
-        int shards = info.shards().size();
+        // Tasks by image range, not by shard: as many whatever data.shard-size is, so the figures
+        // (KID's subsets are drawn per task) do not depend on it either.
+        int parts = (int) Math.max(1, ceilDiv(total, IMAGES_PER_TASK));
         try {
-            JavaRDD<FeatureSummary> parts = sc.parallelize(IntStream.range(0, shards).boxed().toList(), shards)
+            JavaRDD<FeatureSummary> summaries = sc.parallelize(IntStream.range(0, parts).boxed().toList(), parts)
                     .map(s -> {
                         Nd4jSetup.threads(job.threads());
                         GpuBinding.bindCurrentTask();
                         DatasetInfo d = sharedInfo.value();
                         FeatureExtractor extractor = Extractors.open(job.extractor(), sharedStorage.value());
-                        long first = 0;
-                        for (int k = 0; k < s; k++) {
-                            first += d.shards().get(k).count();
-                        }
-                        long count = d.shards().get(s).count();
+                        long first = s * total / parts;
+                        long count = (s + 1) * total / parts - first;
                         // j is chosen when ⌊j·total/n⌋ falls in [first, first + count)
                         long jFrom = ceilDiv(first * n, total);
                         long jTo = ceilDiv((first + count) * n, total);
@@ -111,7 +111,8 @@ final class DistributedFeatures {
                         if (jFrom >= jTo) {
                             return summary;
                         }
-                        Shards.Content content = read(sharedStorage.value(), new Path(dir), d, d.shards().get(s));
+                        TrainingPartition content = PartitionLoader.read(sharedStorage.value(), new Path(dir), d, s,
+                                parts);
                         int pixels = d.channels() * d.size() * d.size();
                         for (long[] range : evenBatches(jFrom, jTo, job.batch())) {
                             int m = (int) (range[1] - range[0]);
@@ -127,7 +128,7 @@ final class DistributedFeatures {
                         }
                         return summary;
                     });
-            return aggregate(parts, job);
+            return aggregate(summaries, job);
         } finally {
             sharedStorage.destroy(false);
             sharedInfo.destroy(false);
@@ -204,11 +205,4 @@ final class DistributedFeatures {
         return -Math.floorDiv(-a, b);
     }
 
-    private static Shards.Content read(Storage storage, Path dir, DatasetInfo info, DatasetInfo.Shard shard) {
-        try {
-            return Shards.read(storage, dir, shard, info.channels(), info.size());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read shard " + shard.file() + " under " + dir + ": " + e.getMessage(), e);
-        }
-    }
 }

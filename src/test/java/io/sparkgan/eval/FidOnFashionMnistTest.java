@@ -1,5 +1,6 @@
 package io.sparkgan.eval;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -93,6 +94,18 @@ class FidOnFashionMnistTest {
         double far = fid(testStats, noise);
         System.out.printf("FID(train, test) = %.3f, FID(test, noise) = %.3f%n", real, far);
         assertTrue(real < 0.05 * far, "FID(train, test) " + real + " vs FID(test, noise) " + far);
+    }
+
+    /** The real statistics are read by image range, not by shard: the shard size cannot change them. */
+    @Test
+    void realStatisticsDoNotDependOnTheShardSize() throws Exception {
+        SparkganConfig bigShards = ConfigLoader.load((Path) null, List.of("data.split=test", "data.limit=2000",
+                "data.shards=" + tmp.resolve("test-big-shards"), "data.shard-size=16M"));
+        DatasetInfo test = Preparer.prepare(sc, bigShards.data(), storage);
+        assertEquals(1, test.shards().size());
+        FeatureSummary again = DistributedFeatures.ofDataset(sc, storage, job, bigShards.data().shards(), test, N);
+        assertArrayEquals(testStats.stats.mean(), again.stats.mean());
+        assertArrayEquals(testStats.stats.covariance(), again.stats.covariance());
     }
 
     @Test
