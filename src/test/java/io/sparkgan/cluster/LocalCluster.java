@@ -77,6 +77,19 @@ final class LocalCluster implements AutoCloseable {
         return pids;
     }
 
+    /** How many lines of this cluster's executor logs (work-N/app/executor/stderr) contain {@code text}. */
+    long executorLogLines(String text) throws IOException {
+        long lines = 0;
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path log : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
+                try (Stream<String> content = Files.lines(log, StandardCharsets.ISO_8859_1)) {
+                    lines += content.filter(l -> l.contains(text)).count();
+                }
+            }
+        }
+        return lines;
+    }
+
     /** SIGKILL, as a node failure or the kernel's OOM killer ends a process. */
     static void kill(long pid) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("kill", "-KILL", Long.toString(pid)).inheritIO().start();

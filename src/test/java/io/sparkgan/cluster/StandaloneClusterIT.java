@@ -232,15 +232,20 @@ class StandaloneClusterIT {
     }
 
     /**
-     * Starts a run, SIGKILLs one of its two executors a second after the run's first step (in
-     * collective mode the first job is that step alone, so the kill lands in the second job, steps
-     * 2-30), waits for the run to end and returns its console.
+     * Starts a run, SIGKILLs one of its two executors half a second after the tasks after the run's
+     * first step started (in collective mode the first job is that step alone, so the kill lands in
+     * the second job, steps 2-30), waits for the run to end and returns its console.
      */
     private static String runAndKillAnExecutor(Path config, String runId) throws Exception {
         CountDownLatch firstStep = new CountDownLatch(1);
         Process train = submit(config, runId, "train", line -> line.contains("TrainingJob: step 1/60 "), firstStep);
         assertTrue(firstStep.await(4, TimeUnit.MINUTES), "the run reached its first step");
-        Thread.sleep(1000);
+        // into the next job: both of its tasks running (on a loaded machine they can take seconds to start)
+        long started = cluster.executorLogLines("Executor: Running task");
+        for (int i = 0; i < 600 && cluster.executorLogLines("Executor: Running task") < started + 2; i++) {
+            Thread.sleep(100);
+        }
+        Thread.sleep(500);
         List<Long> executors = cluster.executorPids();
         assertEquals(2, executors.size(), "two executors: " + executors);
         long killed = System.nanoTime();
