@@ -31,11 +31,11 @@ public record DatasetInfo(String name, String source, String fingerprint, long c
      */
     public record Shard(int index, String file, long count, long bytes, String sha256) implements Serializable {}
 
-    /** A dataset.json written by an earlier version, in a format this one does not read. */
-    public static final class OlderFormat extends DataException {
+    /** A dataset.json in a format this build does not read: an earlier one, or a newer build's. */
+    public static final class OtherFormat extends DataException {
         public final int version;
 
-        OlderFormat(int version) {
+        OtherFormat(int version) {
             super("dataset.json has format_version " + version + "; this build reads version " + FORMAT_VERSION
                     + " (prepare the dataset again)");
             this.version = version;
@@ -75,7 +75,7 @@ public record DatasetInfo(String name, String source, String fingerprint, long c
     public static DatasetInfo fromJson(String text) {
         JsonNode root = Json.parse(text);
         if (root.path("format_version").asInt() != FORMAT_VERSION) {
-            throw new OlderFormat(root.path("format_version").asInt());
+            throw new OtherFormat(root.path("format_version").asInt());
         }
         List<String> classes = new ArrayList<>();
         root.path("classes").forEach(c -> classes.add(c.asText()));

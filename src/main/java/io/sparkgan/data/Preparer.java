@@ -77,7 +77,7 @@ public final class Preparer {
             DatasetInfo existing;
             try {
                 existing = DatasetInfo.fromJson(storage.readString(infoPath));
-            } catch (DatasetInfo.OlderFormat e) {
+            } catch (DatasetInfo.OtherFormat e) {
                 if (e.version > DatasetInfo.FORMAT_VERSION) {
                     throw new DataException("prepare: " + dir + " holds a dataset in format " + e.version + ", written by a"
                             + " newer sparkgan; this one writes format " + DatasetInfo.FORMAT_VERSION + " and leaves it"
