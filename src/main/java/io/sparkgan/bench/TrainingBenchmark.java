@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.config.TrainConfig;
-import io.sparkgan.data.PartitionLoader;
-import io.sparkgan.data.TrainingPartition;
+import io.sparkgan.data.ArrayShards;
+import io.sparkgan.data.ShardReader;
+import io.sparkgan.data.TrainingData;
+import io.sparkgan.data.WorkerInput;
 import io.sparkgan.distributed.LocalRounds;
 import io.sparkgan.distributed.RoundRequest;
 import io.sparkgan.distributed.Synchronisation;
@@ -88,7 +90,8 @@ public final class TrainingBenchmark {
         int pixels = a.pixelsPerImage();
         byte[] images = new byte[Math.max(batch, 1024) * pixels];
         new Random(1).nextBytes(images);
-        TrainingPartition partition = new TrainingPartition(0, images, images.length / pixels, pixels);
+        ShardReader shards = ArrayShards.of(images, pixels, images.length / pixels);
+        WorkerInput partition = new WorkerInput(0, 1, TrainingData.order(train, config.data(), shards), shards);
         GanState state = new GanState(Dcgan.generatorLayout(a).initialise(1), Dcgan.discriminatorLayout(a).initialise(2),
                 train);
         GanStep step = new GanStep(train, new LocalRounds(partition, RoundRequest.Settings.of(a, train, threads)),
@@ -114,13 +117,9 @@ public final class TrainingBenchmark {
         int perWorker = Math.max(train.batchPerWorker() * 4, 256);
         byte[] images = new byte[workers * perWorker * pixels];
         new Random(2).nextBytes(images);
-        List<TrainingPartition> parts = new ArrayList<>();
-        for (int p = 0; p < workers; p++) {
-            parts.add(new TrainingPartition(p, Arrays.copyOfRange(images, p * perWorker * pixels,
-                    (p + 1) * perWorker * pixels), perWorker, pixels));
-        }
         Storage storage = new Storage(sc.hadoopConfiguration());
-        TrainingJob.Result result = TrainingJob.train(config, sc, storage, PartitionLoader.fromArrays(sc, parts), null);
+        TrainingJob.Result result = TrainingJob.train(config, sc, storage,
+                ArrayShards.of(images, pixels, perWorker), null);
         List<JsonNode> lines = new ArrayList<>();
         for (String line : storage.readString(result.run().metrics()).split("\n")) {
             JsonNode m = Json.parse(line);

@@ -56,7 +56,14 @@ final class TypedSections {
                 r.integer("data.prepare-tasks", 0, 1_000_000),
                 r.number("data.max-reject-fraction", 0.0, 1.0),
                 r.longValue("data.max-pixels", 1, BIG),
-                r.bool("data.convert-channels"));
+                r.bool("data.convert-channels"),
+                switch (r.oneOf("data.cache", "auto", "memory", "stream")) {
+                    case "memory" -> DataConfig.Cache.MEMORY;
+                    case "stream" -> DataConfig.Cache.STREAM;
+                    default -> DataConfig.Cache.AUTO;
+                },
+                r.integer("data.lanes", 1, 4096),
+                r.bytes("data.shuffle-window", 1, 1L << 30));
         if (data.channels() == 2) {
             r.problem("data.channels", "1 (grey) or 3 (RGB)");
         }

@@ -87,6 +87,29 @@ public final class Shards {
         return split(bytes, header.dataOffset(), (int) shard.count(), channels * size * size);
     }
 
+    /**
+     * Images [from, to) in stored order (the shards laid end to end in dataset.json's order), read
+     * from the shards that hold them, each read whole and checked.
+     */
+    public static byte[] readImages(Storage storage, Path dir, DatasetInfo info, long from, long to)
+            throws IOException {
+        int pixels = info.channels() * info.size() * info.size();
+        byte[] images = new byte[Math.toIntExact((to - from) * pixels)];
+        long shardStart = 0;
+        for (DatasetInfo.Shard shard : info.shards()) {
+            long shardEnd = shardStart + shard.count();
+            long a = Math.max(from, shardStart);
+            long b = Math.min(to, shardEnd);
+            if (a < b) {
+                Content content = read(storage, dir, shard, info.channels(), info.size());
+                System.arraycopy(content.images(), (int) ((a - shardStart) * pixels), images,
+                        (int) ((a - from) * pixels), (int) ((b - a) * pixels));
+            }
+            shardStart = shardEnd;
+        }
+        return images;
+    }
+
     /** Records (label, pixels) into an images array and a labels array. */
     static Content split(byte[] bytes, int offset, int count, int pixels) {
         byte[] images = new byte[count * pixels];

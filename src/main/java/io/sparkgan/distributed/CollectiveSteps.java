@@ -1,7 +1,7 @@
 package io.sparkgan.distributed;
 
 import io.sparkgan.config.TrainConfig;
-import io.sparkgan.data.TrainingPartition;
+import io.sparkgan.data.WorkerInput;
 import io.sparkgan.runtime.ExecutorThreads;
 import io.sparkgan.step.GanState;
 import io.sparkgan.step.RoundCost;
@@ -47,7 +47,7 @@ final class CollectiveSteps implements StepRunner {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final JavaSparkContext sc;
-    private final JavaRDD<TrainingPartition> partitions;
+    private final JavaRDD<WorkerInput> partitions;
     private final TrainConfig train;
     private final RoundRequest.Settings settings;
     private final GanState state;
@@ -56,7 +56,7 @@ final class CollectiveSteps implements StepRunner {
     private boolean warm; // a job has run: the executors' code is compiled, their caches filled
     private boolean rerun; // the last job ran more than once
 
-    CollectiveSteps(JavaSparkContext sc, JavaRDD<TrainingPartition> partitions, TrainConfig train,
+    CollectiveSteps(JavaSparkContext sc, JavaRDD<WorkerInput> partitions, TrainConfig train,
                     RoundRequest.Settings settings, GanState state) {
         this.sc = sc;
         this.partitions = partitions;
@@ -111,7 +111,7 @@ final class CollectiveSteps implements StepRunner {
         long overhead = Math.max(0, System.nanoTime() - started - inSteps);
         long stateBytes = 4 * state.floatCount() * 2; // out to the tasks and back from task 0
         int n = Math.max(1, stats.size());
-        RoundCost share = new RoundCost(overhead / n, 0, broadcastNanos / n, stateBytes / n);
+        RoundCost share = new RoundCost(overhead / n, 0, 0, broadcastNanos / n, stateBytes / n);
         for (StepStats s : stats) {
             onStep.accept(s.plusJobOverhead(share));
         }
@@ -199,10 +199,10 @@ final class CollectiveSteps implements StepRunner {
         return newline < 0 ? first : first.substring(0, newline);
     }
 
-    private static RDD<CollectiveWorker.Result> run(RDD<TrainingPartition> partitions,
+    private static RDD<CollectiveWorker.Result> run(RDD<WorkerInput> partitions,
                                                     Broadcast<CollectiveWorker.Job> job) {
         return partitions.barrier().mapPartitions(
-                (scala.Function1<Iterator<TrainingPartition>,
+                (scala.Function1<Iterator<WorkerInput>,
                         Iterator<CollectiveWorker.Result>> & Serializable) it ->
                         JavaConverters.asScalaIteratorConverter(
                                 CollectiveWorker.run(JavaConverters.asJavaIteratorConverter(it).asJava(), job.value()))

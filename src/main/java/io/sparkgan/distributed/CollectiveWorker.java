@@ -1,7 +1,7 @@
 package io.sparkgan.distributed;
 
 import io.sparkgan.config.TrainConfig;
-import io.sparkgan.data.TrainingPartition;
+import io.sparkgan.data.WorkerInput;
 import io.sparkgan.step.GanState;
 import io.sparkgan.step.GanStep;
 import io.sparkgan.step.Round;
@@ -58,9 +58,9 @@ final class CollectiveWorker {
     private CollectiveWorker() {
     }
 
-    static Iterator<Result> run(Iterator<TrainingPartition> partitions, Job job) {
+    static Iterator<Result> run(Iterator<WorkerInput> partitions, Job job) {
         BarrierTaskContext context = BarrierTaskContext.get();
-        TrainingPartition partition = partitions.next();
+        WorkerInput partition = partitions.next();
         int rank = context.partitionId();
         int size = context.getTaskInfos().length;
         // In local mode every task of this JVM sees the same broadcast object: work on a copy.
@@ -112,11 +112,11 @@ final class CollectiveWorker {
      */
     private static final class AllReduceRounds implements Rounds {
         private final ChainAllReduce allReduce;
-        private final TrainingPartition partition;
+        private final WorkerInput partition;
         private final RoundRequest.Settings settings;
         long computeNanos; // this worker's own, summed over the job's rounds
 
-        AllReduceRounds(ChainAllReduce allReduce, TrainingPartition partition, RoundRequest.Settings settings) {
+        AllReduceRounds(ChainAllReduce allReduce, WorkerInput partition, RoundRequest.Settings settings) {
             this.allReduce = allReduce;
             this.partition = partition;
             this.settings = settings;
@@ -144,7 +144,7 @@ final class CollectiveWorker {
             // every link carries the vector and the statistics once each way
             long bytes = 2L * (allReduce.size() - 1) * (4 * floats + 8L * (sums.length + maxima.length));
             return RoundSums.ofWorker(d, g, statistics).withCost(new RoundCost(System.nanoTime() - started,
-                    statistics.computeNanos(), 0, bytes));
+                    statistics.computeNanos(), statistics.dataWaitNanos(), 0, bytes));
         }
     }
 

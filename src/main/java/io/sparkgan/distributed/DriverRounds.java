@@ -1,7 +1,7 @@
 package io.sparkgan.distributed;
 
 import io.sparkgan.config.TrainConfig;
-import io.sparkgan.data.TrainingPartition;
+import io.sparkgan.data.WorkerInput;
 import io.sparkgan.step.GanState;
 import io.sparkgan.step.GanStep;
 import io.sparkgan.step.Round;
@@ -29,14 +29,14 @@ import org.apache.spark.broadcast.Broadcast;
  */
 final class DriverRounds implements StepRunner, Rounds {
     private final JavaSparkContext sc;
-    private final JavaRDD<TrainingPartition> partitions;
+    private final JavaRDD<WorkerInput> partitions;
     private final TrainConfig train;
     private final RoundRequest.Settings settings;
     private final GanStep step;
     private final Published generator = new Published();
     private final Published discriminator = new Published();
 
-    DriverRounds(JavaSparkContext sc, JavaRDD<TrainingPartition> partitions, TrainConfig train,
+    DriverRounds(JavaSparkContext sc, JavaRDD<WorkerInput> partitions, TrainConfig train,
                  RoundRequest.Settings settings, GanState state) {
         this.sc = sc;
         this.partitions = partitions;
@@ -67,7 +67,7 @@ final class DriverRounds implements StepRunner, Rounds {
         RoundSums sums = RoundSums.inWorkerOrder(results.stream().map(PartitionResult::sums).toList());
         long bytes = 4 * floatsSent + results.stream().mapToLong(PartitionResult::gradientBytes).sum();
         return sums.withCost(new RoundCost(System.nanoTime() - started, sums.statistics().computeNanos(),
-                broadcastNanos, bytes));
+                sums.statistics().dataWaitNanos(), broadcastNanos, bytes));
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.sparkgan.distributed;
 
-import io.sparkgan.data.TrainingPartition;
+import io.sparkgan.data.WorkerInput;
 import io.sparkgan.step.GanState;
 import io.sparkgan.step.Round;
 import io.sparkgan.step.RoundCost;
@@ -12,10 +12,10 @@ import io.sparkgan.step.Rounds;
  * {@code sparkgan bench} times the GAN step with it (the ceiling the cluster step is compared to).
  */
 public final class LocalRounds implements Rounds {
-    private final TrainingPartition partition;
+    private final WorkerInput partition;
     private final RoundRequest.Settings settings;
 
-    public LocalRounds(TrainingPartition partition, RoundRequest.Settings settings) {
+    public LocalRounds(WorkerInput partition, RoundRequest.Settings settings) {
         this.partition = partition;
         this.settings = settings;
     }
@@ -25,6 +25,7 @@ public final class LocalRounds implements Rounds {
         long started = System.nanoTime();
         RoundSums sums = PartitionWorker.run(new RoundRequest(round, settings), state.generator(),
                 state.discriminator(), partition).sums();
-        return sums.withCost(new RoundCost(System.nanoTime() - started, sums.statistics().computeNanos(), 0, 0));
+        return sums.withCost(new RoundCost(System.nanoTime() - started, sums.statistics().computeNanos(),
+                sums.statistics().dataWaitNanos(), 0, 0));
     }
 }

@@ -1,6 +1,6 @@
 package io.sparkgan.distributed;
 
-import io.sparkgan.data.TrainingPartition;
+import io.sparkgan.data.WorkerInput;
 import io.sparkgan.model.GanReplica;
 import io.sparkgan.runtime.GpuBinding;
 import io.sparkgan.runtime.Nd4jSetup;
@@ -13,16 +13,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * A worker's share of a round, on the executor: set the replica's parameters, take the round's real
  * images and noise, compute the requested gradients, return their sums. A pure function of
- * (request, parameters, partition): nothing survives between rounds but caches of things derived
- * from the request (the replica, the sampler), so a retried task computes what the first did.
+ * (request, parameters, worker's input): nothing survives between rounds but caches of things derived
+ * from the request (the replica) and the input's read-ahead, so a retried task computes what the first did.
  */
 final class PartitionWorker {
     private PartitionWorker() {
     }
 
     static PartitionResult run(RoundRequest request, float[] generator, float[] discriminator,
-                               TrainingPartition partition) {
+                               WorkerInput input) {
         long started = System.nanoTime();
+        long dataWait = 0;
         RoundRequest.Settings s = request.settings();
         Round round = request.round();
         Nd4jSetup.threads(s.threads());
@@ -38,15 +39,17 @@ final class PartitionWorker {
         double realScore = 0;
         double fakeScore = 0;
         if (round.needsDiscriminatorGradient()) {
-            INDArray fake = replica.generate(RoundInputs.discriminatorNoise(round, s, partition));
-            GanReplica.RoundOutput d = replica.discriminatorRound(RoundInputs.realImages(round, s, partition), fake);
+            WorkerInput.RealBatch real = RoundInputs.realBatch(round, s, input);
+            dataWait = real.waitNanos();
+            INDArray fake = replica.generate(RoundInputs.discriminatorNoise(round, s, input));
+            GanReplica.RoundOutput d = replica.discriminatorRound(RoundInputs.realImages(real, s), fake);
             dGradient = d.gradient().toFloatVector();
             dLoss = d.lossSum();
             realScore = d.realScoreSum();
             fakeScore = d.fakeScoreSum();
         }
         if (round.needsGeneratorGradient()) {
-            GanReplica.RoundOutput g = replica.generatorRound(RoundInputs.generatorNoise(round, s, partition));
+            GanReplica.RoundOutput g = replica.generatorRound(RoundInputs.generatorNoise(round, s, input));
             gGradient = g.gradient().toFloatVector();
             gLoss = g.lossSum();
             if (!round.needsDiscriminatorGradient()) {
@@ -59,8 +62,8 @@ final class PartitionWorker {
             Bfloat16.roundInPlace(gGradient == null ? new float[0] : gGradient);
         }
         RoundStatistics statistics = new RoundStatistics(dLoss, gLoss, realScore, fakeScore, s.batchPerWorker(),
-                System.nanoTime() - started);
-        return FaultHooks.afterPartition(request, new PartitionResult(partition.index(),
+                System.nanoTime() - started, dataWait);
+        return FaultHooks.afterPartition(request, new PartitionResult(input.index(),
                 RoundSums.ofWorker(dGradient, gGradient, statistics), s.bfloat16Gradients()));
     }
 }

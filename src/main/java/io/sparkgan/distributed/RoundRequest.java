@@ -22,13 +22,13 @@ public record RoundRequest(Round round, Settings settings) implements Serializab
      * @param bfloat16Gradients round the gradient sums to bfloat16 and send them in 16 bits
      */
     public record Settings(GanArchitecture architecture, GanLoss loss, double realTarget, int batchPerWorker,
-                           int discriminatorRounds, long seed, boolean shuffle, int threads,
+                           int discriminatorRounds, long seed, int threads,
                            boolean bfloat16Gradients) implements Serializable {
 
         /** The settings of a run configured by {@code train}. */
         public static Settings of(GanArchitecture architecture, TrainConfig train, int threads) {
             return new Settings(architecture, train.loss(), train.realTarget(), train.batchPerWorker(),
-                    train.dStepsPerGStep(), train.seed(), train.shuffle(), threads,
+                    train.dStepsPerGStep(), train.seed(), threads,
                     train.gradientTransfer() == TrainConfig.GradientTransfer.BF16);
         }
     }

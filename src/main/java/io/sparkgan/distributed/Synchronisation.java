@@ -2,7 +2,7 @@ package io.sparkgan.distributed;
 
 import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.TrainConfig;
-import io.sparkgan.data.TrainingPartition;
+import io.sparkgan.data.WorkerInput;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.runtime.ExecutorThreads;
 import io.sparkgan.step.GanState;
@@ -65,7 +65,7 @@ public final class Synchronisation {
     }
 
     /** Starts running steps of {@code state} in {@code mode} (one {@link #choose} returned). */
-    public static StepRunner start(TrainConfig.Sync mode, JavaSparkContext sc, JavaRDD<TrainingPartition> partitions,
+    public static StepRunner start(TrainConfig.Sync mode, JavaSparkContext sc, JavaRDD<WorkerInput> partitions,
                                    GanArchitecture architecture, TrainConfig train, int threads, GanState state) {
         RoundRequest.Settings settings = RoundRequest.Settings.of(architecture, train, threads);
         return mode == TrainConfig.Sync.COLLECTIVE

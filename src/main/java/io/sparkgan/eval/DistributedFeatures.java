@@ -1,8 +1,7 @@
 package io.sparkgan.eval;
 
 import io.sparkgan.data.DatasetInfo;
-import io.sparkgan.data.PartitionLoader;
-import io.sparkgan.data.TrainingPartition;
+import io.sparkgan.data.Shards;
 import io.sparkgan.io.Storage;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
@@ -111,8 +110,8 @@ final class DistributedFeatures {
                         if (jFrom >= jTo) {
                             return summary;
                         }
-                        TrainingPartition content = PartitionLoader.read(sharedStorage.value(), new Path(dir), d, s,
-                                parts);
+                        byte[] content = Shards.readImages(sharedStorage.value(), new Path(dir), d, first,
+                                first + count);
                         int pixels = d.channels() * d.size() * d.size();
                         for (long[] range : evenBatches(jFrom, jTo, job.batch())) {
                             int m = (int) (range[1] - range[0]);
@@ -120,7 +119,7 @@ final class DistributedFeatures {
                             for (int i = 0; i < m; i++) {
                                 int local = (int) ((range[0] + i) * total / n - first);
                                 for (int p = 0; p < pixels; p++) {
-                                    x[i * pixels + p] = (content.images()[local * pixels + p] & 0xff) / 127.5f - 1f;
+                                    x[i * pixels + p] = (content[local * pixels + p] & 0xff) / 127.5f - 1f;
                                 }
                             }
                             INDArray images = Nd4j.create(x, new long[] {m, d.channels(), d.size(), d.size()}, 'c');

@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -101,6 +102,16 @@ public final class Storage implements Serializable {
 
     public InputStream open(Path path) throws IOException {
         return fs(path).open(path);
+    }
+
+    /**
+     * Reads {@code length} bytes at {@code position} of a file into {@code into} at {@code offset}: a
+     * positional read (one ranged GET on S3A, a seek on HDFS and local files).
+     */
+    public void readRange(Path path, long position, byte[] into, int offset, int length) throws IOException {
+        try (FSDataInputStream in = fs(path).open(path)) {
+            in.readFully(position, into, offset, length);
+        }
     }
 
     public byte[] readBytes(Path path) throws IOException {

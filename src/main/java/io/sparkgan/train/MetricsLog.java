@@ -65,6 +65,7 @@ final class MetricsLog {
         line.put("images_per_s", s.images() / (s.wallNanos() / 1e9));
         line.put("step_time_s", s.wallNanos() / 1e9);
         line.put("compute_s", s.cost().computeNanos() / 1e9);
+        line.put("data_wait_s", s.cost().dataWaitNanos() / 1e9);
         line.put("sync_s", s.cost().syncNanos() / 1e9);
         line.put("broadcast_s", s.cost().broadcastNanos() / 1e9);
         line.put("sync_bytes", s.cost().bytes());

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.config.TrainConfig;
 import io.sparkgan.data.DatasetInfo;
-import io.sparkgan.data.PartitionLoader;
 import io.sparkgan.data.Preparer;
-import io.sparkgan.data.TrainingPartition;
+import io.sparkgan.data.SampleOrder;
+import io.sparkgan.data.ShardReader;
+import io.sparkgan.data.TrainingData;
+import io.sparkgan.data.WorkerInput;
 import io.sparkgan.distributed.StepRunner;
 import io.sparkgan.distributed.Synchronisation;
 import io.sparkgan.io.DirectoryLease;
@@ -78,7 +80,7 @@ public final class TrainingJob {
         this.lastCheckpoint = lastCheckpoint;
     }
 
-    /** prepare → load partitions → train (resuming the run when it was interrupted). */
+    /** prepare → read the shards → train (resuming the run when it was interrupted). */
     public static Result run(SparkganConfig config, JavaSparkContext sc, Storage storage) throws IOException {
         return run(config, sc, storage, false);
     }
@@ -92,16 +94,15 @@ public final class TrainingJob {
         // it has waited for executors (which the first one holds) and loaded the data.
         try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "train", config.leaseTimeout())) {
             DatasetInfo info = Preparer.prepare(sc, config.data(), storage, config.leaseTimeout());
-            JavaRDD<TrainingPartition> partitions =
-                    PartitionLoader.load(sc, storage, config.data().shards(), info, config.train().workers());
-            return train(config, sc, storage, partitions, info, fresh, sync, lease);
+            ShardReader shards = TrainingData.reader(sc, storage, config.data(), info);
+            return train(config, sc, storage, shards, info, fresh, sync, lease);
         }
     }
 
-    /** Trains on partitions already loaded (one per worker, indexed 0..W−1), resuming if interrupted. */
-    public static Result train(SparkganConfig config, JavaSparkContext sc, Storage storage,
-                               JavaRDD<TrainingPartition> partitions, DatasetInfo info) throws IOException {
-        return train(config, sc, storage, partitions, info, false);
+    /** Trains on the images {@code shards} reads, resuming if interrupted. */
+    public static Result train(SparkganConfig config, JavaSparkContext sc, Storage storage, ShardReader shards,
+                               DatasetInfo info) throws IOException {
+        return train(config, sc, storage, shards, info, false);
     }
 
     /**
@@ -110,20 +111,19 @@ public final class TrainingJob {
      * train.steps than it finished), as a no-op when it already finished train.steps. With
      * {@code fresh} the directory is removed first.
      */
-    public static Result train(SparkganConfig config, JavaSparkContext sc, Storage storage,
-                               JavaRDD<TrainingPartition> partitions, DatasetInfo info, boolean fresh)
-            throws IOException {
+    public static Result train(SparkganConfig config, JavaSparkContext sc, Storage storage, ShardReader shards,
+                               DatasetInfo info, boolean fresh) throws IOException {
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
         TrainConfig.Sync sync = Synchronisation.choose(sc, config.train());
         try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "train", config.leaseTimeout())) {
-            return train(config, sc, storage, partitions, info, fresh, sync, lease);
+            return train(config, sc, storage, shards, info, fresh, sync, lease);
         }
     }
 
     /** As above, under the run directory's lease, which the caller holds. */
-    private static Result train(SparkganConfig config, JavaSparkContext sc, Storage storage,
-                                JavaRDD<TrainingPartition> partitions, DatasetInfo info, boolean fresh,
-                                TrainConfig.Sync sync, DirectoryLease lease) throws IOException {
+    private static Result train(SparkganConfig config, JavaSparkContext sc, Storage storage, ShardReader shards,
+                                DatasetInfo info, boolean fresh, TrainConfig.Sync sync, DirectoryLease lease)
+            throws IOException {
         TrainConfig train = config.train();
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
         GanReplica replica = new GanReplica(config.architecture(), train.loss(), train.realTarget(), DataType.FLOAT);
@@ -137,12 +137,17 @@ public final class TrainingJob {
         }
         int threads = ExecutorThreads.forTasks(sc, train.executorThreads());
         TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync, threads, lease);
-        try (StepRunner steps = Synchronisation.start(sync, sc, partitions, config.architecture(), train, threads,
+        SampleOrder order = TrainingData.order(train, config.data(), shards);
+        JavaRDD<WorkerInput> inputs = TrainingData.inputs(sc, shards, order, train.workers());
+        try (StepRunner steps = Synchronisation.start(sync, sc, inputs, config.architecture(), train, threads,
                 job.state)) {
             LOG.info("train: run {} — {} steps, {} workers × {} images, {} G + {} D parameters, {} ND4J threads"
                     + " per task; {}", run.root(), train.steps(), train.workers(), train.batchPerWorker(),
                     replica.generatorLayout().size(), replica.discriminatorLayout().size(), threads,
                     steps.describe());
+            LOG.info("train: sample order over {} images: {} lanes × {} images a batch, shuffle windows of {} images"
+                    + " ({})", order.images(), order.lanes(), order.perLane(), order.windowImages(),
+                    train.shuffle() ? "shuffled every epoch" : "train.shuffle = false: stored order");
             job.loop(steps);
         }
         return job.finish(info);

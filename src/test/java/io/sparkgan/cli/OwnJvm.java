@@ -11,6 +11,11 @@ final class OwnJvm {
     }
 
     static List<String> command(String maxHeap, List<String> args) {
+        return command(maxHeap, List.of(), args);
+    }
+
+    /** As {@link #command(String, List)}, with more JVM flags ({@code -D…}) before the main class. */
+    static List<String> command(String maxHeap, List<String> jvmFlags, List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -19,6 +24,7 @@ final class OwnJvm {
             }
         }
         command.add("-Xmx" + maxHeap);
+        command.addAll(jvmFlags);
         command.add("-cp");
         command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
         command.add(Main.class.getName());

@@ -30,7 +30,7 @@ class FashionMnistPrepareTest {
     final Storage storage = Storage.local();
 
     private DataConfig config(String source, int limit, String split) {
-        return new DataConfig(source, tmp.resolve("shards").toString(), 28, 1, split, limit, 128L * 788, 0, 0.0, 50_000_000L, false);
+        return new DataConfig(source, tmp.resolve("shards").toString(), 28, 1, split, limit, 128L * 788, 0, 0.0, 50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20);
     }
 
     @Test
@@ -62,10 +62,10 @@ class FashionMnistPrepareTest {
     @Test
     void preparingTheSameImagesAgainGivesTheSameContentHash() throws Exception {
         DatasetInfo first = Preparer.prepare(TestSpark.context(), new DataConfig("data-manifests/fashion-mnist.conf",
-                tmp.resolve("a").toString(), 28, 1, "train", 200, 128L * 788, 0, 0.0, 50_000_000L, false), storage);
+                tmp.resolve("a").toString(), 28, 1, "train", 200, 128L * 788, 0, 0.0, 50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20), storage);
         Thread.sleep(2100); // zip entry times have 2-second resolution
         DatasetInfo second = Preparer.prepare(TestSpark.context(), new DataConfig("data-manifests/fashion-mnist.conf",
-                tmp.resolve("b").toString(), 28, 1, "train", 200, 128L * 788, 0, 0.0, 50_000_000L, false), storage);
+                tmp.resolve("b").toString(), 28, 1, "train", 200, 128L * 788, 0, 0.0, 50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20), storage);
         assertEquals(first.contentSha256(), second.contentSha256(), "FID caches and evaluators are keyed by it");
         assertEquals(first.shards().get(0).sha256(), second.shards().get(0).sha256());
     }

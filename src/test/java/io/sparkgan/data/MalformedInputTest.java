@@ -260,7 +260,7 @@ class MalformedInputTest {
     }
 
     private DataConfig config(String source, int channels, boolean convert, double maxRejects) {
-        return new DataConfig(source, shards.toString(), SIZE, channels, "train", 0, 4L * (4 + channels * SIZE * SIZE), 0, maxRejects, MAX_PIXELS, convert);
+        return new DataConfig(source, shards.toString(), SIZE, channels, "train", 0, 4L * (4 + channels * SIZE * SIZE), 0, maxRejects, MAX_PIXELS, convert, DataConfig.Cache.AUTO, 16, 8 << 20);
     }
 
     /** rejects.csv as file (relative to the images folder) → reason. */

@@ -44,7 +44,7 @@ class PrepareImagesTest {
     }
 
     private DataConfig config(String source, double maxRejects, boolean convert) {
-        return new DataConfig(source, shards.toString(), 28, 1, "train", 0, 2L * 788, 0, maxRejects, 50_000_000L, convert);
+        return new DataConfig(source, shards.toString(), 28, 1, "train", 0, 2L * 788, 0, maxRejects, 50_000_000L, convert, DataConfig.Cache.AUTO, 16, 8 << 20);
     }
 
     private Map<String, String> rejects() throws IOException {
@@ -140,7 +140,7 @@ class PrepareImagesTest {
         }
         TestImages.write(flat.resolve("one.png"), TestImages.encode(uniform, "png"));
         DatasetInfo info = Preparer.prepare(TestSpark.context(), new DataConfig(flat.toString(), shards.toString(), 28, 1, "train", 0, 10L * 788, 0,
-                0.0, 50_000_000L, false), storage);
+                0.0, 50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20), storage);
         Shards.Content content = Shards.read(storage, Storage.qualify(shards.toString()), info.shards().get(0), info.channels(), info.size());
         assertEquals(28 * 28, content.images().length);
         for (byte b : content.images()) {

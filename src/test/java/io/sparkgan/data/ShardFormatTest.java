@@ -35,7 +35,7 @@ class ShardFormatTest {
     /** 3,000 Fashion-MNIST images in shards of 200 ids, written by {@code tasks} Spark tasks. */
     private DatasetInfo prepare(String dir, int tasks) throws IOException {
         return Preparer.prepare(TestSpark.context(), new DataConfig("data-manifests/fashion-mnist.conf",
-                tmp.resolve(dir).toString(), 28, 1, "train", 3000, 200L * RECORD, tasks, 0.0, 50_000_000L, false),
+                tmp.resolve(dir).toString(), 28, 1, "train", 3000, 200L * RECORD, tasks, 0.0, 50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20),
                 storage);
     }
 

@@ -29,7 +29,7 @@ class SourceOnExecutorsTest {
 
     private DataConfig config(String source) {
         return new DataConfig(source, tmp.resolve("shards").toString(), 28, 1, "train", 0, 1 << 20, 0, 0.0,
-                50_000_000L, false);
+                50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20);
     }
 
     @Test

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.config.ConfigLoader;
 import io.sparkgan.config.TrainConfig;
-import io.sparkgan.data.MinibatchSampler;
 import io.sparkgan.model.Noise;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -39,35 +38,6 @@ class OptimiserAndSamplingTest {
         Ema ema = new Ema(new float[] {0f}, 0.999);
         ema.update(new float[] {10f});
         assertEquals(10f * (1 - 2f / 11f), ema.average()[0], 1e-5f, "first decay is (1+1)/(10+1)");
-    }
-
-    @Test
-    void everyImageIsUsedOncePerEpochInADeterministicOrder() {
-        MinibatchSampler sampler = new MinibatchSampler(7, 2, 12, true);
-        int[] epoch = new int[12];
-        for (int b = 0; b < 3; b++) {
-            System.arraycopy(sampler.indices(b, 4), 0, epoch, b * 4, 4);
-        }
-        int[] sorted = epoch.clone();
-        Arrays.sort(sorted);
-        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, sorted);
-        assertFalse(Arrays.equals(sorted, epoch), "shuffled");
-        assertArrayEquals(epoch, concat(new MinibatchSampler(7, 2, 12, true), 3, 4), "same seed, same order");
-        assertFalse(Arrays.equals(epoch, concat(new MinibatchSampler(7, 3, 12, true), 3, 4)), "other partition");
-        assertFalse(Arrays.equals(epoch, concat(new MinibatchSampler(7, 2, 12, true), 3, 4, 3)), "next epoch reshuffled");
-        assertArrayEquals(new int[] {4, 5, 6, 7}, new MinibatchSampler(7, 2, 12, false).indices(1, 4));
-    }
-
-    private static int[] concat(MinibatchSampler sampler, int batches, int size) {
-        return concat(sampler, batches, size, 0);
-    }
-
-    private static int[] concat(MinibatchSampler sampler, int batches, int size, int firstBatch) {
-        int[] out = new int[batches * size];
-        for (int b = 0; b < batches; b++) {
-            System.arraycopy(sampler.indices(firstBatch + b, size), 0, out, b * size, size);
-        }
-        return out;
     }
 
     @Test

@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgan.TestSpark;
 import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.TrainConfig;
-import io.sparkgan.data.PartitionLoader;
 import io.sparkgan.distributed.Synchronisation;
 import io.sparkgan.io.Json;
 import java.io.IOException;
@@ -94,8 +93,7 @@ class CollectiveTrainingTest {
         ConfigException e = assertThrows(ConfigException.class, () -> TrainingJob.train(
                 TrainingFixtures.config(tmp, "too-many", "train.sync=collective", "train.workers=5"),
                 TestSpark.context(), io.sparkgan.io.Storage.local(),
-                PartitionLoader.fromArrays(TestSpark.context(),
-                        TrainingFixtures.contiguous(TrainingFixtures.images(50, 1), 50, 5)), null));
+                TrainingFixtures.shards(TrainingFixtures.images(50, 1)), null));
         assertTrue(e.getMessage().contains("train.sync = collective cannot run here: master local[4] runs 4 tasks at"
                 + " once, fewer than train.workers = 5") && e.getMessage().contains("train.sync = driver"),
                 e.getMessage());

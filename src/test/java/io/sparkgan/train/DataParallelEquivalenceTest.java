@@ -4,22 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.TestSpark;
 import io.sparkgan.config.SparkganConfig;
-import io.sparkgan.data.PartitionLoader;
-import io.sparkgan.data.TrainingPartition;
+import io.sparkgan.data.ArrayShards;
 import io.sparkgan.io.Storage;
 import io.sparkgan.model.Noise;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The proof that per-step averaging is right: W partitions with batch b train exactly as one
- * partition with batch W·b, when the W minibatches of every step together hold the images (and noise)
- * of the single large minibatch. No batch norm, whose statistics are per worker by design.
+ * The proof that per-step averaging is right: W workers with batch b train exactly as one worker with
+ * batch W·b, since the sample order gives each global batch the same images (and noise) whatever the
+ * number of workers. No batch norm, whose statistics are per worker by design.
  *
  * <p>Float32 sums taken in another order differ in the last bits, and Adam divides every coordinate by
  * its own gradient scale, so coordinates whose gradient is a sum of cancelling terms (biases, mostly)
@@ -42,25 +39,11 @@ class DataParallelEquivalenceTest {
     @ParameterizedTest(name = "{0}, {1} D step(s) per G step, {2} steps")
     @CsvSource({"alternating, 1, 3", "alternating, 2, 2", "simultaneous, 1, 3"})
     void workersTimesBatchEqualsOneWorkerWithTheWholeBatch(String order, int dSteps, int steps) throws IOException {
-        int batches = steps * dSteps;
-        int count = batches * WORKERS * BATCH;
-        byte[] images = TrainingFixtures.images(count, 11);
+        ArrayShards images = TrainingFixtures.shards(TrainingFixtures.images(400, 11));
 
-        // One worker reads the images in order, W·b at a time.
-        List<TrainingPartition> single = List.of(new TrainingPartition(0, images, count, 784));
-        // Worker p's t-th minibatch is slice p of the single worker's t-th minibatch.
-        List<TrainingPartition> split = new ArrayList<>();
-        for (int p = 0; p < WORKERS; p++) {
-            byte[] mine = new byte[batches * BATCH * 784];
-            for (int t = 0; t < batches; t++) {
-                System.arraycopy(images, (t * WORKERS * BATCH + p * BATCH) * 784, mine, t * BATCH * 784, BATCH * 784);
-            }
-            split.add(new TrainingPartition(p, mine, batches * BATCH, 784));
-        }
-
-        TrainingJob.Result distributed = train(split, "w4", WORKERS, BATCH, order, dSteps, steps);
-        TrainingJob.Result whole = train(single, "w1", 1, WORKERS * BATCH, order, dSteps, steps);
-        TrainingJob.Result smaller = train(single, "w1-small", 1, BATCH, order, dSteps, steps);
+        TrainingJob.Result distributed = train(images, "w4", WORKERS, BATCH, order, dSteps, steps);
+        TrainingJob.Result whole = train(images, "w1", 1, WORKERS * BATCH, order, dSteps, steps);
+        TrainingJob.Result smaller = train(images, "w1-small", 1, BATCH, order, dSteps, steps);
 
         float[] initialG = io.sparkgan.model.Dcgan.generatorLayout(config("x", 1, 1, order, dSteps, steps).architecture())
                 .initialise(Noise.seed(42, 'G'));
@@ -75,16 +58,16 @@ class DataParallelEquivalenceTest {
 
     private SparkganConfig config(String runId, int workers, int batch, String order, int dSteps, int steps) {
         return TrainingFixtures.config(tmp, runId, "train.workers=" + workers, "train.batch-per-worker=" + batch,
-                "train.steps=" + steps, "train.shuffle=false", "model.batch-norm=false", "train.ema-decay=0",
+                "train.steps=" + steps, "model.batch-norm=false", "train.ema-decay=0",
                 "train.order=" + order, "train.d-steps-per-g-step=" + dSteps, "model.g-features=16", "model.d-features=16",
                 "train.adam-epsilon=1e-6");
     }
 
-    private TrainingJob.Result train(List<TrainingPartition> parts, String runId, int workers, int batch, String order,
+    private TrainingJob.Result train(ArrayShards images, String runId, int workers, int batch, String order,
                                      int dSteps, int steps) throws IOException {
         var sc = TestSpark.context();
         return TrainingJob.train(config(runId, workers, batch, order, dSteps, steps), sc, Storage.local(),
-                PartitionLoader.fromArrays(sc, parts), null);
+                images, null);
     }
 
     /** ‖a − b‖ / ‖b‖ over the whole parameter vector. */

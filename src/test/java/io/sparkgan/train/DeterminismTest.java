@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgan.TestSpark;
-import io.sparkgan.data.PartitionLoader;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Storage;
 import java.io.IOException;
@@ -24,7 +23,7 @@ class DeterminismTest {
         byte[] images = TrainingFixtures.images(400, 5);
         TrainingJob.train(TrainingFixtures.config(tmp, runId, "train.seed=" + seed, "train.steps=4",
                         "train.checkpoint-every=2"), sc, Storage.local(),
-                PartitionLoader.fromArrays(sc, TrainingFixtures.contiguous(images, 400, 4)), null);
+                TrainingFixtures.shards(images), null);
         return Json.parse(Files.readString(tmp.resolve(runId).resolve("checkpoints/step-00000004/state.json")));
     }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.TestSpark;
-import io.sparkgan.data.PartitionLoader;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Storage;
 import java.io.ByteArrayInputStream;
@@ -39,7 +38,7 @@ class GradientTransferTest {
         for (int i = 0; i < 2; i++) {
             results[i] = TrainingJob.train(TrainingFixtures.config(tmp, transfers[i], "train.steps=4",
                             "train.gradient-transfer=" + transfers[i], "train.sync=driver"), sc, Storage.local(),
-                    PartitionLoader.fromArrays(sc, TrainingFixtures.contiguous(images, 400, 4)), null, false);
+                    TrainingFixtures.shards(images), null, false);
         }
         assertNotEquals(results[0].discriminatorSha256(), results[1].discriminatorSha256());
         assertTrue(relativeDifference(results[0].discriminator(), results[1].discriminator()) < 1e-2);

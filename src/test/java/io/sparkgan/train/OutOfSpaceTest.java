@@ -9,7 +9,6 @@ import io.sparkgan.TestHdfs;
 import io.sparkgan.TestSpark;
 import io.sparkgan.config.ConfigLoader;
 import io.sparkgan.config.SparkganConfig;
-import io.sparkgan.data.PartitionLoader;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import io.sparkgan.step.TrainingException;
@@ -59,8 +58,7 @@ class OutOfSpaceTest {
         client.setLong("dfs.blocksize", MIB);
         client.setInt("dfs.replication", 1); // a quota charges every replica
         client.setInt("dfs.client.block.write.locateFollowingBlock.initial.delay.ms", 20);
-        return TrainingJob.train(config, sc, new Storage(client), PartitionLoader.fromArrays(sc,
-                TrainingFixtures.contiguous(TrainingFixtures.images(400, 3), 400, 4)), null, false);
+        return TrainingJob.train(config, sc, new Storage(client), TrainingFixtures.shards(TrainingFixtures.images(400, 3)), null, false);
     }
 
     @Test

@@ -2,8 +2,7 @@ package io.sparkgan.train;
 
 import io.sparkgan.config.ConfigLoader;
 import io.sparkgan.config.SparkganConfig;
-import io.sparkgan.data.PartitionLoader;
-import io.sparkgan.data.TrainingPartition;
+import io.sparkgan.data.ArrayShards;
 import io.sparkgan.io.Storage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,7 +39,7 @@ final class TrainingFixtures {
         List<String> all = new ArrayList<>(List.of("train.steps=" + steps, "train.checkpoint-every=2"));
         all.addAll(Arrays.asList(sets));
         return TrainingJob.train(config(output, runId, all.toArray(String[]::new)), sc, Storage.local(),
-                PartitionLoader.fromArrays(sc, contiguous(images(400, imageSeed), 400, 4)), null, fresh);
+                shards(images(400, imageSeed)), null, fresh);
     }
 
     /** Random uint8 28×28 images, the same for the same seed. */
@@ -50,14 +49,8 @@ final class TrainingFixtures {
         return pixels;
     }
 
-    /** Partition p holds images [p·n/W, (p+1)·n/W), as PartitionLoader lays them out. */
-    static List<TrainingPartition> contiguous(byte[] images, int count, int workers) {
-        List<TrainingPartition> parts = new ArrayList<>();
-        for (int p = 0; p < workers; p++) {
-            int from = p * count / workers;
-            int to = (p + 1) * count / workers;
-            parts.add(new TrainingPartition(p, Arrays.copyOfRange(images, from * 784, to * 784), to - from, 784));
-        }
-        return parts;
+    /** 28×28 grey images held in memory as shards of 100 images. */
+    static ArrayShards shards(byte[] images) {
+        return ArrayShards.of(images, 784, 100);
     }
 }

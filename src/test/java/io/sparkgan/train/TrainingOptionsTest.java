@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgan.TestSpark;
-import io.sparkgan.data.PartitionLoader;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Npy;
 import io.sparkgan.io.NpyArray;
@@ -35,7 +34,7 @@ class TrainingOptionsTest {
         var sc = TestSpark.context();
         byte[] images = TrainingFixtures.images(256, 3);
         return TrainingJob.train(TrainingFixtures.config(tmp, runId, sets), sc, Storage.local(),
-                PartitionLoader.fromArrays(sc, TrainingFixtures.contiguous(images, 256, 4)), null);
+                TrainingFixtures.shards(images), null);
     }
 
     private List<JsonNode> metrics(String runId) throws IOException {
