@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.ConfigFactory;
+import io.sparkgan.bench.DataModesBenchmark;
 import io.sparkgan.bench.TrainingBenchmark;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.io.Json;
@@ -37,12 +38,20 @@ final class BenchCommand implements Callable<Integer> {
             description = "Also time PyTorch on the same model and threads, side by side (e.g. src/bench/torch_dcgan.py).")
     String torchScript;
 
-    @Option(names = "--pairs", description = {"With --torch: how many sparkgan/PyTorch timings to interleave, each pair",
+    @Option(names = "--pairs", description = {"With --torch or --data-modes: how many timings to interleave, each pair",
             "back to back; the ratio reported is the median of the pairs' ratios (default: ${DEFAULT-VALUE})."})
     int pairs = 3;
 
     @Option(names = "--python", description = "Python with torch for --torch (default: ${DEFAULT-VALUE}).")
     String python = "python3";
+
+    @Option(names = "--data-modes", paramLabel = "DIR", description = {"Also train on random shards written under DIR,",
+            "kept in memory against streamed (data.cache), in --pairs interleaved pairs, and measure the live heap",
+            "of each mode for datasets of --data-images and 4× as many."})
+    String dataModes;
+
+    @Option(names = "--data-images", description = "Images in the --data-modes dataset (default: ${DEFAULT-VALUE}).")
+    int dataImages = 20_000;
 
     @Mixin
     ConfigOptions options;
@@ -58,6 +67,10 @@ final class BenchCommand implements Callable<Integer> {
         ObjectNode result;
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "bench")) {
             result = TrainingBenchmark.run(config, sc, threads, steps, steps, warmup);
+            if (dataModes != null) {
+                result.set("data_modes", DataModesBenchmark.run(config, sc, dataModes, dataImages, pairs, steps,
+                        warmup));
+            }
         }
         if (torchScript != null) {
             compareWithTorch(config, result);

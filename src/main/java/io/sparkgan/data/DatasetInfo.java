@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.io.Json;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -40,6 +43,15 @@ public record DatasetInfo(String name, String source, String fingerprint, long c
                     + " (prepare the dataset again)");
             this.version = version;
         }
+    }
+
+    /** The dataset's content hash: SHA-256 over its shards' SHA-256s, in order. */
+    static String contentHash(List<Shard> shards) {
+        MessageDigest content = Hashes.sha256();
+        for (Shard s : shards) {
+            content.update(s.sha256().getBytes(StandardCharsets.US_ASCII));
+        }
+        return HexFormat.of().formatHex(content.digest());
     }
 
     public String toJson() {

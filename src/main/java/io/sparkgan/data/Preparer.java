@@ -5,7 +5,6 @@ import io.sparkgan.io.DirectoryLease;
 import io.sparkgan.io.Storage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -187,14 +186,10 @@ public final class Preparer {
         if (tooMany != null) {
             throw tooMany;
         }
-        MessageDigest content = Hashes.sha256();
-        for (DatasetInfo.Shard s : shards) {
-            content.update(s.sha256().getBytes(StandardCharsets.US_ASCII));
-        }
         DatasetInfo info = new DatasetInfo(source.name(), data.source(), fingerprint, accepted,
                 data.channels(), data.imageSize(), source.classes(),
                 source.classes().isEmpty() ? new long[0] : labelCounts, data.idsPerShard(), List.copyOf(shards),
-                HexFormat.of().formatHex(content.digest()), rejects.size(), Instant.now().toString());
+                DatasetInfo.contentHash(shards), rejects.size(), Instant.now().toString());
         storage.writeString(new Path(dir, DatasetInfo.FILE), info.toJson());
         ShardRecords.remove(storage, dir);
         LOG.info("prepare: {} images in {} shards at {}; {} rejected", accepted, shards.size(), dir, rejects.size());

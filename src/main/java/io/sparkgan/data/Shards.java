@@ -9,8 +9,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -65,6 +68,36 @@ public final class Shards {
             digest.flush();
         });
         return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /**
+     * Writes images already in memory as a prepared dataset (shards of {@code idsPerShard}, unlabelled,
+     * then dataset.json), for benchmarks that need real shards on a filesystem without a source to
+     * prepare from.
+     */
+    public static DatasetInfo writeDataset(Storage storage, Path dir, String name, byte[] images, int channels,
+                                           int size, int idsPerShard) throws IOException {
+        int pixels = channels * size * size;
+        int count = images.length / pixels;
+        List<DatasetInfo.Shard> shards = new ArrayList<>();
+        for (int k = 0; k * (long) idsPerShard < count; k++) {
+            int n = (int) Math.min(idsPerShard, count - (long) k * idsPerShard);
+            byte[] records = new byte[n * (4 + pixels)];
+            ByteBuffer buffer = ByteBuffer.wrap(records).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                buffer.putInt(i * (4 + pixels), -1);
+                System.arraycopy(images, (int) ((long) (k * idsPerShard + i) * pixels), records, i * (4 + pixels) + 4,
+                        pixels);
+            }
+            Path file = new Path(dir, fileName(k));
+            String sha = write(storage, file, records, n, channels, size);
+            shards.add(new DatasetInfo.Shard(k, file.getName(), n, storage.length(file), sha));
+        }
+        DatasetInfo info = new DatasetInfo(name, "memory", name, count, channels, size, List.of(),
+                new long[0], idsPerShard, List.copyOf(shards), DatasetInfo.contentHash(shards), 0,
+                Instant.now().toString());
+        storage.writeString(new Path(dir, DatasetInfo.FILE), info.toJson());
+        return info;
     }
 
     /** Reads a shard and checks it against the SHA-256 that dataset.json recorded for it. */
