@@ -1,5 +1,5 @@
-"""The PyTorch reference for `sparkgan bench --torch`: the same DCGAN (28x28x1, two stages) and the
-same GAN step as a sparkgan executor (D on real and generated images, D update, G through D, G
+"""The PyTorch reference for `sparkgan bench --torch`: the same DCGAN (any image size sparkgan takes:
+28x28x1 has two stages, 64x64x3 four) and the same GAN step as a sparkgan executor (D on real and generated images, D update, G through D, G
 update, Adam), timed on random images with a fixed thread count. Prints one JSON object.
 
 Needs python3 with torch (Debian: apt-get install python3-torch)."""
@@ -12,6 +12,8 @@ p = argparse.ArgumentParser()
 p.add_argument("--g-features", type=int, default=32)
 p.add_argument("--d-features", type=int, default=32)
 p.add_argument("--latent-dim", type=int, default=100)
+p.add_argument("--image-size", type=int, default=28)
+p.add_argument("--channels", type=int, default=1)
 p.add_argument("--batch", type=int, default=64)
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--steps", type=int, default=20)
@@ -19,7 +21,12 @@ p.add_argument("--warmup", type=int, default=3)
 a = p.parse_args()
 torch.manual_seed(0)
 torch.set_num_threads(a.threads)
-g0, g1, d0, d1 = 2 * a.g_features, a.g_features, a.d_features, 2 * a.d_features
+# As model.GanArchitecture: halve the side while it is even and larger than 7.
+stages, base = 0, a.image_size
+while base % 2 == 0 and base > 7:
+    base, stages = base // 2, stages + 1
+g_ch = [a.g_features << (stages - 1 - s) for s in range(stages)]
+d_ch = [a.d_features << s for s in range(stages)]
 
 
 def init(m):
@@ -33,25 +40,34 @@ def init(m):
 class Generator(nn.Module):
     def __init__(self):
         super().__init__()
-        self.project = nn.Linear(a.latent_dim, g0 * 49, bias=False)
-        self.net = nn.Sequential(
-            nn.BatchNorm2d(g0), nn.ReLU(True), nn.ConvTranspose2d(g0, g1, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(g1), nn.ReLU(True), nn.ConvTranspose2d(g1, 1, 4, 2, 1), nn.Tanh())
+        self.project = nn.Linear(a.latent_dim, g_ch[0] * base * base, bias=False)
+        layers = [nn.BatchNorm2d(g_ch[0]), nn.ReLU(True)]
+        for s in range(1, stages):
+            layers += [nn.ConvTranspose2d(g_ch[s - 1], g_ch[s], 4, 2, 1, bias=False), nn.BatchNorm2d(g_ch[s]),
+                       nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(g_ch[-1], a.channels, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
 
     def forward(self, z):
-        return self.net(self.project(z).view(-1, g0, 7, 7))
+        return self.net(self.project(z).view(-1, g_ch[0], base, base))
 
 
 G = Generator()
-D = nn.Sequential(nn.Conv2d(1, d0, 4, 2, 1), nn.LeakyReLU(0.2, True), nn.Conv2d(d0, d1, 4, 2, 1, bias=False),
-                  nn.BatchNorm2d(d1), nn.LeakyReLU(0.2, True), nn.Flatten(), nn.Linear(d1 * 49, 1))
+d_layers, previous = [], a.channels
+for s in range(stages):
+    d_layers.append(nn.Conv2d(previous, d_ch[s], 4, 2, 1, bias=(s == 0)))
+    if s > 0:
+        d_layers.append(nn.BatchNorm2d(d_ch[s]))
+    d_layers.append(nn.LeakyReLU(0.2, True))
+    previous = d_ch[s]
+D = nn.Sequential(*d_layers, nn.Flatten(), nn.Linear(d_ch[-1] * base * base, 1))
 G.apply(init)
 D.apply(init)
 opt_g = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
 opt_d = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
 bce = nn.BCEWithLogitsLoss(reduction="sum")
 b = a.batch
-data = torch.rand(1024, 1, 28, 28) * 2 - 1
+data = torch.rand(1024, a.channels, a.image_size, a.image_size) * 2 - 1
 ones, zeros = torch.ones(b, 1), torch.zeros(b, 1)
 times = []
 for step in range(a.warmup + a.steps):
@@ -69,4 +85,7 @@ for step in range(a.warmup + a.steps):
         times.append(time.perf_counter() - t)
 times.sort()
 print(json.dumps({"torch_version": torch.__version__, "threads": a.threads, "batch": b,
+                  "g_parameters": sum(p.numel() for p in G.parameters()),
+                  "d_parameters": sum(p.numel() for p in D.parameters()),
+                  "image": [a.channels, a.image_size, a.image_size],
                   "torch_images_per_s": b / times[len(times) // 2]}))

@@ -125,6 +125,8 @@ final class BenchCommand implements Callable<Integer> {
                 "--g-features", String.valueOf(config.model().gFeatures()),
                 "--d-features", String.valueOf(config.model().dFeatures()),
                 "--latent-dim", String.valueOf(config.model().latentDim()),
+                "--image-size", String.valueOf(config.data().imageSize()),
+                "--channels", String.valueOf(config.data().channels()),
                 "--batch", String.valueOf(config.train().batchPerWorker()),
                 "--threads", String.valueOf(threads), "--steps", String.valueOf(steps),
                 "--warmup", String.valueOf(warmup)));

@@ -47,6 +47,7 @@ public final class SampleOrder implements Serializable {
     private final long windowImages;
 
     private transient EpochShards cachedEpoch;
+    private transient EpochShards previousEpoch; // lanes near an epoch's end may be one epoch apart
     private transient Window[] cachedWindows;
 
     private SampleOrder(long seed, boolean shuffle, long[] shardCounts, int lanes, int perLane, long windowImages) {
@@ -283,6 +284,10 @@ public final class SampleOrder implements Serializable {
         if (cached != null && cached.epoch == epoch) {
             return cached;
         }
+        EpochShards previous = previousEpoch;
+        if (previous != null && previous.epoch == epoch) {
+            return previous;
+        }
         int[] order = new int[shardCounts.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -297,6 +302,7 @@ public final class SampleOrder implements Serializable {
             }
         }
         EpochShards fresh = new EpochShards(epoch, order, shardCounts);
+        previousEpoch = cached;
         cachedEpoch = fresh; // racy but safe: any thread's copy is the same function of the epoch
         return fresh;
     }

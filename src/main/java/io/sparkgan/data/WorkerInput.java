@@ -172,13 +172,19 @@ public final class WorkerInput implements Serializable {
     /** One daemon thread per worker, gone after {@value #IDLE_SECONDS} s without reads (a finished run). */
     private ThreadPoolExecutor readAhead() {
         if (readAhead == null) {
-            readAhead = new ThreadPoolExecutor(1, 1, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-                Thread thread = new Thread(r, "sparkgan-read-ahead-" + index);
-                thread.setDaemon(true);
-                return thread;
-            });
+            String name = "sparkgan-read-ahead-" + index;
+            // The factory must not hold this input: the pool outlives it by up to IDLE_SECONDS (its idle
+            // thread holds the pool), and the windows would stay with it after the run let go.
+            readAhead = new ThreadPoolExecutor(1, 1, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                    r -> daemon(r, name));
             readAhead.allowCoreThreadTimeOut(true);
         }
         return readAhead;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread thread = new Thread(r, name);
+        thread.setDaemon(true);
+        return thread;
     }
 }

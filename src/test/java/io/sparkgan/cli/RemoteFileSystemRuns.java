@@ -46,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (an in-process HDFS, an S3 server over s3a://), on a small Fashion-MNIST subset. The run is trained
  * in two parts, 2 steps and then 4 (the second resumes from the committed checkpoint at step 2, past
  * an uncommitted checkpoint directory left as by an interrupted write), and scored with fid --run.
- * Each command runs as it would in its own process: Hadoop's FileSystem cache is emptied before it,
+ * Training streams the shards from the filesystem (data.cache = stream, positional reads: ranged GETs
+ * on S3) and must equal the same run on local disk with the shards kept in memory. Each command runs as it would in its own process: Hadoop's FileSystem cache is emptied before it,
  * so it reaches the filesystem with its own settings only.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -117,8 +118,8 @@ abstract class RemoteFileSystemRuns {
         return concat(List.of("train"), dataOptions(shards), sets("output.dir=" + output, "run.id=r",
                 "model.g-features=8", "model.d-features=8", "model.latent-dim=16",
                 "train.workers=2", "train.batch-per-worker=16", "train.steps=" + steps, "train.log-every=1",
-                "train.sample-every=2", "train.checkpoint-every=2", "train.sample-count=16", "fid.enabled=false"),
-                filesystemOptions);
+                "train.sample-every=2", "train.checkpoint-every=2", "train.sample-count=16", "fid.enabled=false",
+                "data.cache=stream"), filesystemOptions);
     }
 
     static List<String> fidOptions() {
@@ -219,8 +220,9 @@ abstract class RemoteFileSystemRuns {
         synchronized (RemoteFileSystemRuns.class) {
             if (localReference == null) {
                 Path local = tmp.resolve("local-reference");
+                // kept in memory, where the remote runs stream their shards: the bits must not differ
                 Command reference = cli(trainArgs(local.resolve("shards").toString(), local.resolve("runs").toString(),
-                        4, List.of()));
+                        4, sets("data.cache=memory")));
                 assertEquals(0, reference.code, reference.describe());
                 JsonNode success = Json.parse(Files.readString(local.resolve("runs/r/_SUCCESS")));
                 localReference = List.of(success.path("params_sha256").path("generator").asText(),
