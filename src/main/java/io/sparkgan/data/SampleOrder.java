@@ -205,20 +205,7 @@ public final class SampleOrder implements Serializable {
     private Window shuffledWindow(int lane, long epoch, long number) {
         long start = number * windowImages;
         int length = (int) Math.min(windowImages, laneLength(lane) - start);
-        int[] permutation = null;
-        if (shuffle) {
-            permutation = new int[length];
-            for (int i = 0; i < length; i++) {
-                permutation[i] = i;
-            }
-            SplittableRandom random = new SplittableRandom(Noise.seed(seed, WINDOW_ORDER, lane, epoch, number));
-            for (int i = length - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int swap = permutation[i];
-                permutation[i] = permutation[j];
-                permutation[j] = swap;
-            }
-        }
+        int[] permutation = shuffle ? permutation(length, Noise.seed(seed, WINDOW_ORDER, lane, epoch, number)) : null;
         return new Window(lane, epoch, number, start, laneStart(lane) + start, length, permutation);
     }
 
@@ -288,22 +275,29 @@ public final class SampleOrder implements Serializable {
         if (previous != null && previous.epoch == epoch) {
             return previous;
         }
-        int[] order = new int[shardCounts.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        if (shuffle) {
-            SplittableRandom random = new SplittableRandom(Noise.seed(seed, SHARD_ORDER, epoch));
-            for (int i = order.length - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int swap = order[i];
-                order[i] = order[j];
-                order[j] = swap;
-            }
-        }
+        int[] order = shuffle ? permutation(shardCounts.length, Noise.seed(seed, SHARD_ORDER, epoch))
+                : permutation(shardCounts.length, null);
         EpochShards fresh = new EpochShards(epoch, order, shardCounts);
         previousEpoch = cached;
         cachedEpoch = fresh; // racy but safe: any thread's copy is the same function of the epoch
         return fresh;
+    }
+
+    /** 0 … n−1 shuffled by Fisher–Yates from {@code seed}, or in order when it is null. */
+    private static int[] permutation(int n, Long seed) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        if (seed != null) {
+            SplittableRandom random = new SplittableRandom(seed);
+            for (int i = n - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int swap = p[i];
+                p[i] = p[j];
+                p[j] = swap;
+            }
+        }
+        return p;
     }
 }
