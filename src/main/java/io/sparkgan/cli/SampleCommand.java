@@ -5,6 +5,7 @@ import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.eval.Sampling;
 import io.sparkgan.io.Storage;
 import io.sparkgan.runtime.ExecutorThreads;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -36,8 +37,11 @@ final class SampleCommand implements Callable<Integer> {
             description = "Images per forward pass; batch norm uses batch statistics (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--raw", description = "Use the raw generator, not the EMA one the checkpoint holds.")
-    boolean raw;
+    @Option(names = "--generator", defaultValue = "better", paramLabel = "better|ema|raw",
+            description = {"Which of the checkpoint's generators: the one its run's FID report scored lower",
+                    "at this checkpoint (the EMA one when the report does not score both), or as named",
+                    "(default: ${DEFAULT-VALUE}; raw where the checkpoint has no EMA)."})
+    String generator;
 
     @Option(names = "--interpolate", defaultValue = "1,2", paramLabel = "SEED,SEED",
             description = "Seeds of the interpolation's two latent vectors (default: ${DEFAULT-VALUE}).")
@@ -55,6 +59,9 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!List.of("better", "ema", "raw").contains(generator)) {
+            throw new ConfigException("--generator " + generator + ": expected better, ema or raw");
+        }
         if (count < 0 || batch < 1 || frames < 0 || frames > 1000) {
             throw new ConfigException("--n " + count + " --batch " + batch + " --frames " + frames
                     + ": expected N ≥ 0, a batch of at least 1 and 0 to 1000 frames");
@@ -76,7 +83,7 @@ final class SampleCommand implements Callable<Integer> {
             Storage storage = new Storage(sc.hadoopConfiguration());
             Path dir = Sampling.resolveCheckpoint(storage, checkpoint);
             Sampling.Result result = Sampling.write(sc, storage, dir, Storage.qualify(out),
-                    new Sampling.Settings(count, seed, batch, raw, from, to, frames,
+                    new Sampling.Settings(count, seed, batch, generator, from, to, frames,
                             ExecutorThreads.forTasks(sc, config.train().executorThreads())));
             spec.commandLine().getOut().println(new Path(result.out(), Sampling.MANIFEST));
         }

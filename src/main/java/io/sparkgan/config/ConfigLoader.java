@@ -170,7 +170,9 @@ public final class ConfigLoader {
 
     /** Keys that existed once, and what took their place. */
     private static final Map<String, String> REPLACED = Map.of("data.images-per-shard",
-            "replaced by data.shard-size, the most bytes a shard holds (e.g. 64M), whatever the image size");
+            "replaced by data.shard-size, the most bytes a shard holds (e.g. 64M), whatever the image size",
+            "train.ema-decay", "replaced by train.ema-half-life, the EMA's half-life in images (0 = no EMA; e.g."
+                    + " 10000), and train.ema-rampup");
 
     private static void reportUnknownKeys(Config user, Config reference, List<String> problems) {
         for (Map.Entry<String, ConfigValue> entry : new TreeMap<>(toMap(user)).entrySet()) {

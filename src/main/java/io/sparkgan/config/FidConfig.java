@@ -15,9 +15,11 @@ import java.io.Serializable;
  * @param evaluatorImages at most this many training images for the evaluator (0 = all)
  * @param kidSubsets number of random subsets KID averages over
  * @param kidSubsetSize images per KID subset
+ * @param scoreRaw score a checkpoint's raw generator as well as its EMA one
  */
 public record FidConfig(boolean enabled, String extractor, int samples, int batch, int partitions,
-                        String inceptionWeights, int evaluatorEpochs, long evaluatorImages, int kidSubsets, int kidSubsetSize)
+                        String inceptionWeights, int evaluatorEpochs, long evaluatorImages, int kidSubsets, int kidSubsetSize,
+                        boolean scoreRaw)
         implements Serializable {
 
     public int partitionsOr(int workers) {

@@ -106,7 +106,8 @@ final class TypedSections {
                 r.number("train.label-smoothing", 0.0, 0.5),
                 r.number("train.d-skip-below", 0.0, 1e9),
                 r.number("train.wgan-clip", Double.MIN_VALUE, 1e6),
-                r.number("train.ema-decay", 0.0, 0.999999999),
+                r.number("train.ema-half-life", 0.0, 1e12),
+                r.number("train.ema-rampup", 0.0, 1.0),
                 r.bool("train.shuffle"),
                 r.longValue("train.log-every", 1, BIG),
                 r.longValue("train.checkpoint-every", 1, BIG),
@@ -151,7 +152,8 @@ final class TypedSections {
                 r.integer("fid.evaluator-epochs", 1, 1000),
                 r.longValue("fid.evaluator-images", 0, Long.MAX_VALUE),
                 r.integer("fid.kid-subsets", 1, 100_000),
-                r.integer("fid.kid-subset-size", 2, 1_000_000));
+                r.integer("fid.kid-subset-size", 2, 1_000_000),
+                r.bool("fid.score-raw"));
         return fid;
     }
 }

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.DoubleUnaryOperator;
+import java.util.stream.IntStream;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -86,15 +87,23 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
         return Json.pretty(root);
     }
 
+    /** A report row's identity: a checkpoint's step and which of its generators ("ema", "raw"). */
+    record Row(long step, String generator) implements Comparable<Row> {
+        @Override
+        public int compareTo(Row other) {
+            return step != other.step ? Long.compare(step, other.step) : generator.compareTo(other.generator);
+        }
+    }
+
     /**
      * The scores in an earlier {@code report.json} in {@code dir} that are what scoring again would
      * give: the same extractor (by hash), sample count, seed, KID settings and real statistics. By
-     * step, without grids; empty when there is no such report.
+     * row (step and generator), without grids; empty when there is no such report.
      */
-    static Map<Long, CheckpointScore> reusableScores(Storage storage, Path dir, String extractorSha256,
+    static Map<Row, CheckpointScore> reusableScores(Storage storage, Path dir, String extractorSha256,
                                                               int samples, long seed, int kidSubsets,
                                                               int kidSubsetSize, String realStats) throws IOException {
-        Map<Long, CheckpointScore> scores = new TreeMap<>();
+        Map<Row, CheckpointScore> scores = new TreeMap<>();
         Path json = new Path(dir, "report.json");
         if (!storage.exists(json)) {
             return scores;
@@ -122,7 +131,13 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
             for (String key : CheckpointMetrics.keys()) {
                 values.put(key, row.path(key).asDouble(Double.NaN));
             }
-            scores.put(row.path("step").asLong(), new CheckpointScore(row.path("step").asLong(),
+            // a report written before rows named their generator scored the EMA one, or the raw one
+            // of a run without EMA: score it again rather than guess
+            if (!row.has("generator")) {
+                continue;
+            }
+            scores.put(new Row(row.path("step").asLong(), row.path("generator").asText()),
+                    new CheckpointScore(row.path("step").asLong(),
                     row.path("generator").asText(), values, counts, row.path("samples").asLong(),
                     row.path("seconds").asDouble(), null));
         }
@@ -244,23 +259,34 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
                 left + plotW / 2, height - 6));
         svg.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%.1f\" transform=\"rotate(-90 14 %.1f)\""
                 + " text-anchor=\"middle\">%s</text>%n", top + plotH / 2, top + plotH / 2, fid ? "FID" : "KID × 10³"));
-        series(svg, xs, ys, px, py);
+        // one line per generator scored (EMA, raw), each with its legend entry
+        List<String> generators = checkpoints.stream().map(CheckpointScore::generator).distinct().toList();
+        for (int g = 0; g < generators.size(); g++) {
+            String name = generators.get(g);
+            String colour = name.equals("raw") ? "#ff7f0e" : "#1f77b4";
+            List<Integer> rows = IntStream.range(0, xs.length)
+                    .filter(i -> checkpoints.get(i).generator().equals(name)).boxed().toList();
+            series(svg, rows.stream().mapToDouble(i -> xs[i]).toArray(), rows.stream().mapToDouble(i -> ys[i]).toArray(),
+                    px, py, colour, name);
+            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" fill=\"%s\" text-anchor=\"end\">%s</text>%n",
+                    left + plotW - 8, top + 16 + 14 * g, colour, name));
+        }
         return svg.append("</svg>\n").toString();
     }
 
-    /** The scores as a line with a dot (and its value as a tooltip) per checkpoint. */
+    /** One generator's scores as a line with a dot (and its value as a tooltip) per checkpoint. */
     private static void series(StringBuilder svg, double[] xs, double[] ys, DoubleUnaryOperator px,
-                               DoubleUnaryOperator py) {
+                               DoubleUnaryOperator py, String colour, String name) {
         StringBuilder points = new StringBuilder();
         for (int i = 0; i < xs.length; i++) {
             points.append(String.format(Locale.ROOT, "%.1f,%.1f ", px.applyAsDouble(xs[i]), py.applyAsDouble(ys[i])));
         }
-        svg.append("<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"").append(points.toString().trim())
-                .append("\"/>\n");
+        svg.append("<polyline fill=\"none\" stroke=\"").append(colour).append("\" stroke-width=\"2\" points=\"")
+                .append(points.toString().trim()).append("\"/>\n");
         for (int i = 0; i < xs.length; i++) {
-            svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"#1f77b4\">"
-                    + "<title>step %.0f: %.3f</title></circle>%n", px.applyAsDouble(xs[i]), py.applyAsDouble(ys[i]),
-                    xs[i], ys[i]));
+            svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\">"
+                    + "<title>step %.0f, %s: %.3f</title></circle>%n", px.applyAsDouble(xs[i]), py.applyAsDouble(ys[i]),
+                    colour, xs[i], name, ys[i]));
         }
     }
 

@@ -16,9 +16,11 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -88,10 +90,16 @@ public final class FidStage {
         }
         double realSeconds = realComputed ? (System.nanoTime() - realStarted) / 1e9 : 0;
 
-        Map<Long, CheckpointScore> earlier = rescore ? Map.of() : FidReport.reusableScores(storage, run.fid(),
-                spec.sha256(), fid.samples(), config.train().seed(), fid.kidSubsets(), fid.kidSubsetSize(),
+        Map<FidReport.Row, CheckpointScore> earlier = rescore ? Map.of() : FidReport.reusableScores(storage,
+                run.fid(), spec.sha256(), fid.samples(), config.train().seed(), fid.kidSubsets(), fid.kidSubsetSize(),
                 real.npzUri());
-        if (!earlier.isEmpty() && earlier.keySet().equals(new TreeSet<>(steps))) {
+        Map<Long, List<Checkpoint.GeneratorParams>> generators = new LinkedHashMap<>();
+        for (long step : steps) {
+            generators.put(step, Checkpoint.generatorParams(storage, run.checkpoint(step), fid.scoreRaw()));
+        }
+        Set<FidReport.Row> wanted = new TreeSet<>();
+        generators.forEach((step, list) -> list.forEach(g -> wanted.add(new FidReport.Row(step, g.kind()))));
+        if (!earlier.isEmpty() && earlier.keySet().equals(wanted)) {
             LOG.info("fid: {} already scores checkpoints {} with the same extractor, samples and seed; nothing to do"
                     + " (--rescore scores them again)", new Path(run.fid(), "report.json"), steps);
             return null;
@@ -104,24 +112,25 @@ public final class FidStage {
         GanReplica driverReplica = new GanReplica(architecture, GanLoss.NON_SATURATING, 1.0, DataType.FLOAT);
         for (int i = 0; i < steps.size(); i++) {
             long step = steps.get(i);
-            long t = System.nanoTime();
-            Checkpoint.GeneratorParams generator = Checkpoint.generatorParams(storage, run.checkpoint(step));
-            CheckpointScore prior = earlier.get(step);
-            if (prior != null) {
-                report.checkpoints().add(prior.withGrid(grid(driverReplica, generator, config, step)));
+            for (Checkpoint.GeneratorParams generator : generators.get(step)) {
+                long t = System.nanoTime();
+                CheckpointScore prior = earlier.get(new FidReport.Row(step, generator.kind()));
+                if (prior != null) {
+                    report.checkpoints().add(prior.withGrid(grid(driverReplica, generator, config, step)));
+                    report.write(storage, run.fid(), lease);
+                    LOG.info("fid: {} {} ({}/{}) FID {}: scored before with the same settings, reused",
+                            RunDirectory.stepName(step), generator.kind(), i + 1, steps.size(), fmt(prior.fid()));
+                    continue;
+                }
+                sc.setJobDescription("sparkgan fid: checkpoint " + RunDirectory.stepName(step) + ", "
+                        + generator.kind() + " generator (" + (i + 1) + "/" + steps.size() + ")");
+                FeatureSummary fake = DistributedFeatures.ofGenerator(sc, storage, job, architecture,
+                        generator.params(), config.train().seed(), fid.samples(), partitions);
+                CheckpointScore score = score(step, generator, fake, real, fid, config, driverReplica, t);
+                report.checkpoints().add(score);
                 report.write(storage, run.fid(), lease);
-                LOG.info("fid: {} ({}/{}) FID {}: scored before with the same settings, reused", RunDirectory.stepName(step),
-                        i + 1, steps.size(), fmt(prior.fid()));
-                continue;
+                logScore(score, i + 1, steps.size());
             }
-            sc.setJobDescription("sparkgan fid: checkpoint " + RunDirectory.stepName(step) + " (" + (i + 1) + "/"
-                    + steps.size() + ")");
-            FeatureSummary fake = DistributedFeatures.ofGenerator(sc, storage, job, architecture, generator.params(),
-                    config.train().seed(), fid.samples(), partitions);
-            CheckpointScore score = score(step, generator, fake, real, fid, config, driverReplica, t);
-            report.checkpoints().add(score);
-            report.write(storage, run.fid(), lease);
-            logScore(score, i + 1, steps.size());
         }
         LOG.info("fid: report for {} checkpoint(s) in {} s: {}", steps.size(), fmt((System.nanoTime() - started) / 1e9),
                 new Path(run.fid(), "report.html"));
@@ -129,8 +138,8 @@ public final class FidStage {
     }
 
     private static void logScore(CheckpointScore score, int index, int count) {
-        LOG.info("fid: {} ({}/{}) FID {} KID {} ± {}{} — {} images in {} s ({} images/s)",
-                RunDirectory.stepName(score.step()), index, count, fmt(score.fid()), fmt4(score.kidMean()),
+        LOG.info("fid: {} {} ({}/{}) FID {} KID {} ± {}{} — {} images in {} s ({} images/s)",
+                RunDirectory.stepName(score.step()), score.generator(), index, count, fmt(score.fid()), fmt4(score.kidMean()),
                 fmt4(score.kidStd()), Double.isNaN(score.coverage()) ? "" : " coverage " + fmt(score.coverage())
                         + " KL " + fmt4(score.klToReal()), score.samples(), fmt(score.seconds()),
                 fmt(score.imagesPerSecond()));

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,13 +52,15 @@ public final class Sampling {
      * @param count images to write
      * @param seed noise seed; image i uses slot i of its stream
      * @param batch images per forward pass (generation always runs at least one full batch)
-     * @param raw the raw generator instead of the EMA one
+     * @param generator which of the checkpoint's generators: {@code ema}, {@code raw}, or {@code better}
+     *     (the one the run's FID report scored lower at this checkpoint; the EMA one without such a
+     *     score)
      * @param from seed of the interpolation's first latent vector
      * @param to seed of its last
      * @param frames images in the interpolation strip (0 = none)
      * @param threads ND4J threads per task
      */
-    public record Settings(long count, long seed, int batch, boolean raw, long from, long to, int frames,
+    public record Settings(long count, long seed, int batch, String generator, long from, long to, int frames,
                            int threads) implements Serializable {}
 
     /** What was written. */
@@ -99,7 +102,7 @@ public final class Sampling {
     public static Result write(JavaSparkContext sc, Storage storage, Path checkpoint, Path out, Settings settings)
             throws IOException {
         long started = System.nanoTime();
-        Source source = source(storage, checkpoint, settings.raw());
+        Source source = source(storage, checkpoint, settings.generator());
         byte[] graphBytes = storage.readBytes(source.graph());
         int latent = latentDim(load(graphBytes), source.graph());
         storage.mkdirs(out);
@@ -256,15 +259,46 @@ public final class Sampling {
         return z;
     }
 
-    private static Source source(Storage storage, Path checkpoint, boolean raw) throws IOException {
+    private static Source source(Storage storage, Path checkpoint, String choice) throws IOException {
+        JsonNode state = Checkpoint.stateJson(storage, checkpoint);
+        boolean raw = choice.equals("raw") || choice.equals("better")
+                && "raw".equals(betterScored(storage, checkpoint, state.path("step").asLong()));
         Checkpoint.GeneratorGraph generator = Checkpoint.generatorGraph(storage, checkpoint, raw);
         if (!storage.exists(generator.graph())) {
             throw new EvaluationException(checkpoint + " has no " + generator.graph().getName()
                     + "; expected a checkpoint written by sparkgan train");
         }
-        JsonNode state = Checkpoint.stateJson(storage, checkpoint);
         return new Source(checkpoint, generator.graph(), generator.kind(), state.path("run_id").asText(""),
                 state.path("step").asLong());
+    }
+
+    /**
+     * The generator ("ema" or "raw") with the lower FID at {@code step} in the run's fid/report.json
+     * (the checkpoint's run is two directories up), or null when the report does not score both.
+     */
+    static String betterScored(Storage storage, Path checkpoint, long step) throws IOException {
+        Path report = new Path(new Path(checkpoint.getParent().getParent(), "fid"), "report.json");
+        if (!storage.exists(report)) {
+            return null;
+        }
+        Map<String, Double> fids = new HashMap<>();
+        try {
+            for (JsonNode row : Json.parse(storage.readString(report)).path("checkpoints")) {
+                if (row.path("step").asLong() == step && row.path("fid").isNumber()) {
+                    fids.put(row.path("generator").asText(), row.path("fid").asDouble());
+                }
+            }
+        } catch (RuntimeException e) {
+            return null; // an unreadable report chooses nothing
+        }
+        if (!fids.containsKey("ema") || !fids.containsKey("raw")) {
+            return null;
+        }
+        String better = fids.get("raw") < fids.get("ema") ? "raw" : "ema";
+        LOG.info("sample: the {} generator, which scored FID {} against the {} one's {} at step {} in {}", better,
+                String.format(Locale.ROOT, "%.2f", fids.get(better)), better.equals("raw") ? "EMA" : "raw",
+                String.format(Locale.ROOT, "%.2f", fids.get(better.equals("raw") ? "ema" : "raw")), step, report);
+        return better;
     }
 
     private static SameDiff load(byte[] graph) {

@@ -13,7 +13,7 @@ public final class GanState implements Serializable {
     final float[] discriminator;
     final Optimiser generatorOptimiser;
     final Optimiser discriminatorOptimiser;
-    final Ema generatorEma; // null when train.ema-decay = 0
+    final Ema generatorEma; // null when train.ema-half-life = 0
     final Guard guard;
     /** The next step to run; steps done so far. */
     long step;
@@ -30,7 +30,8 @@ public final class GanState implements Serializable {
         this.discriminator = discriminator;
         this.generatorOptimiser = Optimiser.of(train, generator.length, train.gLearningRate());
         this.discriminatorOptimiser = Optimiser.of(train, discriminator.length, train.dLearningRate());
-        this.generatorEma = train.emaDecay() > 0 ? new Ema(generator, train.emaDecay()) : null;
+        this.generatorEma = train.emaHalfLife() > 0
+                ? new Ema(generator, train.emaHalfLife(), train.emaRampup(), train.globalBatch()) : null;
         this.guard = new Guard(train);
     }
 
@@ -82,7 +83,7 @@ public final class GanState implements Serializable {
         return discriminatorOptimiser;
     }
 
-    /** The EMA generator, or null when train.ema-decay = 0. */
+    /** The EMA generator, or null when train.ema-half-life = 0. */
     public Ema generatorEma() {
         return generatorEma;
     }

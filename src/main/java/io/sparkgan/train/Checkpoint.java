@@ -206,7 +206,7 @@ public final class Checkpoint {
         if (state.generatorEma() != null) {
             NpyArray ema = params.get("generator_ema");
             if (ema == null) {
-                throw new TrainingException(dir + " has no EMA generator but train.ema-decay > 0; resume with the"
+                throw new TrainingException(dir + " has no EMA generator but train.ema-half-life > 0; resume with the"
                         + " settings the run started with (see its run.conf)", step);
             }
             state.generatorEma().restore(ema.asFloats(), json.path("ema_updates").asLong());
@@ -225,19 +225,27 @@ public final class Checkpoint {
         return new GeneratorGraph(useEma ? ema : new Path(dir, GENERATOR_GRAPH), useEma ? "ema" : "raw");
     }
 
-    /** The generator weights to score: the EMA ones when the checkpoint has them. */
-    public static GeneratorParams generatorParams(Storage storage, Path dir) throws IOException {
+    /**
+     * The generator weights to score: the EMA ones when the checkpoint has them, then the raw ones
+     * (always when it has no EMA, and with {@code raw} also next to it).
+     */
+    public static List<GeneratorParams> generatorParams(Storage storage, Path dir, boolean raw) throws IOException {
         Path file = new Path(dir, PARAMS);
         Map<String, NpyArray> arrays = npz(storage, file);
+        List<GeneratorParams> out = new ArrayList<>();
         NpyArray ema = arrays.get("generator_ema");
         if (ema != null) {
-            return new GeneratorParams(ema.asFloats(), "ema");
+            out.add(new GeneratorParams(ema.asFloats(), "ema"));
         }
-        NpyArray raw = arrays.get("generator");
-        if (raw == null) {
-            throw new IOException(file + " has no generator array (it has " + arrays.keySet() + "); the checkpoint is damaged");
+        if (ema == null || raw) {
+            NpyArray weights = arrays.get("generator");
+            if (weights == null) {
+                throw new IOException(file + " has no generator array (it has " + arrays.keySet()
+                        + "); the checkpoint is damaged");
+            }
+            out.add(new GeneratorParams(weights.asFloats(), "raw"));
         }
-        return new GeneratorParams(raw.asFloats(), "raw");
+        return out;
     }
 
     /** The checkpoint's {@code state.json}: step, run id, hashes, provenance. */

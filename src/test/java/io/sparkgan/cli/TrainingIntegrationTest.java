@@ -69,10 +69,15 @@ class TrainingIntegrationTest {
     void trainEndsWithAnFidStageOnTheLastCheckpoint() {
         assertEquals(0, exitCode, stderr);
         JsonNode report = Json.parse(trainReport);
-        assertEquals(1, report.path("checkpoints").size());
+        assertEquals(2, report.path("checkpoints").size(), "the last checkpoint's EMA and raw generators");
         JsonNode last = report.path("checkpoints").get(0);
         assertEquals(30, last.path("step").asInt());
         assertEquals("ema", last.path("generator").asText());
+        JsonNode raw = report.path("checkpoints").get(1);
+        assertEquals(30, raw.path("step").asInt());
+        assertEquals("raw", raw.path("generator").asText());
+        assertTrue(raw.path("fid").asDouble() > 0 && raw.path("fid").asDouble() != last.path("fid").asDouble(),
+                "another network, another score");
         assertEquals(600, last.path("samples").asInt());
         assertTrue(last.path("fid").asDouble() > 0 && Double.isFinite(last.path("fid").asDouble()));
         assertTrue(last.path("mode_coverage").asDouble() > 0 && last.path("mode_coverage").asDouble() <= 1);
@@ -92,16 +97,19 @@ class TrainingIntegrationTest {
                 "--set", "fid.kid-subsets=10", "--set", "fid.kid-subset-size=100");
         assertEquals(0, r.code(), r.err());
         JsonNode report = Json.parse(Files.readString(run.resolve("fid/report.json")));
-        assertEquals(List.of(15, 30), List.of(report.path("checkpoints").get(0).path("step").asInt(),
-                report.path("checkpoints").get(1).path("step").asInt()));
+        List<String> rows = new java.util.ArrayList<>();
+        report.path("checkpoints").forEach(c -> rows.add(c.path("step").asInt() + " " + c.path("generator").asText()));
+        assertEquals(List.of("15 ema", "15 raw", "30 ema", "30 raw"), rows);
         List<String> csv = Files.readAllLines(run.resolve("fid/report.csv"));
-        assertEquals(3, csv.size(), "header and two checkpoints");
+        assertEquals(5, csv.size(), "header and two generators of two checkpoints");
         assertTrue(csv.get(0).startsWith("step,generator,fid,kid_mean"));
         String html = Files.readString(run.resolve("fid/report.html"));
         assertTrue(html.contains("<svg") && html.contains("<polyline"), "FID plot");
-        assertEquals(2, html.split("data:image/png;base64,", -1).length - 1, "one grid per checkpoint");
+        assertEquals(4, html.split("data:image/png;base64,", -1).length - 1, "one grid per generator scored");
         assertEquals(Json.parse(trainReport).path("checkpoints").get(0).path("fid").asDouble(),
-                report.path("checkpoints").get(1).path("fid").asDouble(), "step 30 as the train stage scored it");
+                report.path("checkpoints").get(2).path("fid").asDouble(), "step 30 as the train stage scored it");
+        assertEquals(Json.parse(trainReport).path("checkpoints").get(1).path("fid").asDouble(),
+                report.path("checkpoints").get(3).path("fid").asDouble());
 
         // a rerun (a cleared Airflow task) scores nothing and leaves the report as it was
         String before = Files.readString(run.resolve("fid/report.json"));
@@ -115,7 +123,7 @@ class TrainingIntegrationTest {
         assertEquals(0, rescored.code(), rescored.err());
         JsonNode fresh = Json.parse(Files.readString(run.resolve("fid/report.json")));
         assertTrue(!fresh.path("created_at").equals(report.path("created_at")));
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 4; i++) {
             assertEquals(report.path("checkpoints").get(i).path("fid").asDouble(),
                     fresh.path("checkpoints").get(i).path("fid").asDouble());
         }
@@ -253,7 +261,15 @@ class TrainingIntegrationTest {
         JsonNode manifest = Json.parse(Files.readString(out4.resolve("samples.json")));
         assertEquals(70, manifest.path("count").asInt());
         assertEquals(30, manifest.path("step").asInt(), "a run directory means its newest checkpoint");
-        assertEquals("ema", manifest.path("generator").asText());
+        // by default the generator the run's report scored lower at that checkpoint
+        Map<String, Double> fids = new java.util.HashMap<>();
+        for (JsonNode row : Json.parse(Files.readString(run.resolve("fid/report.json"))).path("checkpoints")) {
+            if (row.path("step").asInt() == 30) {
+                fids.put(row.path("generator").asText(), row.path("fid").asDouble());
+            }
+        }
+        assertEquals(fids.get("raw") < fids.get("ema") ? "raw" : "ema", manifest.path("generator").asText(),
+                fids.toString());
         try (var files = Files.list(out4)) {
             assertEquals(70, files.filter(f -> f.getFileName().toString().matches("sample-\\d{8}\\.png")).count());
         }
@@ -295,9 +311,17 @@ class TrainingIntegrationTest {
         // the raw generator is another network; another seed, other images
         Path raw = tmp.resolve("samples-raw");
         assertEquals(0, CliRun.of("sample", "--checkpoint", run.toString(), "--n", "3", "--out", raw.toString(),
-                "--seed", "7", "--raw", "--frames", "0").code());
+                "--seed", "7", "--generator", "raw", "--frames", "0").code());
         assertEquals("raw", Json.parse(Files.readString(raw.resolve("samples.json"))).path("generator").asText());
         assertTrue(!Files.exists(raw.resolve("interpolation.png")));
+        Path ema = tmp.resolve("samples-ema");
+        assertEquals(0, CliRun.of("sample", "--checkpoint", run.toString(), "--n", "3", "--out", ema.toString(),
+                "--generator", "ema", "--frames", "0").code());
+        assertEquals("ema", Json.parse(Files.readString(ema.resolve("samples.json"))).path("generator").asText());
+        CliRun unknown = CliRun.of("sample", "--checkpoint", run.toString(), "--n", "3", "--out",
+                tmp.resolve("y").toString(), "--generator", "best");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("--generator best: expected better, ema or raw"), unknown.err());
 
         CliRun missing = CliRun.of("sample", "--checkpoint", tmp.resolve("nowhere").toString(), "--n", "3", "--out",
                 tmp.resolve("x").toString());

@@ -62,6 +62,10 @@ class ConfigLoaderTest {
         assertEquals(16L << 20, ConfigLoader.load((Path) null, List.of()).data().shardSize());
         assertEquals(512L << 10, ConfigLoader.load((Path) null, List.of("data.shard-size=512K")).data().shardSize());
         assertTrue(rejected("data.shard-size=lots").getMessage().contains("a size in bytes such as 64M or 512K"));
+        e = rejected("train.ema-decay=0.999");
+        assertTrue(e.getMessage().contains("unknown key train.ema-decay (--set train.ema-decay=0.999): replaced by"
+                + " train.ema-half-life, the EMA's half-life in images (0 = no EMA; e.g. 10000), and train.ema-rampup"),
+                e.getMessage());
     }
 
     @Test

@@ -44,7 +44,7 @@ class GanStepTest {
     }
 
     private static TrainConfig train(String... sets) {
-        List<String> all = new ArrayList<>(List.of("train.ema-decay=0"));
+        List<String> all = new ArrayList<>(List.of("train.ema-half-life=0"));
         all.addAll(Arrays.asList(sets));
         return ConfigLoader.load((Path) null, all).train();
     }

@@ -33,11 +33,27 @@ class OptimiserAndSamplingTest {
         assertEquals(2, adam.steps());
     }
 
+    /** The half-life is in images: an old generator's weight halves every half-life, whatever the batch. */
     @Test
-    void emaRampsUpAndThenFollowsSlowly() {
-        Ema ema = new Ema(new float[] {0f}, 0.999);
+    void emaHalvesAnOldGeneratorsWeightEveryHalfLife() {
+        for (long batch : new long[] {16, 64, 640}) {
+            Ema ema = new Ema(new float[] {1f}, 6400, 0, batch);
+            for (long seen = 0; seen < 6400; seen += batch) {
+                ema.update(new float[] {0f});
+            }
+            assertEquals(0.5, ema.average()[0], 1e-5, "batch " + batch);
+        }
+    }
+
+    /** Ramp-up: early on the half-life is rampup × the images seen, so the first generators fade fast. */
+    @Test
+    void emaRampsUpWithTheImagesSeen() {
+        Ema ema = new Ema(new float[] {0f}, 10_000, 0.05, 64);
+        assertEquals(Math.pow(0.5, 64 / (0.05 * 64)), ema.decay(1), 1e-12, "step 1: half-life 3.2 images");
+        assertEquals(Math.pow(0.5, 64 / (0.05 * 64 * 937)), ema.decay(937), 1e-12, "one epoch: 3,000 images");
+        assertEquals(Math.pow(0.5, 64 / 10_000.0), ema.decay(100_000), 1e-12, "later: the half-life itself");
         ema.update(new float[] {10f});
-        assertEquals(10f * (1 - 2f / 11f), ema.average()[0], 1e-5f, "first decay is (1+1)/(10+1)");
+        assertEquals(10f, ema.average()[0], 1e-4f, "the random initial weights are all but gone after one update");
     }
 
     @Test

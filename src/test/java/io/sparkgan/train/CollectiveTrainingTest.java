@@ -45,7 +45,7 @@ class CollectiveTrainingTest {
         "train.order=alternating",
         "train.order=alternating,train.d-steps-per-g-step=2",
         "train.order=simultaneous",
-        "train.gradient-transfer=bf16,train.label-smoothing=0.1,train.ema-decay=0.9",
+        "train.gradient-transfer=bf16,train.label-smoothing=0.1,train.ema-half-life=100",
         "train.loss=wgan,train.d-steps-per-g-step=2"})
     void collectiveAndDriverModesTrainTheSameRunBitForBit(String settings) throws IOException {
         String[] sets = settings.split(",");

@@ -84,8 +84,8 @@ class TrainingOptionsTest {
 
     @Test
     void emaGeneratorIsSavedBesideTheRawOneOnlyWhenEnabled() throws IOException {
-        train("ema", "train.ema-decay=0.9");
-        train("no-ema", "train.ema-decay=0");
+        train("ema", "train.ema-half-life=100");
+        train("no-ema", "train.ema-half-life=0");
         Path ema = tmp.resolve("ema/checkpoints/step-00000003");
         Map<String, NpyArray> params = Npy.readNpz(new ByteArrayInputStream(Files.readAllBytes(ema.resolve("params.npz"))));
         assertFalse(Arrays.equals(params.get("generator").asFloats(), params.get("generator_ema").asFloats()));
@@ -98,8 +98,8 @@ class TrainingOptionsTest {
 
     @Test
     void labelSmoothingLowersTheRealTarget() throws IOException {
-        train("smooth", "train.label-smoothing=0.2", "train.ema-decay=0");
-        train("sharp", "train.ema-decay=0");
+        train("smooth", "train.label-smoothing=0.2", "train.ema-half-life=0");
+        train("sharp", "train.ema-half-life=0");
         // Same data, noise and weights at step 1: only D's target for real images differs, so D's first
         // loss differs by exactly 0.2 × the mean real logit (BCE(l, y) = max(l, 0) − l·y + log(1 + e^−|l|)).
         double smooth = metrics("smooth").get(0).path("d_loss").asDouble();
