@@ -87,8 +87,10 @@ final class TypedSections {
             case "simultaneous" -> TrainConfig.StepOrder.SIMULTANEOUS;
             default -> TrainConfig.StepOrder.ALTERNATING;
         };
-        GanLoss loss = switch (r.oneOf("train.loss", "non-saturating", "wgan")) {
+        GanLoss loss = switch (r.oneOf("train.loss", "non-saturating", "wgan", "hinge", "least-squares")) {
             case "wgan" -> GanLoss.WGAN;
+            case "hinge" -> GanLoss.HINGE;
+            case "least-squares" -> GanLoss.LEAST_SQUARES;
             default -> GanLoss.NON_SATURATING;
         };
         TrainConfig train = new TrainConfig(
@@ -131,10 +133,11 @@ final class TypedSections {
         if (side * side != train.sampleCount()) {
             r.problem("train.sample-count", "a square number such as 16, 36 or 64");
         }
-        if (train.loss() == GanLoss.WGAN && train.labelSmoothing() > 0) {
-            r.problem("train.label-smoothing", "0 with train.loss = wgan (smoothing applies to the classic GAN only)");
+        if (train.loss() != GanLoss.NON_SATURATING && train.labelSmoothing() > 0) {
+            r.problem("train.label-smoothing", "0 with train.loss = " + r.string("train.loss")
+                    + " (smoothing applies to the non-saturating loss's targets only)");
         }
-        if (train.loss() == GanLoss.WGAN && train.dSkipBelow() > 0) {
+        if (!train.loss().hasFloor() && train.dSkipBelow() > 0) {
             r.problem("train.d-skip-below", "0 with train.loss = wgan (a Wasserstein critic's loss has no floor: no"
                     + " threshold on it says that the critic is winning)");
         }

@@ -20,7 +20,19 @@ public enum GanLoss {
      * Arjovsky, Chintala and Bottou, "Wasserstein GAN" (2017): the critic maximises
      * E[D(x)] − E[D(G(z))], the generator maximises E[D(G(z))]; weight clipping keeps D Lipschitz.
      */
-    WGAN;
+    WGAN,
+    /**
+     * The hinge loss of Lim and Ye, "Geometric GAN" (2017), as Miyato et al. use it with spectral
+     * normalisation ("Spectral Normalization for Generative Adversarial Networks", 2018): D minimises
+     * E[max(0, 1 − D(x))] + E[max(0, 1 + D(G(z)))], G minimises −E[D(G(z))].
+     */
+    HINGE,
+    /**
+     * Mao et al., "Least Squares Generative Adversarial Networks" (2017), with the 0-1 coding of
+     * their section 3.2 (a = 0, b = c = 1): D minimises ½E[(D(x) − 1)²] + ½E[D(G(z))²], G minimises
+     * ½E[(D(G(z)) − 1)²].
+     */
+    LEAST_SQUARES;
 
     /**
      * One batch's share of a loss: its sum over the batch, the summed score logged as D(x) or
@@ -28,19 +40,41 @@ public enum GanLoss {
      */
     public record Term(double lossSum, double scoreSum, INDArray gradLogits) {}
 
-    /** D's loss on real images, whose target is {@code realTarget} (1, or less with label smoothing). */
+    /**
+     * D's loss on real images, whose target is {@code realTarget} (1, or less with label smoothing,
+     * which only the non-saturating loss takes).
+     */
     public Term discriminatorOnReal(INDArray logits, double realTarget) {
-        return this == NON_SATURATING ? crossEntropy(logits, realTarget) : linear(logits, -1);
+        return switch (this) {
+            case NON_SATURATING -> crossEntropy(logits, realTarget);
+            case WGAN -> linear(logits, -1);
+            case HINGE -> hinge(logits, -1);
+            case LEAST_SQUARES -> squares(logits, 1);
+        };
     }
 
-    /** D's loss on generated images (target 0). */
+    /** D's loss on generated images. */
     public Term discriminatorOnFake(INDArray logits) {
-        return this == NON_SATURATING ? crossEntropy(logits, 0) : linear(logits, +1);
+        return switch (this) {
+            case NON_SATURATING -> crossEntropy(logits, 0);
+            case WGAN -> linear(logits, +1);
+            case HINGE -> hinge(logits, +1);
+            case LEAST_SQUARES -> squares(logits, 0);
+        };
     }
 
-    /** G's loss through D: non-saturating −log D(G(z)), or −D(G(z)) for WGAN. */
+    /** G's loss through D: −log D(G(z)), −D(G(z)) for WGAN and hinge, ½(D(G(z)) − 1)² for least squares. */
     public Term generator(INDArray logits) {
-        return this == NON_SATURATING ? crossEntropy(logits, 1) : linear(logits, -1);
+        return switch (this) {
+            case NON_SATURATING -> crossEntropy(logits, 1);
+            case WGAN, HINGE -> linear(logits, -1);
+            case LEAST_SQUARES -> squares(logits, 1);
+        };
+    }
+
+    /** Whether D's loss is bounded below by 0, so that a D-skip threshold (train.d-skip-below) means something. */
+    public boolean hasFloor() {
+        return this != WGAN;
     }
 
     /**
@@ -71,6 +105,41 @@ public enum GanLoss {
             grad[i] = sign;
         }
         return new Term(sign * sum, sum, like(logits, grad));
+    }
+
+    /**
+     * Σ max(0, 1 + sign·l): the hinge on real (sign −1) or generated (sign +1) logits; its derivative
+     * is sign where the hinge is active and 0 where it is not (0 at the kink). The score is l.
+     */
+    private static Term hinge(INDArray logits, double sign) {
+        double[] l = logits.toDoubleVector();
+        double[] grad = new double[l.length];
+        double loss = 0;
+        double score = 0;
+        for (int i = 0; i < l.length; i++) {
+            double margin = 1 + sign * l[i];
+            if (margin > 0) {
+                loss += margin;
+                grad[i] = sign;
+            }
+            score += l[i];
+        }
+        return new Term(loss, score, like(logits, grad));
+    }
+
+    /** Σ ½(l − target)², derivative l − target; the score is l. */
+    private static Term squares(INDArray logits, double target) {
+        double[] l = logits.toDoubleVector();
+        double[] grad = new double[l.length];
+        double loss = 0;
+        double score = 0;
+        for (int i = 0; i < l.length; i++) {
+            double d = l[i] - target;
+            loss += 0.5 * d * d;
+            grad[i] = d;
+            score += l[i];
+        }
+        return new Term(loss, score, like(logits, grad));
     }
 
     /** 1/(1+e^−l), computed from e^−|l| so that neither branch overflows. */

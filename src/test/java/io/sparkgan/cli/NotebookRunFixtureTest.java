@@ -72,10 +72,11 @@ class NotebookRunFixtureTest {
         assertEquals(0, fid.code(), fid.err());
         JsonNode report = Json.parse(Files.readString(RUN.resolve("fid/report.json")));
         JsonNode rows = report.path("checkpoints");
-        assertEquals(CHECKPOINTS.size(), rows.size(), report.toString());
+        assertEquals(2 * CHECKPOINTS.size(), rows.size(), report.toString());
         for (int i = 0; i < rows.size(); i++) {
             JsonNode row = rows.get(i);
-            assertEquals((long) CHECKPOINTS.get(i), row.path("step").asLong());
+            assertEquals((long) CHECKPOINTS.get(i / 2), row.path("step").asLong());
+            assertEquals(i % 2 == 0 ? "ema" : "raw", row.path("generator").asText(), "the EMA and the raw generator");
             assertTrue(row.path("fid").isNumber() && row.path("fid").asDouble() > 0, row.toString());
             assertTrue(row.path("kid_mean").isNumber() && row.path("kid_std").isNumber(), row.toString());
         }

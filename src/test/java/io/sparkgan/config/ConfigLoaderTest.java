@@ -109,9 +109,10 @@ class ConfigLoaderTest {
 
     @Test
     void enumerationsListTheirChoices() {
-        ConfigException e = rejected("train.loss=hinge");
-        assertTrue(e.getMessage().contains("train.loss = \"hinge\""), e.getMessage());
-        assertTrue(e.getMessage().contains("expected one of non-saturating, wgan"), e.getMessage());
+        ConfigException e = rejected("train.loss=hinges");
+        assertTrue(e.getMessage().contains("train.loss = \"hinges\""), e.getMessage());
+        assertTrue(e.getMessage().contains("expected one of non-saturating, wgan, hinge, least-squares"),
+                e.getMessage());
         assertTrue(rejected("train.order=random").getMessage().contains("alternating, simultaneous"));
     }
 
@@ -140,9 +141,12 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void labelSmoothingDoesNotApplyToWgan() {
-        ConfigException e = rejected("train.loss=wgan", "train.label-smoothing=0.1");
-        assertTrue(e.getMessage().contains("train.label-smoothing"), e.getMessage());
+    void labelSmoothingAppliesToTheNonSaturatingLossOnly() {
+        for (String loss : List.of("wgan", "hinge", "least-squares")) {
+            ConfigException e = rejected("train.loss=" + loss, "train.label-smoothing=0.1");
+            assertTrue(e.getMessage().contains("train.label-smoothing") && e.getMessage().contains("0 with train.loss = "
+                    + loss + " (smoothing applies to the non-saturating loss's targets only)"), e.getMessage());
+        }
     }
 
     @Test

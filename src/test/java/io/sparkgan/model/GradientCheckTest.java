@@ -42,7 +42,8 @@ class GradientCheckTest {
     }
 
     @ParameterizedTest(name = "{0}, batch norm {1}, real target {2}")
-    @CsvSource({"NON_SATURATING, true, 1.0", "NON_SATURATING, false, 0.9", "WGAN, true, 1.0"})
+    @CsvSource({"NON_SATURATING, true, 1.0", "NON_SATURATING, false, 0.9", "WGAN, true, 1.0", "HINGE, true, 1.0",
+        "LEAST_SQUARES, false, 1.0"})
     void discriminatorGradientMatchesFiniteDifferences(GanLoss loss, boolean batchNorm, double realTarget) {
         GanArchitecture a = new GanArchitecture(16, 1, 5, 2, 2, batchNorm);
         GanReplica r = replica(a, loss, realTarget);
@@ -58,7 +59,7 @@ class GradientCheckTest {
     }
 
     @ParameterizedTest(name = "{0}, batch norm {1}")
-    @CsvSource({"NON_SATURATING, true", "NON_SATURATING, false", "WGAN, true"})
+    @CsvSource({"NON_SATURATING, true", "NON_SATURATING, false", "WGAN, true", "HINGE, true", "LEAST_SQUARES, true"})
     void generatorGradientThroughDiscriminatorMatchesFiniteDifferences(GanLoss loss, boolean batchNorm) {
         GanArchitecture a = new GanArchitecture(16, 1, 5, 2, 2, batchNorm);
         GanReplica r = replica(a, loss, 1.0);
@@ -70,6 +71,34 @@ class GradientCheckTest {
             r.setGenerator(p);
             return r.generatorRound(z).lossSum();
         });
+    }
+
+    /** The hinge and least-squares terms against their formulas, written out, on logits on both sides of 0 and ±1. */
+    @org.junit.jupiter.api.Test
+    void hingeAndLeastSquaresTermsAreTheirFormulas() {
+        double[] l = {-2.5, -0.5, 0.25, 1.5};
+        INDArray logits = Nd4j.createFromArray(l).reshape(4, 1);
+        double realHinge = 0;
+        double fakeHinge = 0;
+        double realSquares = 0;
+        double fakeSquares = 0;
+        for (double x : l) {
+            realHinge += Math.max(0, 1 - x);
+            fakeHinge += Math.max(0, 1 + x);
+            realSquares += 0.5 * (x - 1) * (x - 1);
+            fakeSquares += 0.5 * x * x;
+        }
+        assertEquals(realHinge, GanLoss.HINGE.discriminatorOnReal(logits, 1).lossSum(), 1e-12);
+        assertEquals(fakeHinge, GanLoss.HINGE.discriminatorOnFake(logits).lossSum(), 1e-12);
+        assertEquals(-(l[0] + l[1] + l[2] + l[3]), GanLoss.HINGE.generator(logits).lossSum(), 1e-12);
+        assertEquals(realSquares, GanLoss.LEAST_SQUARES.discriminatorOnReal(logits, 1).lossSum(), 1e-12);
+        assertEquals(fakeSquares, GanLoss.LEAST_SQUARES.discriminatorOnFake(logits).lossSum(), 1e-12);
+        assertEquals(realSquares, GanLoss.LEAST_SQUARES.generator(logits).lossSum(), 1e-12);
+        // the hinge's derivative: −1 on real logits below 1, +1 on generated ones above −1, else 0
+        assertEquals(java.util.List.of(-1.0, -1.0, -1.0, 0.0), java.util.Arrays.stream(
+                GanLoss.HINGE.discriminatorOnReal(logits, 1).gradLogits().toDoubleVector()).boxed().toList());
+        assertEquals(java.util.List.of(0.0, 1.0, 1.0, 1.0), java.util.Arrays.stream(
+                GanLoss.HINGE.discriminatorOnFake(logits).gradLogits().toDoubleVector()).boxed().toList());
     }
 
     private static void check(INDArray params, INDArray analytic, ToDoubleFunction<INDArray> loss) {

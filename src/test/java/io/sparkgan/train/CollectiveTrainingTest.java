@@ -46,7 +46,9 @@ class CollectiveTrainingTest {
         "train.order=alternating,train.d-steps-per-g-step=2",
         "train.order=simultaneous",
         "train.gradient-transfer=bf16,train.label-smoothing=0.1,train.ema-half-life=100",
-        "train.loss=wgan,train.d-steps-per-g-step=2"})
+        "train.loss=wgan,train.d-steps-per-g-step=2",
+        "train.loss=hinge",
+        "train.loss=least-squares,train.d-skip-below=0.3"})
     void collectiveAndDriverModesTrainTheSameRunBitForBit(String settings) throws IOException {
         String[] sets = settings.split(",");
         TrainingJob.Result driver = train("driver", with(sets, "train.sync=driver"));

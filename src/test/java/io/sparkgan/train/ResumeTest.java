@@ -58,6 +58,18 @@ class ResumeTest {
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), logged, "each step logged once");
     }
 
+    /** The hinge and least-squares losses resume as exactly as the classic one. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"hinge", "least-squares"})
+    void otherLossesResumeBitIdentical(String loss) throws IOException {
+        TrainingJob.Result straight = train("straight-" + loss, 4, false, "train.loss=" + loss);
+        train("resumed-" + loss, 2, false, "train.loss=" + loss);
+        Files.delete(tmp.resolve("resumed-" + loss + "/_SUCCESS"));
+        TrainingJob.Result resumed = train("resumed-" + loss, 4, false, "train.loss=" + loss);
+        assertEquals(straight.generatorSha256(), resumed.generatorSha256());
+        assertEquals(straight.discriminatorSha256(), resumed.discriminatorSha256());
+    }
+
     /** A checkpoint of an earlier version has neither the guard's counts nor provenance in state.json. */
     @Test
     void checkpointWithoutTheFieldsAddedLaterStillResumesBitIdentical() throws IOException {

@@ -58,7 +58,7 @@ class TrainingOptionsTest {
      * with 5 updates a step skipped 4 or 5 of them).
      */
     @ParameterizedTest(name = "train.loss = {0}")
-    @ValueSource(strings = {"non-saturating", "wgan"})
+    @ValueSource(strings = {"non-saturating", "wgan", "hinge", "least-squares"})
     void theDefaultNeverSkipsADiscriminatorUpdate(String loss) throws IOException {
         train("never-skip-" + loss, "train.loss=" + loss, "train.d-steps-per-g-step=3");
         boolean negative = false;
@@ -66,7 +66,7 @@ class TrainingOptionsTest {
             assertEquals(0, m.path("d_updates_skipped").asInt(), m.toString());
             negative |= m.path("d_loss").asDouble() < 0;
         }
-        assertEquals(loss.equals("wgan"), negative, "the critic's loss went below 0 (WGAN) or could not (NS)");
+        assertEquals(loss.equals("wgan"), negative, "the critic's loss went below 0 (WGAN) or could not (the others)");
     }
 
     @Test
