@@ -1,5 +1,6 @@
 package io.sparkgan.model;
 
+import java.util.function.DoubleUnaryOperator;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -82,29 +83,13 @@ public enum GanLoss {
      * finite for any l; its derivative is σ(l) − y. The score is σ(l), D's probability.
      */
     private static Term crossEntropy(INDArray logits, double target) {
-        double[] l = logits.toDoubleVector();
-        double[] grad = new double[l.length];
-        double loss = 0;
-        double score = 0;
-        for (int i = 0; i < l.length; i++) {
-            loss += Math.max(l[i], 0) - l[i] * target + Math.log1p(Math.exp(-Math.abs(l[i])));
-            double sigmoid = sigmoid(l[i]);
-            score += sigmoid;
-            grad[i] = sigmoid - target;
-        }
-        return new Term(loss, score, like(logits, grad));
+        return sum(logits, l -> Math.max(l, 0) - l * target + Math.log1p(Math.exp(-Math.abs(l))),
+                l -> sigmoid(l) - target, GanLoss::sigmoid);
     }
 
     /** Σ sign·l, the critic's loss terms; the score is the critic value itself. */
     private static Term linear(INDArray logits, double sign) {
-        double[] l = logits.toDoubleVector();
-        double[] grad = new double[l.length];
-        double sum = 0;
-        for (int i = 0; i < l.length; i++) {
-            sum += l[i];
-            grad[i] = sign;
-        }
-        return new Term(sign * sum, sum, like(logits, grad));
+        return sum(logits, l -> sign * l, l -> sign, l -> l);
     }
 
     /**
@@ -112,34 +97,27 @@ public enum GanLoss {
      * is sign where the hinge is active and 0 where it is not (0 at the kink). The score is l.
      */
     private static Term hinge(INDArray logits, double sign) {
-        double[] l = logits.toDoubleVector();
-        double[] grad = new double[l.length];
-        double loss = 0;
-        double score = 0;
-        for (int i = 0; i < l.length; i++) {
-            double margin = 1 + sign * l[i];
-            if (margin > 0) {
-                loss += margin;
-                grad[i] = sign;
-            }
-            score += l[i];
-        }
-        return new Term(loss, score, like(logits, grad));
+        return sum(logits, l -> Math.max(0, 1 + sign * l), l -> 1 + sign * l > 0 ? sign : 0, l -> l);
     }
 
     /** Σ ½(l − target)², derivative l − target; the score is l. */
     private static Term squares(INDArray logits, double target) {
+        return sum(logits, l -> 0.5 * (l - target) * (l - target), l -> l - target, l -> l);
+    }
+
+    /** A loss that is the sum over the batch of one function of each logit, with its derivative and score. */
+    private static Term sum(INDArray logits, DoubleUnaryOperator loss, DoubleUnaryOperator derivative,
+                            DoubleUnaryOperator score) {
         double[] l = logits.toDoubleVector();
         double[] grad = new double[l.length];
-        double loss = 0;
-        double score = 0;
+        double lossSum = 0;
+        double scoreSum = 0;
         for (int i = 0; i < l.length; i++) {
-            double d = l[i] - target;
-            loss += 0.5 * d * d;
-            grad[i] = d;
-            score += l[i];
+            lossSum += loss.applyAsDouble(l[i]);
+            grad[i] = derivative.applyAsDouble(l[i]);
+            scoreSum += score.applyAsDouble(l[i]);
         }
-        return new Term(loss, score, like(logits, grad));
+        return new Term(lossSum, scoreSum, like(logits, grad));
     }
 
     /** 1/(1+e^−l), computed from e^−|l| so that neither branch overflows. */
