@@ -18,11 +18,6 @@ public record DataConfig(String source, String shards, int imageSize, int channe
     /** Where training keeps the shards (data.cache). */
     public enum Cache { AUTO, MEMORY, STREAM }
 
-    /** Images per shuffle window: as many as data.shuffle-window holds, at least one. */
-    public long windowImages() {
-        return Math.max(1, shuffleWindow / ((long) channels * imageSize * imageSize));
-    }
-
     /** The bytes of one image's record in a shard: its int32 label, then its uint8 pixels. */
     public int recordBytes() {
         return 4 + channels * imageSize * imageSize;

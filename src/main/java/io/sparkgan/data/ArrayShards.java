@@ -1,5 +1,7 @@
 package io.sparkgan.data;
 
+import java.util.Arrays;
+
 /**
  * Shards held in arrays, for tests and benchmarks that train on images made in memory: the images
  * laid end to end as if in shards of {@code shardCounts} images. They reach the executors in the
@@ -16,7 +18,7 @@ public final class ArrayShards implements ShardReader {
     public static ArrayShards of(byte[] images, int pixels, int perShard) {
         int count = images.length / pixels;
         int[] labels = new int[count];
-        java.util.Arrays.fill(labels, -1);
+        Arrays.fill(labels, -1);
         long[] counts = new long[Math.max(1, (count + perShard - 1) / perShard)];
         for (int s = 0; s < counts.length; s++) {
             counts[s] = Math.min(perShard, count - (long) s * perShard);

@@ -37,6 +37,7 @@ public final class StoredShards implements ShardReader {
     private final DatasetInfo info;
     private final boolean inMemory;
     private transient Map<Integer, Boolean> checked;
+    private transient String[] keptKeys; // memory mode's cache keys, made once rather than per image
 
     public StoredShards(Storage storage, String dir, DatasetInfo info, boolean inMemory) {
         this.storage = storage;
@@ -66,7 +67,20 @@ public final class StoredShards implements ShardReader {
     }
 
     @Override
-    public void read(int shard, long first, int count, byte[] images, int[] labels, int at) throws IOException {
+    public void read(int shard, long first, int count, byte[] images, int[] labels, int at) {
+        try {
+            readRecords(shard, first, count, images, labels, at);
+        } catch (IOException e) {
+            // after Spark's retries this is what the user reads: name the file, in one line
+            throw new DataException("cannot read records " + first + ".." + (first + count) + " of shard "
+                    + new Path(dir, info.shards().get(shard).file()) + ": " + (e.getMessage() == null ? e.toString()
+                    : e.getMessage().lines().findFirst().orElse("")) + " (data.shards must be readable from every"
+                    + " executor)", e);
+        }
+    }
+
+    private void readRecords(int shard, long first, int count, byte[] images, int[] labels, int at)
+            throws IOException {
         if (inMemory) {
             Shards.Content content = kept(shard);
             int pixels = pixelsPerImage();
@@ -121,7 +135,12 @@ public final class StoredShards implements ShardReader {
 
     private Shards.Content kept(int shard) throws IOException {
         DatasetInfo.Shard s = info.shards().get(shard);
-        String key = dir + "/" + s.file() + "#" + s.sha256();
+        String[] keys = keptKeys;
+        if (keys == null) {
+            keys = info.shards().stream().map(x -> dir + "/" + x.file() + "#" + x.sha256()).toArray(String[]::new);
+            keptKeys = keys;
+        }
+        String key = keys[shard];
         SoftReference<Shards.Content> ref = KEPT.get(key);
         Shards.Content content = ref == null ? null : ref.get();
         if (content != null) {

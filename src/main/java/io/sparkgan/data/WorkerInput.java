@@ -2,7 +2,6 @@ package io.sparkgan.data;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -140,7 +139,7 @@ public final class WorkerInput implements Serializable {
         try {
             reader.read(run.shard(), run.first(), run.count(), images, labels, at);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read records " + run.first() + ".." + (run.first() + run.count())
+            throw new DataException("cannot read records " + run.first() + ".." + (run.first() + run.count())
                     + " of shard " + run.shard() + " under " + reader.describe() + ": " + e.getMessage(), e);
         }
     }

@@ -1,6 +1,7 @@
 package io.sparkgan.distributed;
 
 import io.sparkgan.config.TrainConfig;
+import io.sparkgan.data.DataException;
 import io.sparkgan.data.WorkerInput;
 import io.sparkgan.step.GanState;
 import io.sparkgan.step.GanStep;
@@ -156,6 +157,11 @@ final class CollectiveWorker {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ChainAllReduce.PeerFailedException) {
                 return t.getMessage();
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DataException) { // its message already names the input and what to do
+                return "task " + rank + " failed: " + t.getMessage();
             }
         }
         return "task " + rank + " failed: " + e;

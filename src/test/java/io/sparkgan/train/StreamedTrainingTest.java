@@ -1,6 +1,7 @@
 package io.sparkgan.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -131,5 +132,21 @@ class StreamedTrainingTest {
                 assertTrue(messages.contains(named), cache + ", " + sync + ": " + messages);
             }
         }
+
+        // a shard gone altogether (a lifecycle rule, another job's cleanup): one DataException naming it
+        Files.delete(shard);
+        SparkganConfig config = config("deleted", "stream", "driver");
+        StoredShards shards = new StoredShards(Storage.local(), tmp.resolve("shards").toString(), info, false);
+        Exception e = assertThrows(Exception.class, () -> TrainingJob.train(config, TestSpark.context(),
+                Storage.local(), shards, info));
+        Throwable cause = e;
+        while (cause != null && !(cause instanceof io.sparkgan.data.DataException)) {
+            cause = cause.getCause();
+        }
+        assertTrue(cause != null && cause.getMessage().matches("cannot read records \\d+\\.\\.\\d+ of shard "
+                + java.util.regex.Pattern.quote(shard.toUri().toString().replace("file:///", "file:/"))
+                + ": .*(does not exist|No such file).* \\(data\\.shards must be readable from every executor\\)"),
+                String.valueOf(cause));
+        assertFalse(Files.exists(tmp.resolve("deleted/_SUCCESS")), "no run finishes on missing data");
     }
 }
