@@ -17,8 +17,13 @@ public record RoundCost(long wallNanos, long computeNanos, long dataWaitNanos, l
                 dataWaitNanos + other.dataWaitNanos, broadcastNanos + other.broadcastNanos, bytes + other.bytes);
     }
 
-    /** Wall time not spent in compute: scheduling, transfer, summing. */
+    /**
+     * Wall time not spent in compute: scheduling, transfer, summing. At least zero: in collective mode
+     * the wall time is the reporting worker's own and the compute time the slowest worker's, and workers
+     * start a round at slightly different moments (the previous all-reduce reaches them one after the
+     * other), so the difference can dip below zero when the slowest worker started first.
+     */
     public long syncNanos() {
-        return wallNanos - computeNanos;
+        return Math.max(0, wallNanos - computeNanos);
     }
 }

@@ -65,7 +65,9 @@ class CollectiveTrainingTest {
             for (String key : List.of("step", "d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")) {
                 assertEquals(d.get(i).path(key).asDouble(), c.get(i).path(key).asDouble(), 0.0, key + " at line " + i);
             }
-            assertTrue(c.get(i).path("compute_s").asDouble() > 0 && c.get(i).path("sync_s").asDouble() > 0);
+            // a worker's wall time is its own, its compute the slowest worker's: sync can round to zero
+            assertTrue(c.get(i).path("compute_s").asDouble() > 0 && c.get(i).path("sync_s").asDouble() >= 0,
+                    c.get(i).toString());
         }
         // the comparison does tell runs apart: another seed is another run
         TrainingJob.Result otherSeed = train("other", with(sets, "train.sync=collective", "train.seed=7"));
