@@ -172,7 +172,9 @@ public final class ConfigLoader {
     private static final Map<String, String> REPLACED = Map.of("data.images-per-shard",
             "replaced by data.shard-size, the most bytes a shard holds (e.g. 64M), whatever the image size",
             "train.ema-decay", "replaced by train.ema-half-life, the EMA's half-life in images (0 = no EMA; e.g."
-                    + " 10000), and train.ema-rampup");
+                    + " 10000), and train.ema-rampup",
+            "model.batch-norm", "replaced by model.g-norm (batch | none) and model.d-norm (batch | layer | none);"
+                    + " batch-norm = true is both \"batch\" (the default), false is both \"none\"");
 
     private static void reportUnknownKeys(Config user, Config reference, List<String> problems) {
         for (Map.Entry<String, ConfigValue> entry : new TreeMap<>(toMap(user)).entrySet()) {

@@ -1,7 +1,10 @@
 package io.sparkgan.config;
 
 import io.sparkgan.model.GanLoss;
+import io.sparkgan.model.GradientPenalty;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The training loop's settings (the {@code train} section). */
 public record TrainConfig(
@@ -20,6 +23,9 @@ public record TrainConfig(
         double labelSmoothing,
         double dSkipBelow,
         double wganClip,
+        double gpWeight,
+        double r1Gamma,
+        int r1Every,
         double emaHalfLife,
         double emaRampup,
         boolean shuffle,
@@ -53,6 +59,18 @@ public record TrainConfig(
 
     public int globalBatch() {
         return batchPerWorker * workers;
+    }
+
+    /** The penalties on D's input gradient this run adds to D's loss: WGAN-GP's, R1, both or none. */
+    public List<GradientPenalty> gradientPenalties() {
+        List<GradientPenalty> penalties = new ArrayList<>();
+        if (loss == GanLoss.WGAN_GP) {
+            penalties.add(GradientPenalty.wganGp(gpWeight));
+        }
+        if (r1Gamma > 0) {
+            penalties.add(GradientPenalty.r1(r1Gamma, r1Every));
+        }
+        return List.copyOf(penalties);
     }
 
     /** Target for real images in D's loss: 1, or 1 − smoothing (one-sided label smoothing). */

@@ -3,6 +3,7 @@ package io.sparkgan.config;
 import com.typesafe.config.Config;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
+import io.sparkgan.model.Normalisation;
 import java.time.Duration;
 
 /**
@@ -22,6 +23,11 @@ final class TypedSections {
         DataConfig data = data(r);
         ModelConfig model = model(r);
         TrainConfig train = train(r);
+        if (!train.gradientPenalties().isEmpty() && model.discriminatorNorm() == Normalisation.BATCH) {
+            r.problem("model.d-norm", "\"layer\" or \"none\" with " + (train.loss() == GanLoss.WGAN_GP
+                    ? "train.loss = wgan-gp" : "train.r1-gamma > 0") + " (a gradient penalty needs each image's"
+                    + " own input gradient, and batch norm makes D's output for an image depend on its whole batch)");
+        }
         String outputDir = r.nonEmpty("output.dir", "a directory URI for run directories");
         String runId = r.string("run.id");
         if (!runId.matches("[A-Za-z0-9._-]{1,200}")) {
@@ -78,8 +84,13 @@ final class TypedSections {
                 r.integer("model.latent-dim", 1, 100_000),
                 r.integer("model.g-features", 1, 4096),
                 r.integer("model.d-features", 1, 4096),
-                r.bool("model.batch-norm"));
+                normalisation(r, "model.g-norm", "batch", "none"),
+                normalisation(r, "model.d-norm", "batch", "layer", "none"));
         return model;
+    }
+
+    private static Normalisation normalisation(KeyReader r, String key, String... allowed) {
+        return Normalisation.valueOf(r.oneOf(key, allowed).toUpperCase(java.util.Locale.ROOT));
     }
 
     private static TrainConfig train(KeyReader r) {
@@ -87,8 +98,9 @@ final class TypedSections {
             case "simultaneous" -> TrainConfig.StepOrder.SIMULTANEOUS;
             default -> TrainConfig.StepOrder.ALTERNATING;
         };
-        GanLoss loss = switch (r.oneOf("train.loss", "non-saturating", "wgan", "hinge", "least-squares")) {
+        GanLoss loss = switch (r.oneOf("train.loss", "non-saturating", "wgan", "wgan-gp", "hinge", "least-squares")) {
             case "wgan" -> GanLoss.WGAN;
+            case "wgan-gp" -> GanLoss.WGAN_GP;
             case "hinge" -> GanLoss.HINGE;
             case "least-squares" -> GanLoss.LEAST_SQUARES;
             default -> GanLoss.NON_SATURATING;
@@ -108,6 +120,9 @@ final class TypedSections {
                 r.number("train.label-smoothing", 0.0, 0.5),
                 r.number("train.d-skip-below", 0.0, 1e9),
                 r.number("train.wgan-clip", Double.MIN_VALUE, 1e6),
+                r.number("train.gp-weight", 0.0, 1e6),
+                r.number("train.r1-gamma", 0.0, 1e6),
+                r.integer("train.r1-every", 1, 1_000_000),
                 r.number("train.ema-half-life", 0.0, 1e12),
                 r.number("train.ema-rampup", 0.0, 1.0),
                 r.bool("train.shuffle"),
@@ -138,7 +153,8 @@ final class TypedSections {
                     + " (smoothing applies to the non-saturating loss's targets only)");
         }
         if (!train.loss().hasFloor() && train.dSkipBelow() > 0) {
-            r.problem("train.d-skip-below", "0 with train.loss = wgan (a Wasserstein critic's loss has no floor: no"
+            r.problem("train.d-skip-below", "0 with train.loss = " + r.string("train.loss")
+                    + " (a Wasserstein critic's loss has no floor: no"
                     + " threshold on it says that the critic is winning)");
         }
         return train;

@@ -2,12 +2,14 @@ package io.sparkgan.distributed;
 
 import io.sparkgan.data.WorkerInput;
 import io.sparkgan.model.GanReplica;
+import io.sparkgan.model.GradientPenalty;
 import io.sparkgan.runtime.GpuBinding;
 import io.sparkgan.runtime.Nd4jSetup;
 import io.sparkgan.runtime.ReplicaCache;
 import io.sparkgan.step.Round;
 import io.sparkgan.step.RoundStatistics;
 import io.sparkgan.step.RoundSums;
+import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -38,12 +40,17 @@ final class PartitionWorker {
         double gLoss = 0;
         double realScore = 0;
         double fakeScore = 0;
+        double penalty = 0;
         if (round.needsDiscriminatorGradient()) {
             WorkerInput.RealBatch real = RoundInputs.realBatch(round, s, input);
             dataWait = real.waitNanos();
             INDArray fake = replica.generate(RoundInputs.discriminatorNoise(round, s, input));
-            GanReplica.RoundOutput d = replica.discriminatorRound(RoundInputs.realImages(real, s), fake);
+            List<GradientPenalty> penalties = RoundInputs.penalties(round, s);
+            float[] mixing = penalties.isEmpty() ? null : RoundInputs.mixing(round, s, input);
+            GanReplica.RoundOutput d = replica.discriminatorRound(RoundInputs.realImages(real, s), fake, penalties,
+                    mixing);
             dGradient = d.gradient().toFloatVector();
+            penalty = d.penaltySum();
             dLoss = d.lossSum();
             realScore = d.realScoreSum();
             fakeScore = d.fakeScoreSum();
@@ -61,7 +68,8 @@ final class PartitionWorker {
             Bfloat16.roundInPlace(dGradient == null ? new float[0] : dGradient);
             Bfloat16.roundInPlace(gGradient == null ? new float[0] : gGradient);
         }
-        RoundStatistics statistics = new RoundStatistics(dLoss, gLoss, realScore, fakeScore, s.batchPerWorker(),
+        RoundStatistics statistics = new RoundStatistics(dLoss, gLoss, realScore, fakeScore, penalty,
+                s.batchPerWorker(),
                 System.nanoTime() - started, dataWait);
         return FaultHooks.afterPartition(request, new PartitionResult(input.index(),
                 RoundSums.ofWorker(dGradient, gGradient, statistics), s.bfloat16Gradients()));

@@ -1,8 +1,10 @@
 package io.sparkgan.distributed;
 
 import io.sparkgan.data.WorkerInput;
+import io.sparkgan.model.GradientPenalty;
 import io.sparkgan.model.Noise;
 import io.sparkgan.step.Round;
+import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -17,7 +19,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *       for D round r of k (the simultaneous order's single round: step), of which worker p takes
  *       images p·b … p·b + b − 1 ({@link WorkerInput}).</li>
  *   <li>Noise: worker p's images are slots p·b … p·b + b − 1 of the global batch, in the noise
- *       stream of the step; D round r uses round r of it, G's round a round of its own.</li>
+ *       stream of the step; D round r uses round r of it, G's round a round of its own. WGAN-GP's
+ *       mixing weights ε are drawn per slot the same way.</li>
+ *   <li>Gradient penalties: a lazy one (R1 every N D rounds) is computed in D rounds whose number
+ *       over the run, step·k + r, is a multiple of N.</li>
  * </ul>
  */
 final class RoundInputs {
@@ -53,6 +58,18 @@ final class RoundInputs {
     /** z for the generated half of D's round. */
     static INDArray discriminatorNoise(Round round, RoundRequest.Settings s, WorkerInput input) {
         return noise(round.step(), round.discriminatorRound(), s, input);
+    }
+
+    /** WGAN-GP's ε for this worker's images of D's round: slots of the global batch, as for z. */
+    static float[] mixing(Round round, RoundRequest.Settings s, WorkerInput input) {
+        int batch = s.batchPerWorker();
+        return Noise.mixing(s.seed(), round.step(), round.discriminatorRound(), (long) input.index() * batch, batch);
+    }
+
+    /** The gradient penalties D's round computes: those whose lazy interval includes this D round. */
+    static List<GradientPenalty> penalties(Round round, RoundRequest.Settings s) {
+        long discriminatorRound = globalBatch(round, s.discriminatorRounds());
+        return s.penalties().stream().filter(p -> p.appliesTo(discriminatorRound)).toList();
     }
 
     /** z for G's round (in the simultaneous order, G's half of the round). */

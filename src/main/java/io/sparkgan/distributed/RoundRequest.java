@@ -3,8 +3,10 @@ package io.sparkgan.distributed;
 import io.sparkgan.config.TrainConfig;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
+import io.sparkgan.model.GradientPenalty;
 import io.sparkgan.step.Round;
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * Everything a worker needs for one round besides the parameters and its data: the round, and the
@@ -20,16 +22,17 @@ public record RoundRequest(Round round, Settings settings) implements Serializab
      * @param discriminatorRounds D rounds per step (train.d-steps-per-g-step)
      * @param threads ND4J threads per task
      * @param bfloat16Gradients round the gradient sums to bfloat16 and send them in 16 bits
+     * @param penalties the gradient penalties D's rounds add to its loss
      */
     public record Settings(GanArchitecture architecture, GanLoss loss, double realTarget, int batchPerWorker,
                            int discriminatorRounds, long seed, int threads,
-                           boolean bfloat16Gradients) implements Serializable {
+                           boolean bfloat16Gradients, List<GradientPenalty> penalties) implements Serializable {
 
         /** The settings of a run configured by {@code train}. */
         public static Settings of(GanArchitecture architecture, TrainConfig train, int threads) {
             return new Settings(architecture, train.loss(), train.realTarget(), train.batchPerWorker(),
                     train.dStepsPerGStep(), train.seed(), threads,
-                    train.gradientTransfer() == TrainConfig.GradientTransfer.BF16);
+                    train.gradientTransfer() == TrainConfig.GradientTransfer.BF16, train.gradientPenalties());
         }
     }
 }

@@ -26,7 +26,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Dcgan {
     /** D's leaky ReLU slope (DCGAN's 0.2). */
     static final double LEAKY_SLOPE = 0.2;
-    /** Added to the batch variance before its square root (PyTorch's default). */
+    /** Added to the batch or layer variance before its square root (PyTorch's default). */
     static final double BN_EPSILON = 1e-5;
     /** Layer names. A parameter is named {@code <layer>/<W|b|gamma|beta>}, in layouts, graphs and kernels alike. */
     static final String G_PROJECT = "g/project";
@@ -67,12 +67,12 @@ public final class Dcgan {
         int c0 = a.generatorChannels(0);
         long projected = (long) c0 * base * base;
         b.add(weights(G_PROJECT), Init.WEIGHT, a.latentDim(), projected);
-        addNormOrBias(b, G_PROJECT, c0, a.batchNorm(), projected); // a dense bias is per unit, not per channel
+        addNormOrBias(b, G_PROJECT, c0, a.generatorBatchNorm(), projected); // a dense bias is per unit, not per channel
         for (int s = 1; s < a.stages(); s++) {
             int in = a.generatorChannels(s - 1);
             int out = a.generatorChannels(s);
             b.add(weights(generatorStage(s)), Init.WEIGHT, 4, 4, out, in); // deconv2d weights: [kH, kW, out, in]
-            addNormOrBias(b, generatorStage(s), out, a.batchNorm(), out);
+            addNormOrBias(b, generatorStage(s), out, a.generatorBatchNorm(), out);
         }
         int last = a.stages();
         b.add(weights(generatorStage(last)), Init.WEIGHT, 4, 4, a.channels(), a.generatorChannels(last - 1));
@@ -86,13 +86,18 @@ public final class Dcgan {
         for (int s = 0; s < a.stages(); s++) {
             int out = a.discriminatorChannels(s);
             b.add(weights(discriminatorStage(s)), Init.WEIGHT, 4, 4, in, out); // conv2d weights: [kH, kW, in, out]
-            addNormOrBias(b, discriminatorStage(s), out, a.batchNorm() && s > 0, out);
+            addNormOrBias(b, discriminatorStage(s), out, discriminatorStageNorm(a, s).hasScaleAndOffset(), out);
             in = out;
         }
         long features = (long) in * a.baseSize() * a.baseSize();
         b.add(weights(D_LOGIT), Init.WEIGHT, features, 1);
         b.add(bias(D_LOGIT), Init.ZERO, 1);
         return b.build();
+    }
+
+    /** The normalisation of D's stage {@code s}: none in the first (DCGAN's choice), the configured one after. */
+    static Normalisation discriminatorStageNorm(GanArchitecture a, int s) {
+        return s == 0 ? Normalisation.NONE : a.discriminatorNorm();
     }
 
     private static void addNormOrBias(ParamLayout.Builder b, String layer, int channels, boolean norm,
@@ -117,24 +122,25 @@ public final class Dcgan {
         int base = a.baseSize();
         int c0 = a.generatorChannels(0);
         SDVariable h = z.mmul(sd.getVariable(weights(G_PROJECT)));
-        if (!a.batchNorm()) {
+        Normalisation norm = a.generatorNorm();
+        if (!a.generatorBatchNorm()) {
             h = h.add(sd.getVariable(bias(G_PROJECT)));
         }
         h = sd.reshape(h, -1, c0, base, base);
-        h = normOrNothing(sd, h, G_PROJECT, a.batchNorm());
+        h = normalise(sd, h, G_PROJECT, norm);
         h = sd.nn().relu(h, 0.0);
         for (int s = 1; s <= a.stages(); s++) {
             String layer = generatorStage(s);
             boolean last = s == a.stages();
-            boolean norm = a.batchNorm() && !last;
-            SDVariable bias = norm ? null : sd.getVariable(bias(layer));
+            Normalisation stageNorm = last ? Normalisation.NONE : norm;
+            SDVariable bias = stageNorm.hasScaleAndOffset() ? null : sd.getVariable(bias(layer));
             h = bias == null
                     ? sd.cnn().deconv2d(h, sd.getVariable(weights(layer)), upsample())
                     : sd.cnn().deconv2d(h, sd.getVariable(weights(layer)), bias, upsample());
             if (last) {
                 h = sd.math().tanh(h);
             } else {
-                h = normOrNothing(sd, h, layer, norm);
+                h = normalise(sd, h, layer, stageNorm);
                 h = sd.nn().relu(h, 0.0);
             }
         }
@@ -146,11 +152,11 @@ public final class Dcgan {
         SDVariable h = x;
         for (int s = 0; s < a.stages(); s++) {
             String layer = discriminatorStage(s);
-            boolean norm = a.batchNorm() && s > 0;
-            h = norm
+            Normalisation norm = discriminatorStageNorm(a, s);
+            h = norm.hasScaleAndOffset()
                     ? sd.cnn().conv2d(h, sd.getVariable(weights(layer)), downsample())
                     : sd.cnn().conv2d(h, sd.getVariable(weights(layer)), sd.getVariable(bias(layer)), downsample());
-            h = normOrNothing(sd, h, layer, norm);
+            h = normalise(sd, h, layer, norm);
             h = sd.nn().leakyRelu(h, LEAKY_SLOPE);
         }
         long features = (long) a.discriminatorChannels(a.stages() - 1) * a.baseSize() * a.baseSize();
@@ -158,13 +164,18 @@ public final class Dcgan {
         return h.mmul(sd.getVariable(weights(D_LOGIT))).add(sd.getVariable(bias(D_LOGIT)));
     }
 
-    private static SDVariable normOrNothing(SameDiff sd, SDVariable x, String layer, boolean norm) {
-        if (!norm) {
+    /**
+     * Batch norm (statistics over the batch and positions of each channel) or layer norm (over each
+     * image's channels and positions), then a scale and offset per channel; nothing for {@code NONE}.
+     */
+    private static SDVariable normalise(SameDiff sd, SDVariable x, String layer, Normalisation norm) {
+        if (norm == Normalisation.NONE) {
             return x;
         }
-        SDVariable mean = sd.mean(x, true, 0, 2, 3);
+        int[] over = norm == Normalisation.BATCH ? new int[] {0, 2, 3} : new int[] {1, 2, 3};
+        SDVariable mean = sd.mean(x, true, over);
         SDVariable centred = x.sub(mean);
-        SDVariable variance = sd.mean(centred.mul(centred), true, 0, 2, 3);
+        SDVariable variance = sd.mean(centred.mul(centred), true, over);
         SDVariable normalised = centred.div(sd.math().sqrt(variance.add(BN_EPSILON)));
         SDVariable gamma = sd.getVariable(gamma(layer));
         long channels = gamma.getShape()[0];

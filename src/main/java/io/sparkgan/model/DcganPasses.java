@@ -7,6 +7,7 @@ import static io.sparkgan.model.Dcgan.LEAKY_SLOPE;
 import static io.sparkgan.model.Dcgan.beta;
 import static io.sparkgan.model.Dcgan.bias;
 import static io.sparkgan.model.Dcgan.discriminatorStage;
+import static io.sparkgan.model.Dcgan.discriminatorStageNorm;
 import static io.sparkgan.model.Dcgan.gamma;
 import static io.sparkgan.model.Dcgan.generatorStage;
 import static io.sparkgan.model.Dcgan.weights;
@@ -26,6 +27,16 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>A forward pass returns a {@link Pass} that remembers what its backward pass needs (inputs of
  * every kernel, batch statistics); {@link Pass#backward} walks those steps in reverse and adds each
  * parameter's gradient into a flat vector in {@link ParamLayout} order, the form the driver sums.
+ *
+ * <p>D's pass can also carry a <em>tangent</em>: the derivative of every value along a direction u of
+ * the input (forward mode), so that its output's tangent is uᵀ∇ₓD(x) per image. Differentiating that
+ * tangent with respect to D's parameters ({@link Pass#backwardTangent}) is how a gradient penalty
+ * gets its exact parameter gradient: for a penalty Σᵢ φ(‖∇ₓD(xᵢ)‖), take uᵢ = φ'(rᵢ)/rᵢ·∇ₓD(xᵢ)
+ * (held fixed), and ∂/∂θ Σᵢ uᵢᵀ∇ₓD(xᵢ) is the penalty's gradient. Each step's backward therefore takes
+ * the adjoints of its value and of its tangent. Leaky ReLU is piecewise linear, so its tangent depends
+ * on its input only through which side of 0 it is on (no second-order term); layer norm's does
+ * ({@link LayerNorm}); batch norm carries no tangent (it mixes the batch, so D has no per-image
+ * gradient).
  */
 final class DcganPasses {
     private final GanArchitecture a;
@@ -56,20 +67,35 @@ final class DcganPasses {
         }
     }
 
+    /**
+     * A value and, when the pass carries one, its tangent (null otherwise). In a backward pass the same
+     * pair holds adjoints: of the value (null for zero) and of the tangent.
+     */
+    record Dual(INDArray value, INDArray tangent) {
+        static Dual of(INDArray value) {
+            return new Dual(value, null);
+        }
+    }
+
     /** A forward pass's output and the recorded steps that differentiate it. */
     static final class Pass {
-        private final INDArray output;
+        private final Dual output;
         private final Deque<BackwardStep> steps;
         private final ParamLayout layout;
 
-        private Pass(INDArray output, Deque<BackwardStep> steps, ParamLayout layout) {
+        private Pass(Dual output, Deque<BackwardStep> steps, ParamLayout layout) {
             this.output = output;
             this.steps = steps;
             this.layout = layout;
         }
 
         INDArray output() {
-            return output;
+            return output.value();
+        }
+
+        /** The output's tangent: per image, the input direction dotted with the output's input gradient. */
+        INDArray outputTangent() {
+            return output.tangent();
         }
 
         /**
@@ -78,8 +104,20 @@ final class DcganPasses {
          * pass's input.
          */
         INDArray backward(INDArray gradOutput, INDArray gradient) {
+            return walk(Dual.of(gradOutput), gradient).value();
+        }
+
+        /**
+         * Adds into {@code gradient} the gradient, with respect to the parameters, of Σ gradTangent ⊙ the
+         * output's tangent: the second-order pass of a gradient penalty.
+         */
+        void backwardTangent(INDArray gradTangent, INDArray gradient) {
+            walk(new Dual(null, gradTangent), gradient);
+        }
+
+        private Dual walk(Dual gradOutput, INDArray gradient) {
             Params sink = new Params(layout, gradient);
-            INDArray g = gradOutput;
+            Dual g = gradOutput;
             for (BackwardStep step : steps) { // a Deque filled with push(): last step first
                 g = step.apply(g, sink);
             }
@@ -89,8 +127,11 @@ final class DcganPasses {
 
     @FunctionalInterface
     private interface BackwardStep {
-        /** Takes dL/d(step output), adds parameter gradients into {@code sink}, returns dL/d(step input). */
-        INDArray apply(INDArray gradOut, Params sink);
+        /**
+         * Takes the adjoints of the step's output and of its tangent, adds parameter gradients into
+         * {@code sink}, returns the adjoints of the step's input and of its tangent.
+         */
+        Dual apply(Dual gradOut, Params sink);
     }
 
     /** G(z): [n, latentDim] → images [n, channels, size, size] in [-1, 1]. */
@@ -98,19 +139,15 @@ final class DcganPasses {
         Deque<BackwardStep> steps = new ArrayDeque<>();
         int base = a.baseSize();
         int c0 = a.generatorChannels(0);
+        boolean batchNorm = a.generatorBatchNorm();
 
-        INDArray projectW = g.get(weights(G_PROJECT));
-        INDArray h = Kernels.matmul(z, projectW, false, false);
-        steps.push((gradOut, sink) -> {
-            sink.get(weights(G_PROJECT)).addi(Kernels.matmul(z, gradOut, true, false));
-            return Kernels.matmul(gradOut, projectW, false, true);
-        });
-        if (!a.batchNorm()) {
+        Dual h = dense(Dual.of(z), g, G_PROJECT, steps);
+        if (!batchNorm) {
             h = addBias(h, g, bias(G_PROJECT), steps);
         }
         long n = z.size(0);
         h = reshape(h, steps, n, c0, base, base);
-        if (a.batchNorm()) {
+        if (batchNorm) {
             h = batchNorm(h, g, G_PROJECT, steps);
         }
         h = activation(h, 0.0, steps);
@@ -118,7 +155,7 @@ final class DcganPasses {
         for (int s = 1; s <= a.stages(); s++) {
             String layer = generatorStage(s);
             boolean last = s == a.stages();
-            boolean norm = a.batchNorm() && !last;
+            boolean norm = batchNorm && !last;
             h = convolution(true, h, g.get(weights(layer)), norm ? null : g.get(bias(layer)), layer, steps);
             if (last) {
                 h = tanh(h, steps);
@@ -134,90 +171,172 @@ final class DcganPasses {
 
     /** D(x) before the sigmoid: images [n, channels, size, size] → logits [n, 1]. */
     Pass discriminator(Params d, INDArray x) {
+        return discriminator(d, Dual.of(x));
+    }
+
+    /**
+     * D(x), carrying the tangent along {@code direction} (same shape as x): the output's tangent is
+     * directionᵢ · ∇ₓD(xᵢ) per image. Needs a D without batch norm.
+     */
+    Pass discriminator(Params d, INDArray x, INDArray direction) {
+        return discriminator(d, new Dual(x, direction));
+    }
+
+    private Pass discriminator(Params d, Dual x) {
         Deque<BackwardStep> steps = new ArrayDeque<>();
-        INDArray h = x;
+        Dual h = x;
         for (int s = 0; s < a.stages(); s++) {
             String layer = discriminatorStage(s);
-            boolean norm = a.batchNorm() && s > 0;
-            h = convolution(false, h, d.get(weights(layer)), norm ? null : d.get(bias(layer)), layer, steps);
-            if (norm) {
+            Normalisation norm = discriminatorStageNorm(a, s);
+            boolean scaled = norm.hasScaleAndOffset();
+            h = convolution(false, h, d.get(weights(layer)), scaled ? null : d.get(bias(layer)), layer, steps);
+            if (norm == Normalisation.BATCH) {
                 h = batchNorm(h, d, layer, steps);
+            } else if (norm == Normalisation.LAYER) {
+                h = layerNorm(h, d, layer, steps);
             }
             h = activation(h, LEAKY_SLOPE, steps);
         }
         long features = (long) a.discriminatorChannels(a.stages() - 1) * a.baseSize() * a.baseSize();
-        h = reshape(h, steps, h.size(0), features);
-        INDArray flat = h;
-        INDArray logitW = d.get(weights(D_LOGIT));
-        INDArray logits = Kernels.matmul(flat, logitW, false, false);
-        steps.push((gradOut, sink) -> {
-            sink.get(weights(D_LOGIT)).addi(Kernels.matmul(flat, gradOut, true, false));
-            return Kernels.matmul(gradOut, logitW, false, true);
-        });
-        logits = addBias(logits, d, bias(D_LOGIT), steps);
-        return new Pass(logits, steps, d.layout());
+        h = reshape(h, steps, h.value().size(0), features);
+        h = dense(h, d, D_LOGIT, steps);
+        h = addBias(h, d, bias(D_LOGIT), steps);
+        return new Pass(h, steps, d.layout());
     }
 
-    /** h + b with b broadcast over the batch (one value per unit of a dense layer's output). */
-    private static INDArray addBias(INDArray h, Params p, String name, Deque<BackwardStep> steps) {
-        INDArray out = h.addRowVector(p.get(name));
+    /** x·W for a dense layer's weights W [in, out]; the tangent goes through the same linear map. */
+    private static Dual dense(Dual x, Params p, String layer, Deque<BackwardStep> steps) {
+        INDArray w = p.get(weights(layer));
+        INDArray y = Kernels.matmul(x.value(), w, false, false);
+        INDArray yDot = x.tangent() == null ? null : Kernels.matmul(x.tangent(), w, false, false);
         steps.push((gradOut, sink) -> {
-            sink.get(name).addi(gradOut.sum(0));
+            INDArray gradX = null;
+            INDArray gradXDot = null;
+            if (gradOut.value() != null) {
+                sink.get(weights(layer)).addi(Kernels.matmul(x.value(), gradOut.value(), true, false));
+                gradX = Kernels.matmul(gradOut.value(), w, false, true);
+            }
+            if (gradOut.tangent() != null) {
+                sink.get(weights(layer)).addi(Kernels.matmul(x.tangent(), gradOut.tangent(), true, false));
+                gradXDot = Kernels.matmul(gradOut.tangent(), w, false, true);
+            }
+            return new Dual(gradX, gradXDot);
+        });
+        return new Dual(y, yDot);
+    }
+
+    /** h + b with b broadcast over the batch (one value per unit of a dense layer's output); a constant for the tangent. */
+    private static Dual addBias(Dual h, Params p, String name, Deque<BackwardStep> steps) {
+        INDArray out = h.value().addRowVector(p.get(name));
+        steps.push((gradOut, sink) -> {
+            if (gradOut.value() != null) {
+                sink.get(name).addi(gradOut.value().sum(0));
+            }
             return gradOut;
         });
-        return out;
+        return new Dual(out, h.tangent());
     }
 
-    private static INDArray reshape(INDArray h, Deque<BackwardStep> steps, long... shape) {
-        long[] before = h.shape();
-        steps.push((gradOut, sink) -> gradOut.reshape('c', before));
-        return h.reshape('c', shape);
+    private static Dual reshape(Dual h, Deque<BackwardStep> steps, long... shape) {
+        long[] before = h.value().shape();
+        steps.push((gradOut, sink) -> new Dual(reshape(gradOut.value(), before), reshape(gradOut.tangent(), before)));
+        return new Dual(reshape(h.value(), shape), reshape(h.tangent(), shape));
     }
 
-    /** A stride-2 convolution (D) or transposed convolution (G); {@code b} null when batch norm follows. */
-    private static INDArray convolution(boolean transposed, INDArray x, INDArray w, INDArray b, String layer,
-                                        Deque<BackwardStep> steps) {
-        INDArray y = transposed ? Kernels.deconv2d(x, w, b) : Kernels.conv2d(x, w, b);
+    private static INDArray reshape(INDArray x, long... shape) {
+        return x == null ? null : x.reshape('c', shape);
+    }
+
+    /**
+     * A stride-2 convolution (D) or transposed convolution (G); {@code b} null when a normalisation
+     * follows. Linear in its input, so the tangent is the same convolution without the bias.
+     */
+    private static Dual convolution(boolean transposed, Dual x, INDArray w, INDArray b, String layer,
+                                    Deque<BackwardStep> steps) {
+        INDArray y = transposed ? Kernels.deconv2d(x.value(), w, b) : Kernels.conv2d(x.value(), w, b);
+        INDArray yDot = x.tangent() == null ? null
+                : transposed ? Kernels.deconv2d(x.tangent(), w, null) : Kernels.conv2d(x.tangent(), w, null);
         steps.push((gradOut, sink) -> {
-            INDArray[] grads = transposed
-                    ? Kernels.deconv2dBackward(x, w, b, gradOut)
-                    : Kernels.conv2dBackward(x, w, b, gradOut);
-            sink.get(weights(layer)).addi(grads[1]);
-            if (b != null) {
-                sink.get(bias(layer)).addi(grads[2]);
+            INDArray gradX = null;
+            INDArray gradXDot = null;
+            if (gradOut.value() != null) {
+                INDArray[] grads = convolutionBackward(transposed, x.value(), w, b, gradOut.value());
+                sink.get(weights(layer)).addi(grads[1]);
+                if (b != null) {
+                    sink.get(bias(layer)).addi(grads[2]);
+                }
+                gradX = grads[0];
             }
-            return grads[0];
+            if (gradOut.tangent() != null) {
+                INDArray[] grads = convolutionBackward(transposed, x.tangent(), w, null, gradOut.tangent());
+                sink.get(weights(layer)).addi(grads[1]);
+                gradXDot = grads[0];
+            }
+            return new Dual(gradX, gradXDot);
         });
-        return y;
+        return new Dual(y, yDot);
+    }
+
+    private static INDArray[] convolutionBackward(boolean transposed, INDArray x, INDArray w, INDArray b,
+                                                  INDArray gradOut) {
+        return transposed ? Kernels.deconv2dBackward(x, w, b, gradOut) : Kernels.conv2dBackward(x, w, b, gradOut);
     }
 
     /**
      * Training-mode batch norm: normalised with the statistics of this batch (see {@link Dcgan} for
-     * why sampling does the same).
+     * why sampling does the same). It carries no tangent: each output depends on the whole batch.
      */
-    private static INDArray batchNorm(INDArray x, Params p, String layer, Deque<BackwardStep> steps) {
+    private static Dual batchNorm(Dual x, Params p, String layer, Deque<BackwardStep> steps) {
+        if (x.tangent() != null) {
+            throw new IllegalStateException(layer + ": batch norm has no per-image input gradient to differentiate");
+        }
         INDArray gamma = p.get(gamma(layer));
         INDArray beta = p.get(beta(layer));
-        INDArray[] moments = Kernels.channelMoments(x);
+        INDArray[] moments = Kernels.channelMoments(x.value());
         INDArray mean = moments[0];
         INDArray variance = moments[1];
-        INDArray y = Kernels.batchNorm(x, mean, variance, gamma, beta, BN_EPSILON);
+        INDArray y = Kernels.batchNorm(x.value(), mean, variance, gamma, beta, BN_EPSILON);
         steps.push((gradOut, sink) -> {
-            INDArray[] grads = Kernels.batchNormBackward(x, mean, variance, gamma, beta, gradOut, BN_EPSILON);
+            if (gradOut.value() == null) {
+                return gradOut;
+            }
+            INDArray[] grads = Kernels.batchNormBackward(x.value(), mean, variance, gamma, beta, gradOut.value(),
+                    BN_EPSILON);
             sink.get(gamma(layer)).addi(grads[1]);
             sink.get(beta(layer)).addi(grads[2]);
-            return grads[0];
+            return Dual.of(grads[0]);
         });
-        return y;
+        return Dual.of(y);
     }
 
-    private static INDArray activation(INDArray x, double slope, Deque<BackwardStep> steps) {
-        steps.push((gradOut, sink) -> Kernels.leakyReluBackward(x, gradOut, slope));
-        return Kernels.leakyRelu(x, slope);
+    /** Layer norm per image ({@link LayerNorm}), with its tangent and that tangent's backward pass. */
+    private static Dual layerNorm(Dual x, Params p, String layer, Deque<BackwardStep> steps) {
+        LayerNorm norm = new LayerNorm(x.value(), p.get(gamma(layer)), BN_EPSILON);
+        INDArray y = norm.output(p.get(beta(layer)));
+        INDArray yDot = x.tangent() == null ? null : norm.tangent(x.tangent());
+        steps.push((gradOut, sink) -> {
+            INDArray[] grads = norm.backward(gradOut.value(), gradOut.tangent(), x.tangent(),
+                    sink.get(gamma(layer)), sink.get(beta(layer)));
+            return new Dual(grads[0], grads[1]);
+        });
+        return new Dual(y, yDot);
     }
 
-    private static INDArray tanh(INDArray x, Deque<BackwardStep> steps) {
-        steps.push((gradOut, sink) -> Kernels.tanhBackward(x, gradOut));
-        return Kernels.tanh(x);
+    /** Leaky ReLU (ReLU for slope 0). Its derivative is a constant on each side of 0: no second-order term. */
+    private static Dual activation(Dual x, double slope, Deque<BackwardStep> steps) {
+        steps.push((gradOut, sink) -> new Dual(slopes(x.value(), gradOut.value(), slope),
+                slopes(x.value(), gradOut.tangent(), slope)));
+        return new Dual(Kernels.leakyRelu(x.value(), slope), slopes(x.value(), x.tangent(), slope));
+    }
+
+    /** v scaled by leaky ReLU's derivative at x (1 or the slope): the activation's Jacobian, which is diagonal. */
+    private static INDArray slopes(INDArray x, INDArray v, double slope) {
+        return v == null ? null : Kernels.leakyReluBackward(x, v, slope);
+    }
+
+    /** G's output layer; G's passes carry no tangent. */
+    private static Dual tanh(Dual x, Deque<BackwardStep> steps) {
+        steps.push((gradOut, sink) -> Dual.of(Kernels.tanhBackward(x.value(), gradOut.value())));
+        return Dual.of(Kernels.tanh(x.value()));
     }
 }

@@ -17,16 +17,34 @@ import java.io.Serializable;
  * @param latentDim length of the noise vector z
  * @param gFeatures generator feature maps in its last hidden stage (DCGAN's ngf)
  * @param dFeatures discriminator feature maps in its first stage (DCGAN's ndf)
- * @param batchNorm batch normalisation in G (all hidden stages) and D (all but the first stage)
+ * @param generatorNorm how G's hidden stages are normalised: {@link Normalisation#BATCH} or
+ *     {@link Normalisation#NONE}
+ * @param discriminatorNorm how D's stages after the first are normalised (DCGAN leaves the first alone)
  */
 public record GanArchitecture(int imageSize, int channels, int latentDim, int gFeatures, int dFeatures,
-                              boolean batchNorm) implements Serializable {
+                              Normalisation generatorNorm, Normalisation discriminatorNorm) implements Serializable {
 
     public GanArchitecture {
         if (stagesFor(imageSize) < 1) {
             throw new IllegalArgumentException("image size " + imageSize
                     + " cannot be reached by stride-2 stages; use a size such as 28, 32 or 64");
         }
+        if (generatorNorm == Normalisation.LAYER) {
+            throw new IllegalArgumentException("the generator takes batch normalisation or none, not layer");
+        }
+    }
+
+    /** Whether G's hidden stages are batch-normalised. */
+    public boolean generatorBatchNorm() {
+        return generatorNorm == Normalisation.BATCH;
+    }
+
+    /**
+     * Whether D's output for an image depends on that image alone, so that per-image input gradients
+     * (gradient penalties) exist: not with batch normalisation, which mixes the batch.
+     */
+    public boolean discriminatorIsPerImage() {
+        return discriminatorNorm != Normalisation.BATCH;
     }
 
     /** Number of stride-2 stages between the base grid and the image, or 0 if the size does not work. */

@@ -23,6 +23,12 @@ public enum GanLoss {
      */
     WGAN,
     /**
+     * Gulrajani et al., "Improved Training of Wasserstein GANs" (2017): WGAN's critic and generator
+     * losses, with a penalty on the critic's input gradient ({@link GradientPenalty#wganGp}) instead of
+     * weight clipping.
+     */
+    WGAN_GP,
+    /**
      * The hinge loss of Lim and Ye, "Geometric GAN" (2017), as Miyato et al. use it with spectral
      * normalisation ("Spectral Normalization for Generative Adversarial Networks", 2018): D minimises
      * E[max(0, 1 − D(x))] + E[max(0, 1 + D(G(z)))], G minimises −E[D(G(z))].
@@ -48,7 +54,7 @@ public enum GanLoss {
     public Term discriminatorOnReal(INDArray logits, double realTarget) {
         return switch (this) {
             case NON_SATURATING -> crossEntropy(logits, realTarget);
-            case WGAN -> linear(logits, -1);
+            case WGAN, WGAN_GP -> linear(logits, -1);
             case HINGE -> hinge(logits, -1);
             case LEAST_SQUARES -> squares(logits, 1);
         };
@@ -58,24 +64,24 @@ public enum GanLoss {
     public Term discriminatorOnFake(INDArray logits) {
         return switch (this) {
             case NON_SATURATING -> crossEntropy(logits, 0);
-            case WGAN -> linear(logits, +1);
+            case WGAN, WGAN_GP -> linear(logits, +1);
             case HINGE -> hinge(logits, +1);
             case LEAST_SQUARES -> squares(logits, 0);
         };
     }
 
-    /** G's loss through D: −log D(G(z)), −D(G(z)) for WGAN and hinge, ½(D(G(z)) − 1)² for least squares. */
+    /** G's loss through D: −log D(G(z)), −D(G(z)) for WGAN(-GP) and hinge, ½(D(G(z)) − 1)² for least squares. */
     public Term generator(INDArray logits) {
         return switch (this) {
             case NON_SATURATING -> crossEntropy(logits, 1);
-            case WGAN, HINGE -> linear(logits, -1);
+            case WGAN, WGAN_GP, HINGE -> linear(logits, -1);
             case LEAST_SQUARES -> squares(logits, 1);
         };
     }
 
     /** Whether D's loss is bounded below by 0, so that a D-skip threshold (train.d-skip-below) means something. */
     public boolean hasFloor() {
-        return this != WGAN;
+        return this != WGAN && this != WGAN_GP;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.sparkgan.model;
 
+import java.util.List;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -41,8 +42,13 @@ public final class GanReplica {
     private DcganPasses.Params generatorParams;
     private DcganPasses.Params discriminatorParams;
 
-    /** What one round on one minibatch produced: the summed gradient and summed statistics. */
-    public record RoundOutput(INDArray gradient, double lossSum, double realScoreSum, double fakeScoreSum) {}
+    /**
+     * What one round on one minibatch produced: the summed gradient and summed statistics.
+     *
+     * @param penaltySum the gradient penalties' sum over the images (not part of {@code lossSum})
+     */
+    public record RoundOutput(INDArray gradient, double lossSum, double realScoreSum, double fakeScoreSum,
+                              double penaltySum) {}
 
     public GanReplica(GanArchitecture architecture, GanLoss loss, double realTarget, DataType dtype) {
         this.architecture = architecture;
@@ -137,18 +143,72 @@ public final class GanReplica {
      * statistics (as in DCGAN's reference training loop).
      */
     public RoundOutput discriminatorRound(INDArray real, INDArray fake) {
+        return discriminatorRound(real, fake, List.of(), null);
+    }
+
+    /**
+     * D's round with gradient penalties: the loss's gradient, then each penalty's, summed into one
+     * vector. {@code mixing} holds ε per image for a penalty at interpolates (null if there is none).
+     */
+    public RoundOutput discriminatorRound(INDArray real, INDArray fake, List<GradientPenalty> penalties,
+                                          float[] mixing) {
         DcganPasses.Params d = require(discriminatorParams, "discriminator");
         try (MemoryWorkspace ignored = roundWorkspace()) {
             INDArray gradient = Nd4j.zeros(dtype, discriminatorLayout.size());
-            DcganPasses.Pass onReal = passes.discriminator(d, real.castTo(dtype));
+            INDArray realImages = real.castTo(dtype);
+            INDArray fakeImages = fake.castTo(dtype);
+            DcganPasses.Pass onReal = passes.discriminator(d, realImages);
             GanLoss.Term realTerm = loss.discriminatorOnReal(onReal.output(), realTarget);
             onReal.backward(realTerm.gradLogits(), gradient);
-            DcganPasses.Pass onFake = passes.discriminator(d, fake.castTo(dtype));
+            DcganPasses.Pass onFake = passes.discriminator(d, fakeImages);
             GanLoss.Term fakeTerm = loss.discriminatorOnFake(onFake.output());
             onFake.backward(fakeTerm.gradLogits(), gradient);
+            double penaltySum = 0;
+            for (GradientPenalty penalty : penalties) {
+                INDArray at = penalty.where() == GradientPenalty.Where.REAL ? realImages
+                        : interpolates(realImages, fakeImages, mixing);
+                penaltySum += penalise(d, at, penalty, gradient);
+            }
             return new RoundOutput(gradient.detach(), realTerm.lossSum() + fakeTerm.lossSum(), realTerm.scoreSum(),
-                    fakeTerm.scoreSum());
+                    fakeTerm.scoreSum(), penaltySum);
         }
+    }
+
+    /** εᵢ·realᵢ + (1 − εᵢ)·fakeᵢ per image: WGAN-GP's points between the two distributions. */
+    private INDArray interpolates(INDArray real, INDArray fake, float[] mixing) {
+        if (mixing == null || mixing.length != real.size(0)) {
+            throw new IllegalArgumentException("interpolates need one mixing weight per image");
+        }
+        INDArray epsilon = Nd4j.createFromArray(mixing).castTo(dtype).reshape(real.size(0), 1, 1, 1);
+        return fake.add(real.sub(fake).mul(epsilon));
+    }
+
+    /**
+     * Adds into {@code gradient} the exact gradient of Σᵢ φ(‖∇ₓD(xᵢ)‖) with respect to D's parameters and
+     * returns the sum. First ∇ₓD(xᵢ) for every image at once (D is per-image, so the gradient of ΣD is
+     * each image's own); then a pass along uᵢ = φ'(rᵢ)/rᵢ·∇ₓD(xᵢ), whose output tangent uᵢ·∇ₓD(xᵢ) has,
+     * with u held fixed, exactly the penalty's parameter gradient.
+     */
+    private double penalise(DcganPasses.Params d, INDArray x, GradientPenalty penalty, INDArray gradient) {
+        DcganPasses.Pass pass = passes.discriminator(d, x);
+        INDArray ones = Nd4j.ones(dtype, pass.output().shape());
+        // the parameter gradients this backward pass also produces are D's, not the penalty's: discarded
+        INDArray inputGradient = pass.backward(ones, Nd4j.zeros(dtype, discriminatorLayout.size()));
+        long n = x.size(0);
+        INDArray perImage = inputGradient.reshape('c', n, inputGradient.length() / n);
+        double[] squares = perImage.mul(perImage).sum(1).toDoubleVector();
+        double[] coefficients = new double[(int) n];
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double norm = Math.sqrt(squares[i]);
+            sum += penalty.value(norm);
+            coefficients[i] = penalty.slopeOverNorm(norm);
+        }
+        INDArray direction = perImage.mulColumnVector(Nd4j.createFromArray(coefficients).castTo(dtype)
+                .reshape(n, 1)).reshape('c', x.shape());
+        DcganPasses.Pass along = passes.discriminator(d, x, direction);
+        along.backwardTangent(Nd4j.ones(dtype, along.outputTangent().shape()), gradient);
+        return sum;
     }
 
     /** G's loss through D and its gradient with respect to G's parameters only (D is held fixed). */
@@ -164,7 +224,7 @@ public final class GanReplica {
             INDArray gradImages = judged.backward(term.gradLogits(), Nd4j.zeros(dtype, discriminatorLayout.size()));
             INDArray gradient = Nd4j.zeros(dtype, generatorLayout.size());
             generated.backward(gradImages, gradient);
-            return new RoundOutput(gradient.detach(), term.lossSum(), Double.NaN, term.scoreSum());
+            return new RoundOutput(gradient.detach(), term.lossSum(), Double.NaN, term.scoreSum(), 0);
         }
     }
 

@@ -22,6 +22,8 @@ public final class Noise {
     private static final long SAMPLE_IMAGES = -3;
     /** Endpoints of interpolations: slot 0 of a seed is that seed's latent vector. */
     private static final long INTERPOLATION = -4;
+    /** WGAN-GP's mixing weights ε, a tag in the seed tuple next to (step, round, slot). */
+    private static final long MIXING = -5;
 
     private Noise() {
     }
@@ -33,6 +35,18 @@ public final class Noise {
             fillGaussian(seed(seed, stream, round, firstSlot + i), z, i * latentDim, latentDim);
         }
         return z;
+    }
+
+    /**
+     * ε uniform in [0, 1) for {@code batch} slots starting at {@code firstSlot} of D round {@code round}
+     * of step {@code step}: per slot, as z is, so W workers draw what one worker of the global batch draws.
+     */
+    public static float[] mixing(long seed, long step, int round, long firstSlot, int batch) {
+        float[] epsilon = new float[batch];
+        for (int i = 0; i < batch; i++) {
+            epsilon[i] = (float) new SplittableRandom(seed(seed, MIXING, step, round, firstSlot + i)).nextDouble();
+        }
+        return epsilon;
     }
 
     /** The noise of the sample grids written while training and in FID reports. */

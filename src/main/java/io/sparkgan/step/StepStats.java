@@ -23,6 +23,11 @@ public record StepStats(long step, RoundStatistics discriminatorRound, RoundStat
         return generatorRound.meanGeneratorLoss();
     }
 
+    /** D's gradient penalties per image in its last round (0 when that round computed none). */
+    public double discriminatorPenalty() {
+        return discriminatorRound.meanPenalty();
+    }
+
     /** Mean D(x). */
     public double realScore() {
         return discriminatorRound.meanRealScore();

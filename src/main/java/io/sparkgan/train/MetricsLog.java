@@ -54,6 +54,7 @@ final class MetricsLog {
         ObjectNode line = Json.object();
         line.put("step", s.step() + 1);
         number(line, "d_loss", s.discriminatorLoss());
+        number(line, "d_penalty", s.discriminatorPenalty());
         number(line, "g_loss", s.generatorLoss());
         number(line, "d_real", s.realScore());
         number(line, "d_fake", s.fakeScore());

@@ -9,6 +9,7 @@ import io.sparkgan.model.GanLoss;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.sparkgan.model.GradientPenalty;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,6 +67,29 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("unknown key train.ema-decay (--set train.ema-decay=0.999): replaced by"
                 + " train.ema-half-life, the EMA's half-life in images (0 = no EMA; e.g. 10000), and train.ema-rampup"),
                 e.getMessage());
+        e = rejected("model.batch-norm=false");
+        assertTrue(e.getMessage().contains("unknown key model.batch-norm (--set model.batch-norm=false): replaced by"
+                + " model.g-norm (batch | none) and model.d-norm (batch | layer | none); batch-norm = true is both"
+                + " \"batch\" (the default), false is both \"none\""), e.getMessage());
+    }
+
+    @Test
+    void aGradientPenaltyNeedsADiscriminatorWithoutBatchNorm() {
+        for (String penalty : List.of("train.loss=wgan-gp", "train.r1-gamma=1")) {
+            ConfigException e = rejected(penalty);
+            assertTrue(e.getMessage().contains("model.d-norm = \"batch\"") && e.getMessage().contains(
+                    "expected \"layer\" or \"none\" with " + (penalty.contains("wgan") ? "train.loss = wgan-gp"
+                    : "train.r1-gamma > 0") + " (a gradient penalty needs each image's own input gradient"),
+                    e.getMessage());
+            SparkganConfig ok = ConfigLoader.load((Path) null, List.of(penalty, "model.d-norm=layer"));
+            assertEquals(1, ok.train().gradientPenalties().size());
+        }
+        SparkganConfig both = ConfigLoader.load((Path) null, List.of("train.loss=wgan-gp", "train.r1-gamma=0.5",
+                "train.r1-every=4", "model.d-norm=none"));
+        assertEquals(List.of(GradientPenalty.wganGp(10), GradientPenalty.r1(0.5, 4)), both.train().gradientPenalties());
+        assertTrue(rejected("train.loss=wgan-gp", "model.d-norm=none", "train.d-skip-below=0.1").getMessage()
+                .contains("0 with train.loss = wgan-gp"));
+        assertTrue(ConfigLoader.load((Path) null, List.of()).train().gradientPenalties().isEmpty());
     }
 
     @Test
@@ -102,8 +126,8 @@ class ConfigLoaderTest {
 
     @Test
     void booleanMustBeABoolean() {
-        ConfigException e = rejected("model.batch-norm=sometimes");
-        assertTrue(e.getMessage().contains("model.batch-norm = \"sometimes\""), e.getMessage());
+        ConfigException e = rejected("train.shuffle=sometimes");
+        assertTrue(e.getMessage().contains("train.shuffle = \"sometimes\""), e.getMessage());
         assertTrue(e.getMessage().contains("expected true or false"), e.getMessage());
     }
 
@@ -111,7 +135,7 @@ class ConfigLoaderTest {
     void enumerationsListTheirChoices() {
         ConfigException e = rejected("train.loss=hinges");
         assertTrue(e.getMessage().contains("train.loss = \"hinges\""), e.getMessage());
-        assertTrue(e.getMessage().contains("expected one of non-saturating, wgan, hinge, least-squares"),
+        assertTrue(e.getMessage().contains("expected one of non-saturating, wgan, wgan-gp, hinge, least-squares"),
                 e.getMessage());
         assertTrue(rejected("train.order=random").getMessage().contains("alternating, simultaneous"));
     }

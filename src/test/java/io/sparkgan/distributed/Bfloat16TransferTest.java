@@ -38,7 +38,7 @@ class Bfloat16TransferTest {
     void aBfloat16ResultTravelsInHalfTheBytesAndArrivesUnchanged() throws Exception {
         float[] d = Bfloat16.roundInPlace(randomFloats(50_000, 1));
         float[] g = Bfloat16.roundInPlace(randomFloats(30_000, 2));
-        RoundStatistics statistics = new RoundStatistics(1.5, 2.5, 0.4, 0.6, 64, 123, 7);
+        RoundStatistics statistics = new RoundStatistics(1.5, 2.5, 0.4, 0.6, 0.25, 64, 123, 7);
         PartitionResult fp32 = new PartitionResult(3, RoundSums.ofWorker(d, g, statistics), false);
         PartitionResult bf16 = new PartitionResult(3, RoundSums.ofWorker(d, g, statistics), true);
         byte[] wide = serialise(fp32);

@@ -26,15 +26,16 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 class DcganPassesTest {
     private static final double TOLERANCE = 2e-4;
 
-    @ParameterizedTest(name = "{0}×{0}×{1}, width {2}, batch norm {3}, {4}, real target {5}")
+    @ParameterizedTest(name = "{0}×{0}×{1}, width {2}, G {3}, D {4}, {5}, real target {6}")
     @CsvSource({
-            "28, 1, 32, true, NON_SATURATING, 1.0",
-            "28, 1, 16, false, NON_SATURATING, 0.9",
-            "32, 3, 16, true, WGAN, 1.0",
-            "64, 3, 8, true, NON_SATURATING, 0.9"})
-    void roundsMatchSameDiffAutodiff(int size, int channels, int width, boolean batchNorm, GanLoss loss,
-                                     double realTarget) {
-        GanArchitecture a = new GanArchitecture(size, channels, 20, width, width, batchNorm);
+            "28, 1, 32, BATCH, BATCH, NON_SATURATING, 1.0",
+            "28, 1, 16, NONE, NONE, NON_SATURATING, 0.9",
+            "32, 3, 16, BATCH, BATCH, WGAN, 1.0",
+            "28, 1, 16, BATCH, LAYER, WGAN_GP, 1.0",
+            "64, 3, 8, BATCH, BATCH, NON_SATURATING, 0.9"})
+    void roundsMatchSameDiffAutodiff(int size, int channels, int width, Normalisation gNorm, Normalisation dNorm,
+                                     GanLoss loss, double realTarget) {
+        GanArchitecture a = new GanArchitecture(size, channels, 20, width, width, gNorm, dNorm);
         GanReplica replica = new GanReplica(a, loss, realTarget, DataType.FLOAT);
         INDArray g = Nd4j.createFromArray(replica.generatorLayout().initialise(1));
         INDArray d = jittered(replica.discriminatorLayout(), 2); // nonzero biases: no unit sits on a kink
@@ -73,7 +74,7 @@ class DcganPassesTest {
         long[] shape = {-1, a.channels(), a.imageSize(), a.imageSize()};
         SDVariable realLogits = Dcgan.discriminatorLogits(sd, sd.placeHolder("real", DataType.FLOAT, shape), a);
         SDVariable fakeLogits = Dcgan.discriminatorLogits(sd, sd.placeHolder("fake", DataType.FLOAT, shape), a);
-        SDVariable lossVar = loss == GanLoss.WGAN
+        SDVariable lossVar = critic(loss)
                 ? fakeLogits.sum().sub(realLogits.sum())
                 : crossEntropy(sd, realLogits, realTarget).add(crossEntropy(sd, fakeLogits, 0));
         lossVar.rename("loss");
@@ -96,7 +97,7 @@ class DcganPassesTest {
         assign(sd, replica.discriminatorLayout(), d);
         SDVariable images = Dcgan.generator(sd, sd.placeHolder("z", DataType.FLOAT, -1, a.latentDim()), a);
         SDVariable logits = Dcgan.discriminatorLogits(sd, images, a);
-        SDVariable lossVar = loss == GanLoss.WGAN ? logits.sum().neg() : crossEntropy(sd, logits, 1);
+        SDVariable lossVar = critic(loss) ? logits.sum().neg() : crossEntropy(sd, logits, 1);
         lossVar.rename("loss");
         score(sd, logits, loss).rename("fake_score");
         sd.setLossVariables("loss");
@@ -113,7 +114,12 @@ class DcganPassesTest {
     }
 
     private static SDVariable score(SameDiff sd, SDVariable logits, GanLoss loss) {
-        return (loss == GanLoss.WGAN ? logits : sd.nn().sigmoid(logits)).sum();
+        return (critic(loss) ? logits : sd.nn().sigmoid(logits)).sum();
+    }
+
+    /** Whether D is a Wasserstein critic: its loss is linear in the logits and its score the logit. */
+    private static boolean critic(GanLoss loss) {
+        return loss == GanLoss.WGAN || loss == GanLoss.WGAN_GP;
     }
 
     private static INDArray jittered(ParamLayout layout, long seed) {

@@ -16,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
 class ExportedModelTest {
     @Test
     void savedGeneratorAndDiscriminatorLoadWithPlainSameDiff() {
-        GanArchitecture a = new GanArchitecture(28, 1, 100, 16, 16, true);
+        GanArchitecture a = new GanArchitecture(28, 1, 100, 16, 16, Normalisation.BATCH, Normalisation.BATCH);
         GanReplica replica = new GanReplica(a, GanLoss.NON_SATURATING, 1.0, DataType.FLOAT);
         float[] g = replica.generatorLayout().initialise(7);
         float[] d = replica.discriminatorLayout().initialise(8);

@@ -41,11 +41,11 @@ class GradientCheckTest {
         return initial.add(doubles(seed + 100, layout.size()).mul(0.05));
     }
 
-    @ParameterizedTest(name = "{0}, batch norm {1}, real target {2}")
-    @CsvSource({"NON_SATURATING, true, 1.0", "NON_SATURATING, false, 0.9", "WGAN, true, 1.0", "HINGE, true, 1.0",
-        "LEAST_SQUARES, false, 1.0"})
-    void discriminatorGradientMatchesFiniteDifferences(GanLoss loss, boolean batchNorm, double realTarget) {
-        GanArchitecture a = new GanArchitecture(16, 1, 5, 2, 2, batchNorm);
+    @ParameterizedTest(name = "{0}, D norm {1}, real target {2}")
+    @CsvSource({"NON_SATURATING, BATCH, 1.0", "NON_SATURATING, NONE, 0.9", "WGAN, BATCH, 1.0", "HINGE, BATCH, 1.0",
+        "LEAST_SQUARES, NONE, 1.0", "HINGE, LAYER, 1.0"})
+    void discriminatorGradientMatchesFiniteDifferences(GanLoss loss, Normalisation dNorm, double realTarget) {
+        GanArchitecture a = new GanArchitecture(16, 1, 5, 2, 2, Normalisation.BATCH, dNorm);
         GanReplica r = replica(a, loss, realTarget);
         INDArray real = doubles(3, 4, 1, 16, 16).mul(0.5);
         INDArray fake = doubles(4, 4, 1, 16, 16).mul(0.5);
@@ -58,10 +58,12 @@ class GradientCheckTest {
         });
     }
 
-    @ParameterizedTest(name = "{0}, batch norm {1}")
-    @CsvSource({"NON_SATURATING, true", "NON_SATURATING, false", "WGAN, true", "HINGE, true", "LEAST_SQUARES, true"})
-    void generatorGradientThroughDiscriminatorMatchesFiniteDifferences(GanLoss loss, boolean batchNorm) {
-        GanArchitecture a = new GanArchitecture(16, 1, 5, 2, 2, batchNorm);
+    @ParameterizedTest(name = "{0}, G norm {1}, D norm {2}")
+    @CsvSource({"NON_SATURATING, BATCH, BATCH", "NON_SATURATING, NONE, NONE", "WGAN, BATCH, BATCH", "HINGE, BATCH, BATCH",
+        "LEAST_SQUARES, BATCH, BATCH", "WGAN_GP, NONE, LAYER"})
+    void generatorGradientThroughDiscriminatorMatchesFiniteDifferences(GanLoss loss, Normalisation gNorm,
+                                                                        Normalisation dNorm) {
+        GanArchitecture a = new GanArchitecture(16, 1, 5, 2, 2, gNorm, dNorm);
         GanReplica r = replica(a, loss, 1.0);
         INDArray z = doubles(5, 4, 5);
         INDArray params = generic(r.generatorLayout(), 1);
@@ -71,6 +73,59 @@ class GradientCheckTest {
             r.setGenerator(p);
             return r.generatorRound(z).lossSum();
         });
+    }
+
+    /**
+     * A gradient penalty's parameter gradient (a second derivative of D, from the tangent pass) against
+     * central differences of the penalty itself, for D without normalisation (convolutions, leaky ReLU,
+     * the dense logit) and with layer norm; WGAN-GP at interpolates and lazy R1 on real images. The
+     * penalty's value is checked too, against ∇ₓD taken by finite differences of D's input.
+     */
+    @ParameterizedTest(name = "{0}, D norm {1}")
+    @CsvSource({"INTERPOLATES, NONE", "INTERPOLATES, LAYER", "REAL, NONE", "REAL, LAYER"})
+    void gradientPenaltyParameterGradientMatchesFiniteDifferences(GradientPenalty.Where where, Normalisation dNorm) {
+        GanArchitecture a = new GanArchitecture(16, 1, 5, 2, 2, Normalisation.BATCH, dNorm);
+        GanReplica r = replica(a, GanLoss.WGAN_GP, 1.0);
+        INDArray real = doubles(3, 3, 1, 16, 16).mul(0.5);
+        INDArray fake = doubles(4, 3, 1, 16, 16).mul(0.5);
+        float[] mixing = {0.1f, 0.5f, 0.9f};
+        GradientPenalty penalty = where == GradientPenalty.Where.REAL ? GradientPenalty.r1(0.7, 3)
+                : GradientPenalty.wganGp(10);
+        java.util.List<GradientPenalty> penalties = java.util.List.of(penalty);
+        INDArray params = generic(r.discriminatorLayout(), 2);
+        r.setDiscriminator(params);
+        GanReplica.RoundOutput with = r.discriminatorRound(real, fake, penalties, mixing);
+        INDArray analytic = with.gradient().sub(r.discriminatorRound(real, fake).gradient());
+
+        INDArray at = where == GradientPenalty.Where.REAL ? real
+                : fake.add(real.sub(fake).mul(Nd4j.createFromArray(mixing).castTo(DataType.DOUBLE).reshape(3, 1, 1, 1)));
+        double expected = 0;
+        for (int i = 0; i < 3; i++) {
+            expected += penalty.value(inputGradientNorm(r, at, i));
+        }
+        assertEquals(expected, with.penaltySum(), 1e-6 * expected, "the penalty against ∇ₓD by finite differences");
+        assertTrue(with.penaltySum() > 0);
+
+        check(params, analytic, p -> {
+            r.setDiscriminator(p);
+            return r.discriminatorRound(real, fake, penalties, mixing).penaltySum();
+        });
+    }
+
+    /** ‖∇ₓD(xᵢ)‖ by central differences over image i's pixels (D judges each image on its own). */
+    private static double inputGradientNorm(GanReplica r, INDArray images, int i) {
+        INDArray image = images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(i, i + 1)).dup();
+        double squares = 0;
+        for (long k = 0; k < image.length(); k++) {
+            double derivative = centralDifference(image, k, x -> critic(r, x));
+            squares += derivative * derivative;
+        }
+        return Math.sqrt(squares);
+    }
+
+    /** D(x) of one image: the WGAN critic's score on it, which is the critic value itself. */
+    private static double critic(GanReplica r, INDArray image) {
+        return r.discriminatorRound(image, image).realScoreSum();
     }
 
     /** The hinge and least-squares terms against their formulas, written out, on logits on both sides of 0 and ±1. */
@@ -101,16 +156,21 @@ class GradientCheckTest {
                 GanLoss.HINGE.discriminatorOnFake(logits).gradLogits().toDoubleVector()).boxed().toList());
     }
 
+    /** (f(x + εeᵢ) − f(x − εeᵢ)) / 2ε. */
+    private static double centralDifference(INDArray x, long i, ToDoubleFunction<INDArray> f) {
+        INDArray plus = x.dup();
+        plus.putScalar(i, x.getDouble(i) + EPSILON);
+        INDArray minus = x.dup();
+        minus.putScalar(i, x.getDouble(i) - EPSILON);
+        return (f.applyAsDouble(plus) - f.applyAsDouble(minus)) / (2 * EPSILON);
+    }
+
     private static void check(INDArray params, INDArray analytic, ToDoubleFunction<INDArray> loss) {
         assertEquals(params.length(), analytic.length());
         int checked = 0;
         double worst = 0;
         for (long i = 0; i < params.length(); i++) {
-            INDArray plus = params.dup();
-            plus.putScalar(i, params.getDouble(i) + EPSILON);
-            INDArray minus = params.dup();
-            minus.putScalar(i, params.getDouble(i) - EPSILON);
-            double numeric = (loss.applyAsDouble(plus) - loss.applyAsDouble(minus)) / (2 * EPSILON);
+            double numeric = centralDifference(params, i, loss);
             double exact = analytic.getDouble(i);
             double error = Math.abs(numeric - exact);
             double allowed = RELATIVE * Math.max(Math.abs(numeric), Math.abs(exact)) + ABSOLUTE;

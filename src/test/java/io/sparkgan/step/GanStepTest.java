@@ -36,7 +36,7 @@ class GanStepTest {
         public RoundSums run(Round round, GanState state) {
             asked.add(round);
             discriminatorSeen.add(state.discriminator().clone());
-            RoundStatistics statistics = new RoundStatistics(dLossSum, 3.0, 4.0, 2.0, IMAGES, 1000, 0);
+            RoundStatistics statistics = new RoundStatistics(dLossSum, 3.0, 4.0, 2.0, 0, IMAGES, 1000, 0);
             return RoundSums.ofWorker(round.needsDiscriminatorGradient() ? dSum.clone() : null,
                     round.needsGeneratorGradient() ? gSum.clone() : null, statistics)
                     .withCost(new RoundCost(5000, 1000, 0, 100, 64));

@@ -48,7 +48,9 @@ class CollectiveTrainingTest {
         "train.gradient-transfer=bf16,train.label-smoothing=0.1,train.ema-half-life=100",
         "train.loss=wgan,train.d-steps-per-g-step=2",
         "train.loss=hinge",
-        "train.loss=least-squares,train.d-skip-below=0.3"})
+        "train.loss=least-squares,train.d-skip-below=0.3",
+        "train.loss=wgan-gp,model.d-norm=layer,train.d-steps-per-g-step=2",
+        "train.r1-gamma=1,train.r1-every=2,model.d-norm=none,train.order=simultaneous"})
     void collectiveAndDriverModesTrainTheSameRunBitForBit(String settings) throws IOException {
         String[] sets = settings.split(",");
         TrainingJob.Result driver = train("driver", with(sets, "train.sync=driver"));
@@ -62,13 +64,17 @@ class CollectiveTrainingTest {
         List<JsonNode> c = metrics("collective");
         assertEquals(5, c.size(), "a line for every step (train.log-every = 1), also inside a job");
         for (int i = 0; i < d.size(); i++) {
-            for (String key : List.of("step", "d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")) {
+            for (String key : List.of("step", "d_loss", "d_penalty", "g_loss", "d_real", "d_fake", "d_grad_norm",
+                    "g_grad_norm")) {
                 assertEquals(d.get(i).path(key).asDouble(), c.get(i).path(key).asDouble(), 0.0, key + " at line " + i);
             }
             // a worker's wall time is its own, its compute the slowest worker's: sync can round to zero
             assertTrue(c.get(i).path("compute_s").asDouble() > 0 && c.get(i).path("sync_s").asDouble() >= 0,
                     c.get(i).toString());
         }
+        // a penalty is computed where configured: every D round for wgan-gp, every other one for R1 every 2
+        long penalised = d.stream().filter(line -> line.path("d_penalty").asDouble() > 0).count();
+        assertEquals(settings.contains("wgan-gp") ? 5 : settings.contains("r1-every=2") ? 3 : 0, penalised, settings);
         // the comparison does tell runs apart: another seed is another run
         TrainingJob.Result otherSeed = train("other", with(sets, "train.sync=collective", "train.seed=7"));
         assertNotEquals(driver.generatorSha256(), otherSeed.generatorSha256());

@@ -77,7 +77,7 @@ class DataParallelEquivalenceTest {
 
     private SparkganConfig config(String runId, int workers, int batch, String order, int dSteps, int steps) {
         return TrainingFixtures.config(tmp, runId, "train.workers=" + workers, "train.batch-per-worker=" + batch,
-                "train.steps=" + steps, "model.batch-norm=false", "train.ema-half-life=0",
+                "train.steps=" + steps, "model.g-norm=none", "model.d-norm=none", "train.ema-half-life=0",
                 "train.order=" + order, "train.d-steps-per-g-step=" + dSteps, "model.g-features=16", "model.d-features=16",
                 "train.adam-epsilon=1e-6");
     }
