@@ -85,7 +85,8 @@ final class TypedSections {
                 r.integer("model.g-features", 1, 4096),
                 r.integer("model.d-features", 1, 4096),
                 normalisation(r, "model.g-norm", "batch", "none"),
-                normalisation(r, "model.d-norm", "batch", "layer", "none"));
+                normalisation(r, "model.d-norm", "batch", "layer", "none"),
+                r.bool("model.spectral-norm"));
         return model;
     }
 

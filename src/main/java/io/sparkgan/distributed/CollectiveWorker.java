@@ -127,7 +127,7 @@ final class CollectiveWorker {
         public RoundSums run(Round round, GanState state) {
             long started = System.nanoTime();
             RoundSums mine = PartitionWorker.run(new RoundRequest(round, settings), state.generator(),
-                    state.discriminator(), partition).sums();
+                    state.discriminatorInUse(), partition).sums();
             computeNanos += System.nanoTime() - started;
             float[] d = mine.discriminatorGradient();
             float[] g = mine.generatorGradient();
@@ -174,11 +174,14 @@ final class CollectiveWorker {
         }
     }
 
-    /** A checksum of both networks' parameters, to confirm that every replica ended identical. */
+    /**
+     * A checksum of both networks' parameters (and D's as the rounds use them, which spectral
+     * normalisation derives from its vectors), to confirm that every replica ended identical.
+     */
     static long fingerprint(GanState state) {
         CRC32 crc = new CRC32();
-        ByteBuffer bytes = ByteBuffer.allocate(4 * (state.generator().length + state.discriminator().length));
-        bytes.asFloatBuffer().put(state.generator()).put(state.discriminator());
+        ByteBuffer bytes = ByteBuffer.allocate(4 * (state.generator().length + 2 * state.discriminator().length));
+        bytes.asFloatBuffer().put(state.generator()).put(state.discriminator()).put(state.discriminatorInUse());
         crc.update(bytes.array());
         return crc.getValue() ^ (state.step() << 32);
     }

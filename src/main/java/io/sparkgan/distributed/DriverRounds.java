@@ -55,7 +55,7 @@ final class DriverRounds implements StepRunner, Rounds {
     public RoundSums run(Round round, GanState state) {
         long started = System.nanoTime();
         long floatsSent = generator.publish(sc, state.generator(), state.generatorVersion())
-                + discriminator.publish(sc, state.discriminator(), state.discriminatorVersion());
+                + discriminator.publish(sc, state.discriminatorInUse(), state.discriminatorVersion());
         long broadcastNanos = System.nanoTime() - started;
         RoundRequest request = new RoundRequest(round, settings);
         Broadcast<float[]> g = generator.handle;

@@ -24,7 +24,7 @@ public final class LocalRounds implements Rounds {
     public RoundSums run(Round round, GanState state) {
         long started = System.nanoTime();
         RoundSums sums = PartitionWorker.run(new RoundRequest(round, settings), state.generator(),
-                state.discriminator(), partition).sums();
+                state.discriminatorInUse(), partition).sums();
         return sums.withCost(new RoundCost(System.nanoTime() - started, sums.statistics().computeNanos(),
                 sums.statistics().dataWaitNanos(), 0, 0));
     }

@@ -1,11 +1,12 @@
 package io.sparkgan.step;
 
 import io.sparkgan.config.TrainConfig;
+import io.sparkgan.model.SpectralNorm;
 import java.io.Serializable;
 
 /**
  * Everything that changes during training: both networks' parameters, their optimisers, the EMA
- * generator, the guard's count of skipped steps and the step counter. A checkpoint saves exactly
+ * generator, D's spectral-norm vectors, the guard's count of skipped steps and the step counter. A checkpoint saves exactly
  * this; a collective job ships it out to its tasks and back. {@link GanStep} updates it in place.
  */
 public final class GanState implements Serializable {
@@ -15,6 +16,9 @@ public final class GanState implements Serializable {
     final Optimiser discriminatorOptimiser;
     final Ema generatorEma; // null when train.ema-half-life = 0
     final Guard guard;
+    final SpectralNorm spectralNorm; // null without model.spectral-norm
+    /** D's parameters as the rounds use them: {@link #discriminator} itself, or spectrally normalised. */
+    float[] discriminatorInUse;
     /** The next step to run; steps done so far. */
     long step;
     /**
@@ -24,8 +28,20 @@ public final class GanState implements Serializable {
     long generatorVersion;
     long discriminatorVersion;
 
-    /** The state at step 0 with the given initial parameters. */
+    /** The state at step 0 with the given initial parameters, without spectral normalisation. */
     public GanState(float[] generator, float[] discriminator, TrainConfig train) {
+        this(generator, discriminator, train, null);
+    }
+
+    /**
+     * The state at step 0 with the given initial parameters; {@code spectralNorm} (null for none) is
+     * started here, its first vectors drawn from the run's seed.
+     */
+    public GanState(float[] generator, float[] discriminator, TrainConfig train, SpectralNorm spectralNorm) {
+        this.spectralNorm = spectralNorm;
+        if (spectralNorm != null) {
+            spectralNorm.start(discriminator, io.sparkgan.model.Noise.seed(train.seed(), 'S'));
+        }
         this.generator = generator;
         this.discriminator = discriminator;
         this.generatorOptimiser = Optimiser.of(train, generator.length, train.gLearningRate());
@@ -33,6 +49,7 @@ public final class GanState implements Serializable {
         this.generatorEma = train.emaHalfLife() > 0
                 ? new Ema(generator, train.emaHalfLife(), train.emaRampup(), train.globalBatch()) : null;
         this.guard = new Guard(train);
+        renormalise();
     }
 
     private GanState(GanState other) {
@@ -42,6 +59,8 @@ public final class GanState implements Serializable {
         this.discriminatorOptimiser = other.discriminatorOptimiser.copy();
         this.generatorEma = other.generatorEma == null ? null : other.generatorEma.copy();
         this.guard = other.guard.copy();
+        this.spectralNorm = other.spectralNorm == null ? null : other.spectralNorm.copy();
+        this.discriminatorInUse = spectralNorm == null ? discriminator : other.discriminatorInUse.clone();
         this.step = other.step;
         this.generatorVersion = other.generatorVersion;
         this.discriminatorVersion = other.discriminatorVersion;
@@ -62,6 +81,10 @@ public final class GanState implements Serializable {
             generatorEma.restore(other.generatorEma.average(), other.generatorEma.updates());
         }
         guard.restore(other.guard);
+        if (spectralNorm != null) {
+            spectralNorm.copyFrom(other.spectralNorm);
+        }
+        renormalise();
         step = other.step;
         generatorVersion = other.generatorVersion;
         discriminatorVersion = other.discriminatorVersion;
@@ -73,6 +96,30 @@ public final class GanState implements Serializable {
 
     public float[] discriminator() {
         return discriminator;
+    }
+
+    /**
+     * D's parameters as the rounds use them: the raw vector, or with every weight matrix divided by its
+     * spectral norm. Rounds return gradients with respect to these.
+     */
+    public float[] discriminatorInUse() {
+        return discriminatorInUse;
+    }
+
+    /** D's spectral-norm state, or null when model.spectral-norm is off. */
+    public SpectralNorm spectralNorm() {
+        return spectralNorm;
+    }
+
+    /** Recomputes {@link #discriminatorInUse} from D's raw parameters and the current σ. */
+    void renormalise() {
+        discriminatorInUse = spectralNorm == null ? discriminator : spectralNorm.normalise(discriminator);
+    }
+
+    /** Sets D's spectral-norm vectors from a checkpoint (taken after the weights it was saved with). */
+    public void restoreSpectralNorm(float[] vectors) {
+        spectralNorm.restore(vectors, discriminator);
+        renormalise();
     }
 
     public Optimiser generatorOptimiser() {
@@ -112,7 +159,8 @@ public final class GanState implements Serializable {
 
     /** Floats in this state: what a collective job ships out and back. */
     public long floatCount() {
-        return 3L * (generator.length + discriminator.length) + (generatorEma == null ? 0 : generator.length);
+        return 3L * (generator.length + discriminator.length) + (generatorEma == null ? 0 : generator.length)
+                + (spectralNorm == null ? 0 : discriminator.length + spectralNorm.vectors().length);
     }
 
     /** The generator to sample from: the EMA weights when enabled. */

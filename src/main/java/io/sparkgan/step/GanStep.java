@@ -96,6 +96,9 @@ public final class GanStep {
         if (train.dSkipBelow() > 0 && round.statistics().meanDiscriminatorLoss() < train.dSkipBelow()) {
             return Outcome.SKIPPED;
         }
+        if (state.spectralNorm != null) { // the rounds differentiated D's normalised weights
+            state.spectralNorm.chainToRaw(gradient, state.discriminatorInUse);
+        }
         state.discriminatorOptimiser.step(state.discriminator, gradient);
         state.discriminatorVersion++;
         if (train.loss() == GanLoss.WGAN) { // weight clipping keeps the critic Lipschitz (Arjovsky et al., 2017)
@@ -104,6 +107,10 @@ public final class GanStep {
             for (int i = 0; i < d.length; i++) {
                 d[i] = Math.max(-c, Math.min(c, d[i]));
             }
+        }
+        if (state.spectralNorm != null) { // one power iteration per update (Miyato et al. 2018, Algorithm 1)
+            state.spectralNorm.iterate(state.discriminator);
+            state.renormalise();
         }
         return Outcome.APPLIED;
     }

@@ -12,6 +12,7 @@ import io.sparkgan.io.NpyArray;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import io.sparkgan.model.GanReplica;
+import io.sparkgan.model.SpectralNorm;
 import io.sparkgan.step.GanState;
 import io.sparkgan.step.Optimiser;
 import io.sparkgan.step.TrainingException;
@@ -41,6 +42,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *   generator-ema.sdz    the EMA generator, when enabled
  *   discriminator.sdz    D as a SameDiff graph (placeholder "images", output "logits")
  *   params.npz           flat float32 vectors: generator, discriminator[, generator_ema]
+ *                        [, discriminator_spectral_norm: power-iteration vectors, model.spectral-norm]
  *   optimiser.npz        each network's optimiser state: generator_m, generator_v, generator_t, ...
  *   state.json           step, seed, params_sha256, EMA updates, the guard's count of skipped steps,
  *                        and provenance: run id, config, dataset, code version, executor threads
@@ -56,6 +58,8 @@ public final class Checkpoint {
     private static final String DISCRIMINATOR_GRAPH = "discriminator.sdz";
     private static final String PARAMS = "params.npz";
     private static final String OPTIMISER = "optimiser.npz";
+    /** In params.npz: D's spectral-norm vectors, u of every weight matrix then v of every one. */
+    private static final String SPECTRAL_NORM = "discriminator_spectral_norm";
     private static final String STATE = "state.json";
 
     /**
@@ -136,14 +140,17 @@ public final class Checkpoint {
             writeGraph(storage, file(dir, EMA_GENERATOR_GRAPH),
                     exporter.exportGenerator(Nd4j.createFromArray(state.generatorEma().average())));
         }
-        writeGraph(storage, file(dir, DISCRIMINATOR_GRAPH),
-                exporter.exportDiscriminator(Nd4j.createFromArray(state.discriminator())));
+        writeGraph(storage, file(dir, DISCRIMINATOR_GRAPH), // the weights D runs with (normalised, with SN)
+                exporter.exportDiscriminator(Nd4j.createFromArray(state.discriminatorInUse())));
 
         Map<String, NpyArray> params = new LinkedHashMap<>();
         params.put("generator", NpyArray.ofFloats(state.generator()));
         params.put("discriminator", NpyArray.ofFloats(state.discriminator()));
         if (state.generatorEma() != null) {
             params.put("generator_ema", NpyArray.ofFloats(state.generatorEma().average()));
+        }
+        if (state.spectralNorm() != null) {
+            params.put(SPECTRAL_NORM, NpyArray.ofFloats(state.spectralNorm().vectors()));
         }
         storage.writeAtomically(file(dir, PARAMS), Npy.npzBytes(params));
 
@@ -189,6 +196,15 @@ public final class Checkpoint {
      * recorded resumes with none skipped.
      */
     static GanState read(Storage storage, RunDirectory run, long step, TrainConfig train) throws IOException {
+        return read(storage, run, step, train, null);
+    }
+
+    /**
+     * As {@link #read(Storage, RunDirectory, long, TrainConfig)}, for a run whose D is spectrally
+     * normalised when {@code spectralNorm} is not null (its vectors are restored from the checkpoint).
+     */
+    static GanState read(Storage storage, RunDirectory run, long step, TrainConfig train, SpectralNorm spectralNorm)
+            throws IOException {
         Path dir = run.checkpoint(step);
         Map<String, NpyArray> params = npz(storage, new Path(dir, PARAMS));
         Map<String, NpyArray> optimiser = npz(storage, new Path(dir, OPTIMISER));
@@ -197,7 +213,7 @@ public final class Checkpoint {
             throw new TrainingException(dir + "/" + STATE + " says step " + json.path("step") + ", not " + step, step);
         }
         GanState state = new GanState(array(params, "generator", dir).asFloats(),
-                array(params, "discriminator", dir).asFloats(), train);
+                array(params, "discriminator", dir).asFloats(), train, spectralNorm);
         check(state.generator(), json.path("params_sha256").path("generator").asText(), "generator", dir, step);
         check(state.discriminator(), json.path("params_sha256").path("discriminator").asText(), "discriminator",
                 dir, step);
@@ -210,6 +226,15 @@ public final class Checkpoint {
                         + " settings the run started with (see its run.conf)", step);
             }
             state.generatorEma().restore(ema.asFloats(), json.path("ema_updates").asLong());
+        }
+        NpyArray vectors = params.get(SPECTRAL_NORM);
+        if ((vectors != null) != (spectralNorm != null)) {
+            throw new TrainingException(dir + (vectors == null ? " has no spectral-norm vectors but model.spectral-norm"
+                    + " = true" : " was trained with model.spectral-norm = true, which is off now") + "; resume with the"
+                    + " settings the run started with (see its run.conf)", step);
+        }
+        if (vectors != null) {
+            state.restoreSpectralNorm(vectors.asFloats());
         }
         JsonNode guard = json.path("guard");
         state.guard().restore(guard.path("consecutive_skipped_steps").asInt(0),

@@ -19,6 +19,7 @@ import io.sparkgan.model.Dcgan;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanReplica;
 import io.sparkgan.model.Noise;
+import io.sparkgan.model.SpectralNorm;
 import io.sparkgan.runtime.ExecutorThreads;
 import io.sparkgan.step.GanState;
 import io.sparkgan.step.TrainingException;
@@ -131,7 +132,7 @@ public final class TrainingJob {
             LOG.info("train: --fresh: removing the earlier attempt in {}", run.root());
             run.clearExceptLease(storage);
         }
-        Result finished = alreadyFinished(storage, run, train, info);
+        Result finished = alreadyFinished(storage, run, config, info);
         if (finished != null) {
             return finished;
         }
@@ -153,9 +154,16 @@ public final class TrainingJob {
         return job.finish(info);
     }
 
+    /** D's spectral normalisation for this run's model (vectors not started yet), or null when it is off. */
+    private static SpectralNorm spectralNorm(SparkganConfig config) {
+        return config.model().spectralNorm()
+                ? SpectralNorm.forWeights(Dcgan.discriminatorLayout(config.architecture())) : null;
+    }
+
     /** The result of a run that already finished train.steps, or null when there is training to do. */
-    private static Result alreadyFinished(Storage storage, RunDirectory run, TrainConfig train, DatasetInfo info)
+    private static Result alreadyFinished(Storage storage, RunDirectory run, SparkganConfig config, DatasetInfo info)
             throws IOException {
+        TrainConfig train = config.train();
         if (!storage.exists(run.success())) {
             return null;
         }
@@ -165,7 +173,8 @@ public final class TrainingJob {
             storage.delete(run.success()); // asked for more steps than it finished: train on
             return null;
         }
-        GanState last = Checkpoint.read(storage, run, committed.get(committed.size() - 1), train);
+        GanState last = Checkpoint.read(storage, run, committed.get(committed.size() - 1), train,
+                spectralNorm(config));
         LOG.info("train: run {} already finished {} steps; nothing to do (--fresh starts it over)", run.root(),
                 finished);
         return new Result(run, last.step(), last.generator().clone(), last.discriminator().clone(),
@@ -184,7 +193,7 @@ public final class TrainingJob {
         lease.recordTakeover(committed.isEmpty() ? -1 : committed.get(committed.size() - 1));
         if (!committed.isEmpty()) {
             long from = committed.get(committed.size() - 1);
-            GanState state = Checkpoint.read(storage, run, from, train);
+            GanState state = Checkpoint.read(storage, run, from, train, spectralNorm(config));
             ResumeChecks.requireSameModel(state, replica, run, from);
             ResumeChecks.warnOnOtherThreads(Checkpoint.stateJson(storage, run.checkpoint(from)), threads, run, from);
             MetricsLog metrics = MetricsLog.resume(storage, run.metrics(), from, lease::check);
@@ -202,7 +211,8 @@ public final class TrainingJob {
         storage.writeString(run.provenance(), RunProvenance.json(config, sc, info, sync, threads));
         GanArchitecture architecture = config.architecture();
         GanState state = new GanState(Dcgan.generatorLayout(architecture).initialise(Noise.seed(train.seed(), 'G')),
-                Dcgan.discriminatorLayout(architecture).initialise(Noise.seed(train.seed(), 'D')), train);
+                Dcgan.discriminatorLayout(architecture).initialise(Noise.seed(train.seed(), 'D')), train,
+                spectralNorm(config));
         TrainingJob job = new TrainingJob(config, storage, run, replica, state,
                 new MetricsLog(storage, run.metrics(), lease::check), provenance, lease, -1);
         job.writeSample();

@@ -50,7 +50,8 @@ class CollectiveTrainingTest {
         "train.loss=hinge",
         "train.loss=least-squares,train.d-skip-below=0.3",
         "train.loss=wgan-gp,model.d-norm=layer,train.d-steps-per-g-step=2",
-        "train.r1-gamma=1,train.r1-every=2,model.d-norm=none,train.order=simultaneous"})
+        "train.r1-gamma=1,train.r1-every=2,model.d-norm=none,train.order=simultaneous",
+        "train.loss=hinge,model.spectral-norm=true,model.d-norm=none,train.d-steps-per-g-step=2"})
     void collectiveAndDriverModesTrainTheSameRunBitForBit(String settings) throws IOException {
         String[] sets = settings.split(",");
         TrainingJob.Result driver = train("driver", with(sets, "train.sync=driver"));

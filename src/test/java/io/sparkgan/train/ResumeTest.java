@@ -64,7 +64,8 @@ class ResumeTest {
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"train.loss=hinge", "train.loss=least-squares",
-        "train.loss=wgan-gp,model.d-norm=layer", "train.r1-gamma=2,train.r1-every=3,model.d-norm=none"})
+        "train.loss=wgan-gp,model.d-norm=layer", "train.r1-gamma=2,train.r1-every=3,model.d-norm=none",
+        "train.loss=hinge,model.spectral-norm=true"})
     void otherLossesResumeBitIdentical(String settings) throws IOException {
         String[] sets = settings.split(",");
         String name = settings.replaceAll("[^a-z0-9]+", "-");
@@ -74,6 +75,24 @@ class ResumeTest {
         TrainingJob.Result resumed = train("resumed-" + name, 4, false, sets);
         assertEquals(straight.generatorSha256(), resumed.generatorSha256());
         assertEquals(straight.discriminatorSha256(), resumed.discriminatorSha256());
+    }
+
+    /** Spectral norm's vectors are part of the run: resuming without them, or with them unasked, stops. */
+    @Test
+    void aSpectralNormRunResumedWithoutItStopsWithAMessage() throws IOException {
+        train("sn", 2, false, "model.spectral-norm=true");
+        Files.delete(tmp.resolve("sn/_SUCCESS"));
+        TrainingException e = assertThrows(TrainingException.class,
+                () -> train("sn", 4, false));
+        assertTrue(e.getMessage().contains("was trained with model.spectral-norm = true, which is off now; resume with"
+                + " the settings the run started with"), e.getMessage());
+        TrainingJob.Result plain = train("plain", 2, false);
+        assertFalse(plain.generatorSha256().equals(train("sn-again", 2, false, "model.spectral-norm=true")
+                .generatorSha256()), "spectral normalisation changes the run");
+        Files.delete(tmp.resolve("plain/_SUCCESS"));
+        e = assertThrows(TrainingException.class,
+                () -> train("plain", 4, false, "model.spectral-norm=true"));
+        assertTrue(e.getMessage().contains("has no spectral-norm vectors but model.spectral-norm = true"), e.getMessage());
     }
 
     /** A checkpoint of an earlier version has neither the guard's counts nor provenance in state.json. */
