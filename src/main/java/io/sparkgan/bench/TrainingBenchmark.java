@@ -93,7 +93,7 @@ public final class TrainingBenchmark {
         ShardReader shards = ArrayShards.of(images, pixels, images.length / pixels);
         WorkerInput partition = new WorkerInput(0, 1, TrainingData.order(train, config.data(), shards), shards);
         GanState state = new GanState(Dcgan.generatorLayout(a).initialise(1), Dcgan.discriminatorLayout(a).initialise(2),
-                train);
+                train, TrainingJob.spectralNorm(config));
         GanStep step = new GanStep(train, new LocalRounds(partition, RoundRequest.Settings.of(a, train, threads)),
                 state);
         long[] times = new long[steps];
@@ -135,7 +135,7 @@ public final class TrainingBenchmark {
         long checkpointStarted = System.nanoTime();
         Checkpoint.write(storage, result.run(), stateOf(result, train),
                 new GanReplica(a, train.loss(), train.realTarget(), DataType.FLOAT),
-                new Checkpoint.Provenance(config.runId(), train.seed(), "", "", "bench", 0), null);
+                new Checkpoint.Provenance(config.runId(), train.seed(), "", "", "bench", 0, ""), null);
         double checkpoint = (System.nanoTime() - checkpointStarted) / 1e9;
 
         out.put("spark_steps_measured", lines.size());

@@ -3,6 +3,8 @@ package io.sparkgan.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
 import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.ConfigLoader;
 import io.sparkgan.config.SparkganConfig;
@@ -84,7 +86,7 @@ final class FidCommand implements Callable<Integer> {
                     + "); give the filesystem's settings and credentials with --config or --set (spark.conf"
                     + " \"spark.hadoop.fs.s3a.*\" keys for s3a://) or the environment, as for the train that wrote it");
         }
-        Config runConf = ConfigLoader.parse(new StringReader(runConfText), run.runConf().toString());
+        Config runConf = upgraded(ConfigLoader.parse(new StringReader(runConfText), run.runConf().toString()));
         List<String> forced = new ArrayList<>(List.of("output.dir=" + root.getParent(), "run.id=" + root.getName()));
         forced.addAll(pinnedByTheRun(runConf));
         SparkganConfig config = options.load(usable(runConf), forced);
@@ -111,7 +113,10 @@ final class FidCommand implements Callable<Integer> {
             }
             Config only = runConf.withOnlyPath(path);
             for (Map.Entry<String, ConfigValue> e : only.entrySet()) {
-                pinned.add(e.getKey() + "=" + e.getValue().render(ConfigRenderOptions.concise()));
+                ConfigValue value = e.getValue();
+                // --set takes a string as it is written (quotes would become part of it)
+                pinned.add(e.getKey() + "=" + (value.valueType() == ConfigValueType.STRING ? value.unwrapped()
+                        : value.render(ConfigRenderOptions.concise())));
             }
         }
         return pinned;
@@ -121,6 +126,25 @@ final class FidCommand implements Callable<Integer> {
      * run.conf without what must not be reused: redacted secrets (credentials come from the caller's
      * config or environment) and spark.master (the fid job runs where it is submitted).
      */
+    /**
+     * A run.conf written by an earlier sparkgan, in today's keys: model.batch-norm (both networks
+     * batch-normalised or neither) became model.g-norm and model.d-norm.
+     */
+    static Config upgraded(Config runConf) {
+        if (!runConf.hasPath("model.batch-norm")) {
+            return runConf;
+        }
+        String norm = runConf.getBoolean("model.batch-norm") ? "batch" : "none";
+        Config result = runConf.withoutPath("model.batch-norm");
+        for (String key : List.of("model.g-norm", "model.d-norm")) {
+            if (!result.hasPath(key)) {
+                result = result.withValue(key, ConfigValueFactory.fromAnyRef(norm, "model.batch-norm in "
+                        + runConf.origin().description()));
+            }
+        }
+        return result;
+    }
+
     static Config usable(Config runConf) {
         Config result = runConf.withoutPath("spark.master");
         for (Map.Entry<String, ConfigValue> e : runConf.entrySet()) {

@@ -1,5 +1,6 @@
 package io.sparkgan.config;
 
+import io.sparkgan.model.Augmentation;
 import io.sparkgan.model.GanLoss;
 import io.sparkgan.model.GradientPenalty;
 import java.io.Serializable;
@@ -26,6 +27,7 @@ public record TrainConfig(
         double gpWeight,
         double r1Gamma,
         int r1Every,
+        Augmentation.Policy augment,
         double emaHalfLife,
         double emaRampup,
         boolean shuffle,

@@ -1,6 +1,7 @@
 package io.sparkgan.config;
 
 import com.typesafe.config.Config;
+import io.sparkgan.model.Augmentation;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
 import io.sparkgan.model.Normalisation;
@@ -90,6 +91,25 @@ final class TypedSections {
         return model;
     }
 
+    /** train.augment: a comma-separated list of colour (or color), translation, cutout; empty for none. */
+    private static Augmentation.Policy augmentation(KeyReader r) {
+        String value = r.string("train.augment");
+        boolean colour = false;
+        boolean translation = false;
+        boolean cutout = false;
+        for (String part : value.split(",")) {
+            switch (part.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "" -> { }
+                case "colour", "color" -> colour = true;
+                case "translation" -> translation = true;
+                case "cutout" -> cutout = true;
+                default -> r.problem("train.augment", "a comma-separated list of colour, translation and cutout"
+                        + " (e.g. \"colour,translation,cutout\"), or \"\" for none");
+            }
+        }
+        return new Augmentation.Policy(colour, translation, cutout);
+    }
+
     private static Normalisation normalisation(KeyReader r, String key, String... allowed) {
         return Normalisation.valueOf(r.oneOf(key, allowed).toUpperCase(java.util.Locale.ROOT));
     }
@@ -121,9 +141,10 @@ final class TypedSections {
                 r.number("train.label-smoothing", 0.0, 0.5),
                 r.number("train.d-skip-below", 0.0, 1e9),
                 r.number("train.wgan-clip", Double.MIN_VALUE, 1e6),
-                r.number("train.gp-weight", 0.0, 1e6),
+                r.number("train.gp-weight", Double.MIN_VALUE, 1e6),
                 r.number("train.r1-gamma", 0.0, 1e6),
                 r.integer("train.r1-every", 1, 1_000_000),
+                augmentation(r),
                 r.number("train.ema-half-life", 0.0, 1e12),
                 r.number("train.ema-rampup", 0.0, 1.0),
                 r.bool("train.shuffle"),

@@ -48,7 +48,8 @@ final class PartitionWorker {
             List<GradientPenalty> penalties = RoundInputs.penalties(round, s);
             float[] mixing = penalties.isEmpty() ? null : RoundInputs.mixing(round, s, input);
             GanReplica.RoundOutput d = replica.discriminatorRound(RoundInputs.realImages(real, s), fake, penalties,
-                    mixing);
+                    mixing, RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.REAL),
+                    RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.FAKE));
             dGradient = d.gradient().toFloatVector();
             penalty = d.penaltySum();
             dLoss = d.lossSum();
@@ -56,7 +57,8 @@ final class PartitionWorker {
             fakeScore = d.fakeScoreSum();
         }
         if (round.needsGeneratorGradient()) {
-            GanReplica.RoundOutput g = replica.generatorRound(RoundInputs.generatorNoise(round, s, input));
+            GanReplica.RoundOutput g = replica.generatorRound(RoundInputs.generatorNoise(round, s, input),
+                    RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.GENERATOR));
             gGradient = g.gradient().toFloatVector();
             gLoss = g.lossSum();
             if (!round.needsDiscriminatorGradient()) {

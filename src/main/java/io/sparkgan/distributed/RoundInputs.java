@@ -1,6 +1,7 @@
 package io.sparkgan.distributed;
 
 import io.sparkgan.data.WorkerInput;
+import io.sparkgan.model.Augmentation;
 import io.sparkgan.model.GradientPenalty;
 import io.sparkgan.model.Noise;
 import io.sparkgan.step.Round;
@@ -21,6 +22,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>Noise: worker p's images are slots p·b … p·b + b − 1 of the global batch, in the noise
  *       stream of the step; D round r uses round r of it, G's round a round of its own. WGAN-GP's
  *       mixing weights ε are drawn per slot the same way.</li>
+ *   <li>Augmentation (train.augment): drawn per slot as well, one draw for D's real images, one for
+ *       its generated ones and one for G's round.</li>
  *   <li>Gradient penalties: a lazy one (R1 every N D rounds) is computed in D rounds whose number
  *       over the run, step·k + r, is a multiple of N.</li>
  * </ul>
@@ -64,6 +67,23 @@ final class RoundInputs {
     static float[] mixing(Round round, RoundRequest.Settings s, WorkerInput input) {
         int batch = s.batchPerWorker();
         return Noise.mixing(s.seed(), round.step(), round.discriminatorRound(), (long) input.index() * batch, batch);
+    }
+
+    /** Which of a round's image batches an augmentation is drawn for. */
+    enum Augmented { REAL, FAKE, GENERATOR }
+
+    /**
+     * The augmentation of this worker's images of one batch of the round, null without train.augment:
+     * drawn per slot of the global batch, like the noise.
+     */
+    static Augmentation augmentation(Round round, RoundRequest.Settings s, WorkerInput input, Augmented which) {
+        if (!s.augment().any()) {
+            return null;
+        }
+        int batch = s.batchPerWorker();
+        int round0 = which == Augmented.GENERATOR ? 0 : round.discriminatorRound();
+        return Augmentation.draw(s.augment(), s.seed(), round.step(), round0, which.ordinal(),
+                (long) input.index() * batch, batch, s.architecture().channels(), s.architecture().imageSize());
     }
 
     /** The gradient penalties D's round computes: those whose lazy interval includes this D round. */

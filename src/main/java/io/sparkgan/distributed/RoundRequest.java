@@ -1,6 +1,7 @@
 package io.sparkgan.distributed;
 
 import io.sparkgan.config.TrainConfig;
+import io.sparkgan.model.Augmentation;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
 import io.sparkgan.model.GradientPenalty;
@@ -23,16 +24,19 @@ public record RoundRequest(Round round, Settings settings) implements Serializab
      * @param threads ND4J threads per task
      * @param bfloat16Gradients round the gradient sums to bfloat16 and send them in 16 bits
      * @param penalties the gradient penalties D's rounds add to its loss
+     * @param augment the differentiable augmentation D sees every image through
      */
     public record Settings(GanArchitecture architecture, GanLoss loss, double realTarget, int batchPerWorker,
                            int discriminatorRounds, long seed, int threads,
-                           boolean bfloat16Gradients, List<GradientPenalty> penalties) implements Serializable {
+                           boolean bfloat16Gradients, List<GradientPenalty> penalties,
+                           Augmentation.Policy augment) implements Serializable {
 
         /** The settings of a run configured by {@code train}. */
         public static Settings of(GanArchitecture architecture, TrainConfig train, int threads) {
             return new Settings(architecture, train.loss(), train.realTarget(), train.batchPerWorker(),
                     train.dStepsPerGStep(), train.seed(), threads,
-                    train.gradientTransfer() == TrainConfig.GradientTransfer.BF16, train.gradientPenalties());
+                    train.gradientTransfer() == TrainConfig.GradientTransfer.BF16, train.gradientPenalties(),
+                    train.augment());
         }
     }
 }

@@ -29,9 +29,28 @@ final class CheckpointMetrics {
         return Map.of("mode_coverage", modes.coverage(), "class_kl_to_real", modes.kl());
     });
 
+    /**
+     * Inception Score on the evaluator's class probabilities: see {@link InceptionScore}. Not available
+     * with the inception extractor, whose graph sparkgan reads without its classification layer.
+     */
+    private static final CheckpointMetric INCEPTION_SCORE = simple(List.of("is_mean", "is_std"), in -> {
+        if (in.generated().inceptionScore == null) {
+            return Map.of("is_mean", Double.NaN, "is_std", Double.NaN);
+        }
+        InceptionScore.Result is = in.generated().inceptionScore.score();
+        return Map.of("is_mean", is.mean(), "is_std", is.std());
+    });
+
+    /** Improved precision and recall on the KID feature rows: see {@link PrecisionRecall}. */
+    private static final CheckpointMetric PRECISION_RECALL = simple(List.of("precision", "recall"), in -> {
+        PrecisionRecall.Result pr = PrecisionRecall.of(in.real().kidFeatures(), in.generated().kidFeatures());
+        return Map.of("precision", pr.precision(), "recall", pr.recall());
+    });
+
     /** Every metric, by name. */
     static final Map<String, CheckpointMetric> ALL = registry(Map.entry("fid", FID), Map.entry("kid", KID),
-            Map.entry("mode_coverage", MODE_COVERAGE));
+            Map.entry("mode_coverage", MODE_COVERAGE), Map.entry("inception_score", INCEPTION_SCORE),
+            Map.entry("precision_recall", PRECISION_RECALL));
 
     private CheckpointMetrics() {
     }

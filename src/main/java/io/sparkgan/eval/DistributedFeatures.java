@@ -59,7 +59,8 @@ final class DistributedFeatures {
                         GanReplica replica = ReplicaCache.get(architecture, GanLoss.NON_SATURATING, 1.0);
                         replica.setGenerator(params.value());
                         FeatureExtractor extractor = Extractors.open(job.extractor(), sharedStorage.value());
-                        FeatureSummary summary = new FeatureSummary(job.dimension(), job.classes());
+                        FeatureSummary summary = new FeatureSummary(job.dimension(), job.classes(),
+                                job.classes() > 0 ? new InceptionScore.Sums(samples, job.classes()) : null);
                         long from = (long) p * samples / partitions;
                         long to = (long) (p + 1) * samples / partitions;
                         for (long[] range : evenBatches(from, to, job.batch())) {
@@ -68,7 +69,7 @@ final class DistributedFeatures {
                                     architecture.latentDim());
                             INDArray images = replica.generate(Nd4j.create(z, new long[] {n, architecture.latentDim()},
                                     DataType.FLOAT));
-                            add(summary, extractor, images, p, job.kidRows());
+                            add(summary, extractor, images, p, job.kidRows(), range[0]);
                         }
                         return summary;
                     });
@@ -123,7 +124,7 @@ final class DistributedFeatures {
                                 }
                             }
                             INDArray images = Nd4j.create(x, new long[] {m, d.channels(), d.size(), d.size()}, 'c');
-                            add(summary, extractor, images, s, job.kidRows());
+                            add(summary, extractor, images, s, job.kidRows(), range[0]);
                         }
                         return summary;
                     });
@@ -160,14 +161,21 @@ final class DistributedFeatures {
         return result.isEmpty() ? new FeatureSummary(job.dimension(), job.classes()) : result.get(0);
     }
 
+    /** Folds a batch of images, the first of which is sample {@code firstIndex} of the set, into {@code summary}. */
     private static void add(FeatureSummary summary, FeatureExtractor extractor, INDArray images, int partition,
-                            int kidRowsPerPartition) {
+                            int kidRowsPerPartition, long firstIndex) {
         INDArray features;
         if (extractor instanceof EvaluatorClassifier evaluator) {
             EvaluatorClassifier.Output out = evaluator.featuresAndClasses(images);
             features = out.features();
             for (int c : out.classes()) {
                 summary.classCounts[c]++;
+            }
+            if (summary.inceptionScore != null) {
+                double[][] probabilities = out.probabilities().toDoubleMatrix();
+                for (int i = 0; i < probabilities.length; i++) {
+                    summary.inceptionScore.add(firstIndex + i, probabilities[i]);
+                }
             }
         } else {
             features = extractor.features(images);

@@ -113,7 +113,8 @@ public final class EvaluatorClassifier implements FeatureExtractor {
     public Output featuresAndClasses(INDArray images) {
         List<INDArray> a = activations(images);
         INDArray probabilities = a.get(a.size() - 1);
-        return new Output(a.get(FEATURE_LAYER + 1).castTo(DataType.DOUBLE), probabilities.argMax(1).toIntVector());
+        return new Output(a.get(FEATURE_LAYER + 1).castTo(DataType.DOUBLE), probabilities.argMax(1).toIntVector(),
+                probabilities.castTo(DataType.DOUBLE));
     }
 
     public int classes() {
@@ -124,6 +125,6 @@ public final class EvaluatorClassifier implements FeatureExtractor {
         return network.feedForwardToLayer(network.getnLayers() - 1, images.castTo(DataType.FLOAT), false);
     }
 
-    /** Penultimate-layer features [n, 128] (DOUBLE) and the argmax class of each image. */
-    public record Output(INDArray features, int[] classes) {}
+    /** Penultimate-layer features [n, 128] (DOUBLE), the argmax class of each image and the softmax [n, classes]. */
+    public record Output(INDArray features, int[] classes, INDArray probabilities) {}
 }

@@ -6,22 +6,32 @@ import java.util.TreeMap;
 
 /**
  * What the executors send back about one set of images: running feature statistics, the
- * evaluator's predicted-class counts (empty for other extractors) and a few feature rows per
- * partition for KID. The KID rows are kept by partition so the driver sees them in a fixed order
+ * evaluator's predicted-class counts (empty for other extractors), the Inception Score's sums (on
+ * the evaluator's probabilities, generated images only; null otherwise) and a few feature rows per
+ * partition for KID and precision/recall. The KID rows are kept by partition so the driver sees them in a fixed order
  * whatever order tasks finished in.
  */
 final class FeatureSummary implements Serializable {
     final FeatureStats stats;
     final long[] classCounts;
     final TreeMap<Integer, double[][]> kidRows = new TreeMap<>();
+    final InceptionScore.Sums inceptionScore;
 
     FeatureSummary(int dimension, int classes) {
+        this(dimension, classes, null);
+    }
+
+    FeatureSummary(int dimension, int classes, InceptionScore.Sums inceptionScore) {
         this.stats = new FeatureStats(dimension);
         this.classCounts = new long[classes];
+        this.inceptionScore = inceptionScore;
     }
 
     FeatureSummary merge(FeatureSummary other) {
         stats.merge(other.stats);
+        if (inceptionScore != null && other.inceptionScore != null) {
+            inceptionScore.merge(other.inceptionScore);
+        }
         for (int c = 0; c < classCounts.length; c++) {
             classCounts[c] += other.classCounts[c];
         }

@@ -62,6 +62,11 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
                 .put("seconds", realStatsSeconds);
         root.put("fid_method", "symmetric eigendecomposition in double precision: tr((S1^1/2 S2 S1^1/2)^1/2)");
         root.put("kid_method", "unbiased MMD^2, kernel (x.y/d + 1)^3, mean and std over random subsets");
+        root.put("is_method", "exp(E KL(p(y|x) || p(y))) on the evaluator's class probabilities, mean and std over "
+                + InceptionScore.SPLITS + " splits (Salimans et al. 2016)");
+        root.put("precision_recall_method", "k-NN manifolds, k = " + PrecisionRecall.K + ", on the KID feature rows"
+                + " (Kynkaanniemi et al. 2019)");
+        root.put("metrics", String.join(",", CheckpointMetrics.keys()));
         ArrayNode rows = root.putArray("checkpoints");
         for (CheckpointScore s : checkpoints) {
             ObjectNode row = rows.addObject();
@@ -118,7 +123,8 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
                 && root.path("samples").asInt(-1) == samples && root.path("seed").asLong() == seed
                 && root.has("seed") && root.path("kid_subsets").asInt(-1) == kidSubsets
                 && root.path("kid_subset_size").asInt(-1) == kidSubsetSize
-                && realStats.equals(root.path("real_statistics").path("uri").asText());
+                && realStats.equals(root.path("real_statistics").path("uri").asText())
+                && String.join(",", CheckpointMetrics.keys()).equals(root.path("metrics").asText());
         if (!same) {
             return scores;
         }
@@ -146,12 +152,18 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
 
     String csv() {
         StringBuilder out = new StringBuilder("step,generator,fid,kid_mean,kid_std,mode_coverage,class_kl_to_real,"
-                + "samples,seconds\n");
+                + "is_mean,is_std,precision,recall,samples,seconds\n");
         for (CheckpointScore s : checkpoints) {
-            out.append(String.format(Locale.ROOT, "%d,%s,%.6f,%.6f,%.6f,%s,%s,%d,%.3f%n", s.step(), s.generator(),
-                    s.fid(), s.kidMean(), s.kidStd(), num(s.coverage()), num(s.klToReal()), s.samples(), s.seconds()));
+            out.append(String.format(Locale.ROOT, "%d,%s,%.6f,%.6f,%.6f,%s,%s,%s,%s,%s,%s,%d,%.3f%n", s.step(),
+                    s.generator(), s.fid(), s.kidMean(), s.kidStd(), num(s.coverage()), num(s.klToReal()),
+                    num(s.value("is_mean")), num(s.value("is_std")), num(s.value("precision")),
+                    num(s.value("recall")), s.samples(), s.seconds()));
         }
         return out.toString();
+    }
+
+    private static String fixed(double v) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.3f", v);
     }
 
     private static String num(double v) {
@@ -179,16 +191,22 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
         row(h, "Real statistics", realStats);
         row(h, "Created", createdAt);
         h.append("</table>\n");
-        h.append("<p>Lower is better for FID and KID. Scores computed with different features (extractor, weights) "
-                + "or sample counts are not comparable.</p>\n");
+        h.append("<p>Lower is better for FID and KID; higher for IS (at most the number of classes), precision"
+                + " (realism) and recall (coverage). Scores computed with different features (extractor, weights) "
+                + "or sample counts are not comparable. IS needs class probabilities: with the inception extractor"
+                + " it is not available (–).</p>\n");
         h.append("<h2>FID against step</h2>\n").append(plot(true));
         h.append("<h2>KID against step</h2>\n").append(plot(false));
         h.append("<h2>Scores</h2>\n<table><tr><th>step</th><th class=\"l\">generator</th><th>FID</th>")
-                .append("<th>KID (×10³)</th><th>mode coverage</th><th>class KL</th><th>images/s</th></tr>\n");
+                .append("<th>KID (×10³)</th><th>IS</th><th>precision</th><th>recall</th><th>mode coverage</th>")
+                .append("<th>class KL</th><th>images/s</th></tr>\n");
         for (CheckpointScore s : checkpoints) {
             h.append(String.format(Locale.ROOT, "<tr><td>%d</td><td class=\"l\">%s</td><td>%.3f</td>"
-                            + "<td>%.3f ± %.3f</td><td>%s</td><td>%s</td><td>%.0f</td></tr>%n", s.step(), s.generator(),
-                    s.fid(), 1e3 * s.kidMean(), 1e3 * s.kidStd(),
+                            + "<td>%.3f ± %.3f</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%.0f</td>"
+                            + "</tr>%n", s.step(), s.generator(), s.fid(), 1e3 * s.kidMean(), 1e3 * s.kidStd(),
+                    Double.isNaN(s.value("is_mean")) ? "–"
+                            : String.format(Locale.ROOT, "%.3f ± %.3f", s.value("is_mean"), s.value("is_std")),
+                    fixed(s.value("precision")), fixed(s.value("recall")),
                     Double.isNaN(s.coverage()) ? "–" : String.format(Locale.ROOT, "%.0f%%", 100 * s.coverage()),
                     Double.isNaN(s.klToReal()) ? "–" : String.format(Locale.ROOT, "%.4f", s.klToReal()),
                     s.imagesPerSecond()));

@@ -143,20 +143,23 @@ public final class GanReplica {
      * statistics (as in DCGAN's reference training loop).
      */
     public RoundOutput discriminatorRound(INDArray real, INDArray fake) {
-        return discriminatorRound(real, fake, List.of(), null);
+        return discriminatorRound(real, fake, List.of(), null, null, null);
     }
 
     /**
-     * D's round with gradient penalties: the loss's gradient, then each penalty's, summed into one
-     * vector. {@code mixing} holds ε per image for a penalty at interpolates (null if there is none).
+     * D's round with gradient penalties and augmentation: the loss's gradient, then each penalty's,
+     * summed into one vector. {@code mixing} holds ε per image for a penalty at interpolates (null if
+     * there is none); {@code realAugmentation} and {@code fakeAugmentation} transform what D sees (null
+     * for none), and the penalties are taken at the images D sees.
      */
     public RoundOutput discriminatorRound(INDArray real, INDArray fake, List<GradientPenalty> penalties,
-                                          float[] mixing) {
+                                          float[] mixing, Augmentation realAugmentation,
+                                          Augmentation fakeAugmentation) {
         DcganPasses.Params d = require(discriminatorParams, "discriminator");
         try (MemoryWorkspace ignored = roundWorkspace()) {
             INDArray gradient = Nd4j.zeros(dtype, discriminatorLayout.size());
-            INDArray realImages = real.castTo(dtype);
-            INDArray fakeImages = fake.castTo(dtype);
+            INDArray realImages = augmented(real.castTo(dtype), realAugmentation);
+            INDArray fakeImages = augmented(fake.castTo(dtype), fakeAugmentation);
             DcganPasses.Pass onReal = passes.discriminator(d, realImages);
             GanLoss.Term realTerm = loss.discriminatorOnReal(onReal.output(), realTarget);
             onReal.backward(realTerm.gradLogits(), gradient);
@@ -172,6 +175,10 @@ public final class GanReplica {
             return new RoundOutput(gradient.detach(), realTerm.lossSum() + fakeTerm.lossSum(), realTerm.scoreSum(),
                     fakeTerm.scoreSum(), penaltySum);
         }
+    }
+
+    private static INDArray augmented(INDArray images, Augmentation augmentation) {
+        return augmentation == null ? images : augmentation.apply(images);
     }
 
     /** εᵢ·realᵢ + (1 − εᵢ)·fakeᵢ per image: WGAN-GP's points between the two distributions. */
@@ -213,15 +220,26 @@ public final class GanReplica {
 
     /** G's loss through D and its gradient with respect to G's parameters only (D is held fixed). */
     public RoundOutput generatorRound(INDArray z) {
+        return generatorRound(z, null);
+    }
+
+    /**
+     * G's round with D judging the generated images through {@code augmentation} (null for none), whose
+     * backward pass carries the gradient from D's input back to G's output.
+     */
+    public RoundOutput generatorRound(INDArray z, Augmentation augmentation) {
         DcganPasses.Params g = require(generatorParams, "generator");
         DcganPasses.Params d = require(discriminatorParams, "discriminator");
         try (MemoryWorkspace ignored = roundWorkspace()) {
             DcganPasses.Pass generated = passes.generator(g, z.castTo(dtype));
-            DcganPasses.Pass judged = passes.discriminator(d, generated.output());
+            DcganPasses.Pass judged = passes.discriminator(d, augmented(generated.output(), augmentation));
             GanLoss.Term term = loss.generator(judged.output());
             // D's parameter gradients are computed on the way (libnd4j's backward kernels produce them
             // together with the input gradient) and discarded; only dL/dimages continues into G.
             INDArray gradImages = judged.backward(term.gradLogits(), Nd4j.zeros(dtype, discriminatorLayout.size()));
+            if (augmentation != null) {
+                gradImages = augmentation.backward(gradImages);
+            }
             INDArray gradient = Nd4j.zeros(dtype, generatorLayout.size());
             generated.backward(gradImages, gradient);
             return new RoundOutput(gradient.detach(), term.lossSum(), Double.NaN, term.scoreSum(), 0);

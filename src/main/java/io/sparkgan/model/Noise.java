@@ -24,6 +24,8 @@ public final class Noise {
     private static final long INTERPOLATION = -4;
     /** WGAN-GP's mixing weights ε, a tag in the seed tuple next to (step, round, slot). */
     private static final long MIXING = -5;
+    /** Differentiable augmentation's draws ({@link Augmentation}), a tag likewise. */
+    static final long AUGMENT = -6;
 
     private Noise() {
     }

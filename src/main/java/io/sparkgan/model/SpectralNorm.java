@@ -31,8 +31,11 @@ public final class SpectralNorm implements Serializable {
 
     private record Matrix(String name, int offset, int rows, int cols) implements Serializable {}
 
-    private SpectralNorm(List<Matrix> matrices) {
+    private final long parameterCount;
+
+    private SpectralNorm(List<Matrix> matrices, long parameterCount) {
         this.matrices = matrices;
+        this.parameterCount = parameterCount;
         this.left = new float[matrices.size()][];
         this.right = new float[matrices.size()][];
         this.sigma = new double[matrices.size()];
@@ -51,12 +54,17 @@ public final class SpectralNorm implements Serializable {
                 matrices.add(new Matrix(p.name(), (int) p.offset(), (int) (p.length() / cols), cols));
             }
         }
-        return new SpectralNorm(matrices);
+        return new SpectralNorm(matrices, layout.size());
+    }
+
+    /** The length of the parameter vector this normalises (the whole of D's). */
+    public long parameterCount() {
+        return parameterCount;
     }
 
     /** An independent copy. */
     public SpectralNorm copy() {
-        SpectralNorm copy = new SpectralNorm(matrices);
+        SpectralNorm copy = new SpectralNorm(matrices, parameterCount);
         copy.restore(vectors(), sigma);
         return copy;
     }

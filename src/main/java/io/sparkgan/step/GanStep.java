@@ -65,18 +65,20 @@ public final class GanStep {
         // both verdicts before either update: in this order both gradients came from the same D
         boolean dFinite = state.guard.admit(step, "discriminator", both.statistics().discriminatorLoss(), dGradient);
         boolean gFinite = state.guard.admit(step, "generator", both.statistics().generatorLoss(), gGradient);
+        double dNorm = norm(dGradient); // before spectral norm's chain rule rewrites it
         Outcome d = dFinite ? applyDiscriminator(both, dGradient) : Outcome.NON_FINITE;
         Outcome g = gFinite ? applyGenerator(gGradient) : Outcome.NON_FINITE;
-        tally.discriminator(both, new Update(d, norm(dGradient), System.nanoTime() - started));
+        tally.discriminator(both, new Update(d, dNorm, System.nanoTime() - started));
         tally.generator(both, new Update(g, norm(gGradient), 0));
     }
 
     private Update updateDiscriminator(long step, RoundSums d) {
         long started = System.nanoTime();
         float[] gradient = d.meanDiscriminatorGradient();
+        double gradientNorm = norm(gradient); // before spectral norm's chain rule rewrites it
         Outcome outcome = state.guard.admit(step, "discriminator", d.statistics().discriminatorLoss(), gradient)
                 ? applyDiscriminator(d, gradient) : Outcome.NON_FINITE;
-        return new Update(outcome, norm(gradient), System.nanoTime() - started);
+        return new Update(outcome, gradientNorm, System.nanoTime() - started);
     }
 
     private Update updateGenerator(long step, RoundSums g) {

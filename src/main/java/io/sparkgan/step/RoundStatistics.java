@@ -53,10 +53,6 @@ public record RoundStatistics(double discriminatorLoss, double generatorLoss, do
         return generatorLoss / images;
     }
 
-    public double meanPenalty() {
-        return penalty / images;
-    }
-
     public double meanRealScore() {
         return realScore / images;
     }

@@ -6,12 +6,14 @@ import java.io.Serializable;
  * What one step measured: the statistics of its last D round and of its G round (the same round in
  * the simultaneous order), the gradient norms, the updates held back, and what the step cost.
  *
+ * @param discriminatorPenalty D's gradient penalties per image, averaged over the step's D rounds (as
+ *     they entered D's gradient, lazy factor included; 0 when none of them computed one)
  * @param discriminatorSkipped D updates skipped by the D-skip heuristic (train.d-skip-below)
  * @param nonFiniteSkipped updates skipped for a NaN or infinite loss or gradient
  * @param updateNanos time spent averaging gradients and applying the optimiser
  */
 public record StepStats(long step, RoundStatistics discriminatorRound, RoundStatistics generatorRound,
-                        double discriminatorGradNorm, double generatorGradNorm, int discriminatorSkipped,
+                        double discriminatorPenalty, double discriminatorGradNorm, double generatorGradNorm, int discriminatorSkipped,
                         int nonFiniteSkipped, RoundCost cost, long updateNanos, long wallNanos)
         implements Serializable {
 
@@ -21,11 +23,6 @@ public record StepStats(long step, RoundStatistics discriminatorRound, RoundStat
 
     public double generatorLoss() {
         return generatorRound.meanGeneratorLoss();
-    }
-
-    /** D's gradient penalties per image in its last round (0 when that round computed none). */
-    public double discriminatorPenalty() {
-        return discriminatorRound.meanPenalty();
     }
 
     /** Mean D(x). */
@@ -53,7 +50,8 @@ public record StepStats(long step, RoundStatistics discriminatorRound, RoundStat
      * the state shipped out and back), spread over its steps.
      */
     public StepStats plusJobOverhead(RoundCost extra) {
-        return new StepStats(step, discriminatorRound, generatorRound, discriminatorGradNorm, generatorGradNorm,
-                discriminatorSkipped, nonFiniteSkipped, cost.plus(extra), updateNanos, wallNanos + extra.wallNanos());
+        return new StepStats(step, discriminatorRound, generatorRound, discriminatorPenalty, discriminatorGradNorm,
+                generatorGradNorm, discriminatorSkipped, nonFiniteSkipped, cost.plus(extra), updateNanos,
+                wallNanos + extra.wallNanos());
     }
 }

@@ -21,6 +21,8 @@ final class StepTally {
     private int discriminatorSkipped;
     private int nonFiniteSkipped;
     private long updateNanos;
+    private double penaltySum; // over the step's D rounds
+    private long penaltyImages;
 
     StepTally(long step) {
         this.step = step;
@@ -34,6 +36,8 @@ final class StepTally {
 
     void discriminator(RoundSums round, Update update) {
         discriminatorRound = round.statistics();
+        penaltySum += round.statistics().penalty();
+        penaltyImages += round.statistics().images();
         discriminatorGradNorm = update.gradientNorm();
         count(update);
     }
@@ -54,7 +58,8 @@ final class StepTally {
     }
 
     StepStats stats() {
-        return new StepStats(step, discriminatorRound, generatorRound, discriminatorGradNorm, generatorGradNorm,
-                discriminatorSkipped, nonFiniteSkipped, cost, updateNanos, System.nanoTime() - started);
+        return new StepStats(step, discriminatorRound, generatorRound, penaltyImages == 0 ? 0 : penaltySum / penaltyImages,
+                discriminatorGradNorm, generatorGradNorm, discriminatorSkipped, nonFiniteSkipped, cost, updateNanos,
+                System.nanoTime() - started);
     }
 }

@@ -69,8 +69,14 @@ public final class Checkpoint {
      * @param datasetSha256 the prepared dataset's content hash (empty when trained on arrays in memory)
      * @param executorThreads native threads each task's kernels ran with: part of what fixes the bits
      */
+    /**
+     * What a checkpoint records about the run that wrote it.
+     *
+     * @param normalisation the networks' normalisation settings ({@link RunProvenance#normalisation}):
+     *     settings that keep the parameter count but change what the parameters mean
+     */
     public record Provenance(String runId, long seed, String configSha256, String datasetSha256,
-                             String sparkganVersion, int executorThreads) {}
+                             String sparkganVersion, int executorThreads, String normalisation) {}
 
     /** A checkpoint's generator: its exported graph, and which of the two it is ("ema" or "raw"). */
     public record GeneratorGraph(Path graph, String kind) {}
@@ -176,6 +182,9 @@ public final class Checkpoint {
         ObjectNode hashes = json.putObject("params_sha256");
         hashes.put("generator", paramsSha256(state.generator()));
         hashes.put("discriminator", paramsSha256(state.discriminator()));
+        if (state.spectralNorm() != null) {
+            hashes.put(SPECTRAL_NORM, paramsSha256(state.spectralNorm().vectors()));
+        }
         if (state.generatorEma() != null) {
             hashes.put("generator_ema", paramsSha256(state.generatorEma().average()));
             json.put("ema_updates", state.generatorEma().updates());
@@ -186,6 +195,7 @@ public final class Checkpoint {
         json.put("dataset_sha256", provenance.datasetSha256());
         json.put("sparkgan_version", provenance.sparkganVersion());
         json.put("executor_threads", provenance.executorThreads());
+        json.put("normalisation", provenance.normalisation());
         json.put("created_at", Instant.now().toString());
         return json;
     }
@@ -212,8 +222,14 @@ public final class Checkpoint {
         if (json.path("step").asLong() != step) {
             throw new TrainingException(dir + "/" + STATE + " says step " + json.path("step") + ", not " + step, step);
         }
-        GanState state = new GanState(array(params, "generator", dir).asFloats(),
-                array(params, "discriminator", dir).asFloats(), train, spectralNorm);
+        float[] discriminator = array(params, "discriminator", dir).asFloats();
+        if (spectralNorm != null && discriminator.length != spectralNorm.parameterCount()) {
+            throw new TrainingException("cannot resume " + run.root() + ": its checkpoint at step " + step + " holds "
+                    + discriminator.length + " D parameters, the model configured now has "
+                    + spectralNorm.parameterCount() + "; resume with the run's own settings (its run.conf) or start"
+                    + " over with --fresh", step);
+        }
+        GanState state = new GanState(array(params, "generator", dir).asFloats(), discriminator, train, spectralNorm);
         check(state.generator(), json.path("params_sha256").path("generator").asText(), "generator", dir, step);
         check(state.discriminator(), json.path("params_sha256").path("discriminator").asText(), "discriminator",
                 dir, step);
@@ -234,6 +250,8 @@ public final class Checkpoint {
                     + " settings the run started with (see its run.conf)", step);
         }
         if (vectors != null) {
+            check(vectors.asFloats(), json.path("params_sha256").path(SPECTRAL_NORM).asText(), SPECTRAL_NORM, dir,
+                    step);
             state.restoreSpectralNorm(vectors.asFloats());
         }
         JsonNode guard = json.path("guard");

@@ -29,6 +29,20 @@ final class ResumeChecks {
         }
     }
 
+    /**
+     * The networks' normalisation as the checkpoint recorded it against the configured one (a
+     * checkpoint written before it was recorded is not checked: then only batch norm or none existed,
+     * which {@link #requireSameModel} tells apart by the parameter count).
+     */
+    static void requireSameNormalisation(JsonNode checkpoint, String configured, RunDirectory run, long step) {
+        String recorded = checkpoint.path("normalisation").asText("");
+        if (!recorded.isEmpty() && !recorded.equals(configured)) {
+            throw new TrainingException("cannot resume " + run.root() + ": its checkpoint at step " + step
+                    + " was trained with " + recorded + ", the model configured now has " + configured
+                    + "; resume with the run's own settings (its run.conf) or start over with --fresh", step);
+        }
+    }
+
     static void requireSameModel(GanState state, GanReplica replica, RunDirectory run, long step) {
         if (state.generator().length != replica.generatorLayout().size()
                 || state.discriminator().length != replica.discriminatorLayout().size()) {

@@ -27,7 +27,17 @@ final class RunProvenance {
     /** What each checkpoint of this run records about its origin. */
     static Checkpoint.Provenance forCheckpoints(SparkganConfig config, DatasetInfo info, int executorThreads) {
         return new Checkpoint.Provenance(config.runId(), config.train().seed(), configSha256(config),
-                info == null ? "" : info.contentSha256(), BuildInfo.version(), executorThreads);
+                info == null ? "" : info.contentSha256(), BuildInfo.version(), executorThreads,
+                normalisation(config));
+    }
+
+    /**
+     * The model settings that change what the parameters mean without changing their number
+     * (D's batch and layer norm have the same scales and offsets), so a resume must check them.
+     */
+    static String normalisation(SparkganConfig config) {
+        return "g-norm=" + config.model().generatorNorm().key() + " d-norm=" + config.model().discriminatorNorm().key()
+                + " spectral-norm=" + config.model().spectralNorm();
     }
 
     /** provenance.json of a new run; {@code sync} is the mode train.sync = auto chose. */

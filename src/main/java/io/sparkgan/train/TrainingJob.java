@@ -1,5 +1,6 @@
 package io.sparkgan.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.config.TrainConfig;
@@ -155,7 +156,7 @@ public final class TrainingJob {
     }
 
     /** D's spectral normalisation for this run's model (vectors not started yet), or null when it is off. */
-    private static SpectralNorm spectralNorm(SparkganConfig config) {
+    public static SpectralNorm spectralNorm(SparkganConfig config) {
         return config.model().spectralNorm()
                 ? SpectralNorm.forWeights(Dcgan.discriminatorLayout(config.architecture())) : null;
     }
@@ -193,9 +194,11 @@ public final class TrainingJob {
         lease.recordTakeover(committed.isEmpty() ? -1 : committed.get(committed.size() - 1));
         if (!committed.isEmpty()) {
             long from = committed.get(committed.size() - 1);
+            JsonNode recorded = Checkpoint.stateJson(storage, run.checkpoint(from));
+            ResumeChecks.requireSameNormalisation(recorded, RunProvenance.normalisation(config), run, from);
             GanState state = Checkpoint.read(storage, run, from, train, spectralNorm(config));
             ResumeChecks.requireSameModel(state, replica, run, from);
-            ResumeChecks.warnOnOtherThreads(Checkpoint.stateJson(storage, run.checkpoint(from)), threads, run, from);
+            ResumeChecks.warnOnOtherThreads(recorded, threads, run, from);
             MetricsLog metrics = MetricsLog.resume(storage, run.metrics(), from, lease::check);
             storage.writeString(run.runConf(), config.renderedForRunDirectory());
             LOG.info("train: resuming {} from its checkpoint at step {} (of {})", run.root(), from, train.steps());

@@ -81,6 +81,13 @@ class TrainingIntegrationTest {
         assertEquals(600, last.path("samples").asInt());
         assertTrue(last.path("fid").asDouble() > 0 && Double.isFinite(last.path("fid").asDouble()));
         assertTrue(last.path("mode_coverage").asDouble() > 0 && last.path("mode_coverage").asDouble() <= 1);
+        // IS on the evaluator's 10 classes lies in [1, 10]; precision and recall are shares
+        assertTrue(last.path("is_mean").asDouble() >= 1 && last.path("is_mean").asDouble() <= 10, last.toString());
+        assertTrue(last.path("is_std").asDouble() >= 0, last.toString());
+        for (String share : List.of("precision", "recall")) {
+            assertTrue(last.path(share).isNumber() && last.path(share).asDouble() >= 0
+                    && last.path(share).asDouble() <= 1, last.toString());
+        }
         assertEquals("evaluator", report.path("extractor").path("name").asText());
         assertEquals(64, report.path("extractor").path("sha256").asText().length());
         assertTrue(report.path("extractor").path("test_accuracy").asDouble() > 0.3);

@@ -90,6 +90,12 @@ class ConfigLoaderTest {
         assertTrue(rejected("train.loss=wgan-gp", "model.d-norm=none", "train.d-skip-below=0.1").getMessage()
                 .contains("0 with train.loss = wgan-gp"));
         assertTrue(ConfigLoader.load((Path) null, List.of()).train().gradientPenalties().isEmpty());
+        assertTrue(rejected("train.loss=wgan-gp", "model.d-norm=none", "train.gp-weight=0").getMessage()
+                .contains("train.gp-weight = 0"));
+        assertEquals(new io.sparkgan.model.Augmentation.Policy(true, true, true), ConfigLoader.load((Path) null,
+                List.of("train.augment=color, translation,cutout")).train().augment());
+        assertTrue(rejected("train.augment=flip").getMessage().contains("train.augment = \"flip\""
+                + " (--set train.augment=flip): expected a comma-separated list of colour, translation and cutout"));
     }
 
     @Test

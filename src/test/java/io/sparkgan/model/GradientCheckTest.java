@@ -75,6 +75,25 @@ class GradientCheckTest {
         });
     }
 
+    /** G's gradient through D and DiffAugment's colour, translation and cutout (RGB, so saturation acts). */
+    @org.junit.jupiter.api.Test
+    void generatorGradientThroughAugmentationMatchesFiniteDifferences() {
+        GanArchitecture a = new GanArchitecture(16, 3, 5, 2, 2, Normalisation.BATCH, Normalisation.BATCH);
+        GanReplica r = replica(a, GanLoss.HINGE, 1.0);
+        INDArray z = doubles(6, 4, 5);
+        Augmentation augmentation = Augmentation.draw(new Augmentation.Policy(true, true, true), 3, 1, 0, 2, 0, 4, 3,
+                16);
+        INDArray params = generic(r.generatorLayout(), 1);
+        r.setGenerator(params);
+        INDArray analytic = r.generatorRound(z, augmentation).gradient().dup();
+        assertTrue(analytic.sub(r.generatorRound(z).gradient()).amaxNumber().doubleValue() > 1e-6,
+                "the augmentation changes G's gradient");
+        check(params, analytic, p -> {
+            r.setGenerator(p);
+            return r.generatorRound(z, augmentation).lossSum();
+        });
+    }
+
     /**
      * A gradient penalty's parameter gradient (a second derivative of D, from the tangent pass) against
      * central differences of the penalty itself, for D without normalisation (convolutions, leaky ReLU,
@@ -94,7 +113,7 @@ class GradientCheckTest {
         java.util.List<GradientPenalty> penalties = java.util.List.of(penalty);
         INDArray params = generic(r.discriminatorLayout(), 2);
         r.setDiscriminator(params);
-        GanReplica.RoundOutput with = r.discriminatorRound(real, fake, penalties, mixing);
+        GanReplica.RoundOutput with = r.discriminatorRound(real, fake, penalties, mixing, null, null);
         INDArray analytic = with.gradient().sub(r.discriminatorRound(real, fake).gradient());
 
         INDArray at = where == GradientPenalty.Where.REAL ? real
@@ -108,7 +127,7 @@ class GradientCheckTest {
 
         check(params, analytic, p -> {
             r.setDiscriminator(p);
-            return r.discriminatorRound(real, fake, penalties, mixing).penaltySum();
+            return r.discriminatorRound(real, fake, penalties, mixing, null, null).penaltySum();
         });
     }
 

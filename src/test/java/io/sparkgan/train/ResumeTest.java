@@ -59,15 +59,15 @@ class ResumeTest {
     }
 
     /**
-     * The other losses and the gradient penalties resume as exactly as the classic loss; lazy R1 every
-     * 3 D rounds resumes at step 2 between two of its rounds.
+     * The other losses, the gradient penalties, spectral norm and augmentation resume as exactly as the
+     * classic loss; lazy R1 every 3 D rounds resumes at step 2 between two of its rounds.
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"train.loss=hinge", "train.loss=least-squares",
-        "train.loss=wgan-gp,model.d-norm=layer", "train.r1-gamma=2,train.r1-every=3,model.d-norm=none",
-        "train.loss=hinge,model.spectral-norm=true"})
+        "train.loss=wgan-gp;model.d-norm=layer", "train.r1-gamma=2;train.r1-every=3;model.d-norm=none",
+        "train.loss=hinge;model.spectral-norm=true", "train.augment=colour,translation,cutout"})
     void otherLossesResumeBitIdentical(String settings) throws IOException {
-        String[] sets = settings.split(",");
+        String[] sets = settings.split(";");
         String name = settings.replaceAll("[^a-z0-9]+", "-");
         TrainingJob.Result straight = train("straight-" + name, 4, false, sets);
         train("resumed-" + name, 2, false, sets);
@@ -77,22 +77,33 @@ class ResumeTest {
         assertEquals(straight.discriminatorSha256(), resumed.discriminatorSha256());
     }
 
-    /** Spectral norm's vectors are part of the run: resuming without them, or with them unasked, stops. */
+    /**
+     * What the parameters mean is part of the run: resuming with spectral norm switched, or another
+     * D normalisation with the same parameter count, stops with a message.
+     */
     @Test
-    void aSpectralNormRunResumedWithoutItStopsWithAMessage() throws IOException {
+    void aResumeWithOtherNormalisationStopsWithAMessage() throws IOException {
         train("sn", 2, false, "model.spectral-norm=true");
         Files.delete(tmp.resolve("sn/_SUCCESS"));
         TrainingException e = assertThrows(TrainingException.class,
                 () -> train("sn", 4, false));
-        assertTrue(e.getMessage().contains("was trained with model.spectral-norm = true, which is off now; resume with"
-                + " the settings the run started with"), e.getMessage());
+        assertTrue(e.getMessage().contains("was trained with g-norm=batch d-norm=batch spectral-norm=true, the model"
+                + " configured now has g-norm=batch d-norm=batch spectral-norm=false; resume with the run's own settings"),
+                e.getMessage());
         TrainingJob.Result plain = train("plain", 2, false);
         assertFalse(plain.generatorSha256().equals(train("sn-again", 2, false, "model.spectral-norm=true")
                 .generatorSha256()), "spectral normalisation changes the run");
         Files.delete(tmp.resolve("plain/_SUCCESS"));
         e = assertThrows(TrainingException.class,
                 () -> train("plain", 4, false, "model.spectral-norm=true"));
-        assertTrue(e.getMessage().contains("has no spectral-norm vectors but model.spectral-norm = true"), e.getMessage());
+        assertTrue(e.getMessage().contains("was trained with g-norm=batch d-norm=batch spectral-norm=false, the model"
+                + " configured now has g-norm=batch d-norm=batch spectral-norm=true"), e.getMessage());
+        // layer norm and batch norm have the same parameters: only the recorded settings tell them apart
+        train("layer", 2, false, "model.d-norm=layer");
+        Files.delete(tmp.resolve("layer/_SUCCESS"));
+        e = assertThrows(TrainingException.class, () -> train("layer", 4, false));
+        assertTrue(e.getMessage().contains("was trained with g-norm=batch d-norm=layer spectral-norm=false"),
+                e.getMessage());
     }
 
     /** A checkpoint of an earlier version has neither the guard's counts nor provenance in state.json. */
