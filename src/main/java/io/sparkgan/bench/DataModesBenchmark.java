@@ -44,7 +44,7 @@ public final class DataModesBenchmark {
                                  int steps, int warmup) throws IOException {
         Storage storage = new Storage(sc.hadoopConfiguration());
         Path dir = Storage.qualify(work);
-        GanArchitecture a = config.architecture();
+        GanArchitecture a = TrainingBenchmark.architecture(config);
         ObjectNode out = Json.object();
         out.put("images", images);
         out.put("bytes_per_image", a.pixelsPerImage());
@@ -83,7 +83,7 @@ public final class DataModesBenchmark {
 
     private static DatasetInfo dataset(Storage storage, Path dir, SparkganConfig config, int count, long seed)
             throws IOException {
-        GanArchitecture a = config.architecture();
+        GanArchitecture a = TrainingBenchmark.architecture(config);
         byte[] images = new byte[count * a.pixelsPerImage()];
         new Random(seed).nextBytes(images);
         return Shards.writeDataset(storage, dir, "random", images, a.channels(), a.imageSize(),

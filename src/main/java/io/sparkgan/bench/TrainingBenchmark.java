@@ -46,12 +46,20 @@ import org.nd4j.linalg.api.buffer.DataType;
  * process's resident set, which includes ND4J's native buffers outside the heap.
  */
 public final class TrainingBenchmark {
+    /** Classes a conditional model is benchmarked with: random images, labelled like Fashion-MNIST's ten. */
+    private static final int BENCH_CLASSES = 10;
+
     private TrainingBenchmark() {
+    }
+
+    /** The benchmarked networks: the configured ones, on {@value #BENCH_CLASSES} classes when conditional. */
+    static GanArchitecture architecture(SparkganConfig config) {
+        return config.architecture(config.model().conditional() ? BENCH_CLASSES : 0);
     }
 
     public static ObjectNode run(SparkganConfig config, JavaSparkContext sc, int singleThreads, int singleSteps,
                                  int sparkSteps, int warmup) throws IOException {
-        GanArchitecture architecture = config.architecture();
+        GanArchitecture architecture = architecture(config);
         TrainConfig train = config.train();
         MemoryWatch memory = new MemoryWatch();
         memory.start();
@@ -84,7 +92,7 @@ public final class TrainingBenchmark {
      * G round, G update) over rounds computed in this thread. Returns images/s.
      */
     public static double singleProcess(SparkganConfig config, int threads, int steps, int warmup) {
-        GanArchitecture a = config.architecture();
+        GanArchitecture a = architecture(config);
         TrainConfig train = config.train();
         int batch = train.batchPerWorker();
         int pixels = a.pixelsPerImage();
@@ -93,7 +101,7 @@ public final class TrainingBenchmark {
         ShardReader shards = ArrayShards.of(images, pixels, images.length / pixels);
         WorkerInput partition = new WorkerInput(0, 1, TrainingData.order(train, config.data(), shards), shards);
         GanState state = new GanState(Dcgan.generatorLayout(a).initialise(1), Dcgan.discriminatorLayout(a).initialise(2),
-                train, TrainingJob.spectralNorm(config));
+                train, TrainingJob.spectralNorm(config, a));
         GanStep step = new GanStep(train, new LocalRounds(partition, RoundRequest.Settings.of(a, train, threads)),
                 state);
         long[] times = new long[steps];
@@ -111,7 +119,7 @@ public final class TrainingBenchmark {
     private static void sparkLoop(SparkganConfig config, JavaSparkContext sc, int steps, int warmup, ObjectNode out)
             throws IOException {
         TrainConfig train = config.train();
-        GanArchitecture a = config.architecture();
+        GanArchitecture a = architecture(config);
         int workers = train.workers();
         int pixels = a.channels() * a.imageSize() * a.imageSize();
         int perWorker = Math.max(train.batchPerWorker() * 4, 256);

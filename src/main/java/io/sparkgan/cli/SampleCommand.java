@@ -51,6 +51,11 @@ final class SampleCommand implements Callable<Integer> {
             description = "Images in the interpolation strip, 0 for none (default: ${DEFAULT-VALUE}).")
     int frames;
 
+    @Option(names = "--class", split = ",", paramLabel = "K[,K...]",
+            description = {"A conditional generator's classes (0-based, as in the dataset's dataset.json), taken in",
+                    "turn: image i is of the (i mod count)-th; default: every class in turn."})
+    int[] classes;
+
     @Mixin
     ConfigOptions options;
 
@@ -84,7 +89,7 @@ final class SampleCommand implements Callable<Integer> {
             Path dir = Sampling.resolveCheckpoint(storage, checkpoint);
             Sampling.Result result = Sampling.write(sc, storage, dir, Storage.qualify(out),
                     new Sampling.Settings(count, seed, batch, generator, from, to, frames,
-                            ExecutorThreads.forTasks(sc, config.train().executorThreads())));
+                            ExecutorThreads.forTasks(sc, config.train().executorThreads()), classes));
             spec.commandLine().getOut().println(new Path(result.out(), Sampling.MANIFEST));
         }
         return 0;

@@ -21,8 +21,26 @@ public record SparkganConfig(SparkSettings spark, DataConfig data, ModelConfig m
     static final List<String> SECRET_MARKERS =
             List.of("secret", "password", "token", "access.key", "access-key", "credential");
 
+    /** The networks of an unconditional GAN; a conditional one needs its dataset's classes ({@link #architecture(int)}). */
     public GanArchitecture architecture() {
-        return model.architecture(data);
+        if (model.conditional()) {
+            throw new IllegalStateException("model.conditional = true: the networks depend on the dataset's classes");
+        }
+        return model.architecture(data, 0);
+    }
+
+    /**
+     * The networks for a dataset of {@code datasetClasses} classes: conditioned on them with
+     * model.conditional = true, which needs at least two.
+     */
+    public GanArchitecture architecture(int datasetClasses) {
+        if (model.conditional() && datasetClasses < 2) {
+            throw new ConfigException(List.of("model.conditional = true needs a labelled dataset of at least 2"
+                    + " classes, and " + data.shards() + " has " + (datasetClasses == 0 ? "no labels" : "one class")
+                    + " (an image folder is labelled by its subfolders, a CSV manifest by its label column);"
+                    + " set model.conditional = false"));
+        }
+        return model.architecture(data, model.conditional() ? datasetClasses : 0);
     }
 
     /** The resolved configuration as HOCON, secrets redacted: the content of run.conf. */

@@ -87,7 +87,8 @@ final class TypedSections {
                 r.integer("model.d-features", 1, 4096),
                 normalisation(r, "model.g-norm", "batch", "none"),
                 normalisation(r, "model.d-norm", "batch", "layer", "none"),
-                r.bool("model.spectral-norm"));
+                r.bool("model.spectral-norm"),
+                r.bool("model.conditional"));
         return model;
     }
 

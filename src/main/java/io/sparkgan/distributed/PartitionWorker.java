@@ -44,12 +44,14 @@ final class PartitionWorker {
         if (round.needsDiscriminatorGradient()) {
             WorkerInput.RealBatch real = RoundInputs.realBatch(round, s, input);
             dataWait = real.waitNanos();
-            INDArray fake = replica.generate(RoundInputs.discriminatorNoise(round, s, input));
+            int[] fakeClasses = RoundInputs.discriminatorClasses(round, s, input);
+            INDArray fake = replica.generate(RoundInputs.discriminatorNoise(round, s, input), fakeClasses);
             List<GradientPenalty> penalties = RoundInputs.penalties(round, s);
-            float[] mixing = penalties.isEmpty() ? null : RoundInputs.mixing(round, s, input);
-            GanReplica.RoundOutput d = replica.discriminatorRound(RoundInputs.realImages(real, s), fake, penalties,
-                    mixing, RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.REAL),
-                    RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.FAKE));
+            GanReplica.RoundOutput d = replica.discriminatorRound(new GanReplica.DiscriminatorBatch(
+                    RoundInputs.realImages(real, s), RoundInputs.realClasses(real, s), fake, fakeClasses, penalties,
+                    penalties.isEmpty() ? null : RoundInputs.mixing(round, s, input),
+                    RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.REAL),
+                    RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.FAKE)));
             dGradient = d.gradient().toFloatVector();
             penalty = d.penaltySum();
             dLoss = d.lossSum();
@@ -58,6 +60,7 @@ final class PartitionWorker {
         }
         if (round.needsGeneratorGradient()) {
             GanReplica.RoundOutput g = replica.generatorRound(RoundInputs.generatorNoise(round, s, input),
+                    RoundInputs.generatorClasses(round, s, input),
                     RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.GENERATOR));
             gGradient = g.gradient().toFloatVector();
             gLoss = g.lossSum();

@@ -22,6 +22,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>Noise: worker p's images are slots p·b … p·b + b − 1 of the global batch, in the noise
  *       stream of the step; D round r uses round r of it, G's round a round of its own. WGAN-GP's
  *       mixing weights ε are drawn per slot the same way.</li>
+ *   <li>A conditional GAN's classes: the real images' own; for generated images uniform over the
+ *       classes, drawn per slot like z.</li>
  *   <li>Augmentation (train.augment): drawn per slot as well, one draw for D's real images, one for
  *       its generated ones and one for G's round.</li>
  *   <li>Gradient penalties: a lazy one (R1 every N D rounds) is computed in D rounds whose number
@@ -61,6 +63,29 @@ final class RoundInputs {
     /** z for the generated half of D's round. */
     static INDArray discriminatorNoise(Round round, RoundRequest.Settings s, WorkerInput input) {
         return noise(round.step(), round.discriminatorRound(), s, input);
+    }
+
+    /** The real images' classes for a conditional GAN, null for an unconditional one. */
+    static int[] realClasses(WorkerInput.RealBatch batch, RoundRequest.Settings s) {
+        return s.architecture().conditional() ? batch.labels() : null;
+    }
+
+    /** The classes G generates in D's round (null for an unconditional GAN): uniform, per slot. */
+    static int[] discriminatorClasses(Round round, RoundRequest.Settings s, WorkerInput input) {
+        return classes(round.step(), round.discriminatorRound(), s, input);
+    }
+
+    /** The classes G generates in its own round (null for an unconditional GAN). */
+    static int[] generatorClasses(Round round, RoundRequest.Settings s, WorkerInput input) {
+        return classes(round.step(), GENERATOR_NOISE, s, input);
+    }
+
+    private static int[] classes(long step, int stream, RoundRequest.Settings s, WorkerInput input) {
+        if (!s.architecture().conditional()) {
+            return null;
+        }
+        int batch = s.batchPerWorker();
+        return Noise.classes(s.seed(), step, stream, (long) input.index() * batch, batch, s.architecture().classes());
     }
 
     /** WGAN-GP's ε for this worker's images of D's round: slots of the global batch, as for z. */

@@ -47,10 +47,18 @@ final class CheckpointMetrics {
         return Map.of("precision", pr.precision(), "recall", pr.recall());
     });
 
+    /**
+     * A conditional G's class consistency: the share of its images the evaluator classifies as the
+     * class they were generated for (the "classification accuracy" of conditional-GAN papers).
+     */
+    private static final CheckpointMetric CLASS_CONSISTENCY = simple(List.of("class_consistency"), in ->
+            Map.of("class_consistency", in.generated().classJudged == 0 ? Double.NaN
+                    : (double) in.generated().classMatches / in.generated().classJudged));
+
     /** Every metric, by name. */
     static final Map<String, CheckpointMetric> ALL = registry(Map.entry("fid", FID), Map.entry("kid", KID),
             Map.entry("mode_coverage", MODE_COVERAGE), Map.entry("inception_score", INCEPTION_SCORE),
-            Map.entry("precision_recall", PRECISION_RECALL));
+            Map.entry("precision_recall", PRECISION_RECALL), Map.entry("class_consistency", CLASS_CONSISTENCY));
 
     private CheckpointMetrics() {
     }

@@ -27,7 +27,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import scala.Tuple2;
 
 /**
- * Feature statistics of many images, computed on the executors: each partition generates (or reads)
+ * Feature statistics of many images, computed on the executors (for a conditional G, with each image's
+ * intended class, and how often the evaluator agrees): each partition generates (or reads)
  * its share of the images, extracts features batch by batch and folds them into a
  * {@link FeatureSummary}; the partitions' summaries are combined in double precision in a fixed
  * tree (see {@link #aggregate}). Only statistics and a bounded number of KID rows reach the driver, never images.
@@ -67,9 +68,10 @@ final class DistributedFeatures {
                             int n = (int) (range[1] - range[0]);
                             float[] z = Noise.fid(seed, range[0], n,
                                     architecture.latentDim());
+                            int[] intended = intendedClasses(architecture, range[0], n);
                             INDArray images = replica.generate(Nd4j.create(z, new long[] {n, architecture.latentDim()},
-                                    DataType.FLOAT));
-                            add(summary, extractor, images, p, job.kidRows(), range[0]);
+                                    DataType.FLOAT), intended);
+                            add(summary, extractor, images, p, job.kidRows(), range[0], intended);
                         }
                         return summary;
                     });
@@ -78,6 +80,21 @@ final class DistributedFeatures {
             params.destroy(false);
             sharedStorage.destroy(false);
         }
+    }
+
+    /**
+     * The classes a conditional G generates for FID: sample i is of class i mod K, so every class gets
+     * its share whatever the partitioning; null for an unconditional G.
+     */
+    static int[] intendedClasses(GanArchitecture architecture, long first, int n) {
+        if (!architecture.conditional()) {
+            return null;
+        }
+        int[] classes = new int[n];
+        for (int i = 0; i < n; i++) {
+            classes[i] = (int) ((first + i) % architecture.classes());
+        }
+        return classes;
     }
 
     /**
@@ -124,7 +141,7 @@ final class DistributedFeatures {
                                 }
                             }
                             INDArray images = Nd4j.create(x, new long[] {m, d.channels(), d.size(), d.size()}, 'c');
-                            add(summary, extractor, images, s, job.kidRows(), range[0]);
+                            add(summary, extractor, images, s, job.kidRows(), range[0], null);
                         }
                         return summary;
                     });
@@ -161,15 +178,21 @@ final class DistributedFeatures {
         return result.isEmpty() ? new FeatureSummary(job.dimension(), job.classes()) : result.get(0);
     }
 
-    /** Folds a batch of images, the first of which is sample {@code firstIndex} of the set, into {@code summary}. */
+    /**
+     * Folds a batch of images, the first of which is sample {@code firstIndex} of the set, into
+     * {@code summary}; {@code intended} holds a conditional G's classes for them (else null).
+     */
     private static void add(FeatureSummary summary, FeatureExtractor extractor, INDArray images, int partition,
-                            int kidRowsPerPartition, long firstIndex) {
+                            int kidRowsPerPartition, long firstIndex, int[] intended) {
         INDArray features;
         if (extractor instanceof EvaluatorClassifier evaluator) {
             EvaluatorClassifier.Output out = evaluator.featuresAndClasses(images);
             features = out.features();
             for (int c : out.classes()) {
                 summary.classCounts[c]++;
+            }
+            if (intended != null) {
+                summary.countClassMatches(intended, out.classes());
             }
             if (summary.inceptionScore != null) {
                 double[][] probabilities = out.probabilities().toDoubleMatrix();

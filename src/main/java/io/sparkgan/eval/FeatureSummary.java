@@ -16,6 +16,9 @@ final class FeatureSummary implements Serializable {
     final long[] classCounts;
     final TreeMap<Integer, double[][]> kidRows = new TreeMap<>();
     final InceptionScore.Sums inceptionScore;
+    /** A conditional G's images the evaluator put in their intended class, and how many were judged so. */
+    long classMatches;
+    long classJudged;
 
     FeatureSummary(int dimension, int classes) {
         this(dimension, classes, null);
@@ -36,7 +39,17 @@ final class FeatureSummary implements Serializable {
             classCounts[c] += other.classCounts[c];
         }
         kidRows.putAll(other.kidRows);
+        classMatches += other.classMatches;
+        classJudged += other.classJudged;
         return this;
+    }
+
+    /** Counts the images whose predicted class is the one they were generated for. */
+    void countClassMatches(int[] intended, int[] predicted) {
+        for (int i = 0; i < intended.length; i++) {
+            classMatches += intended[i] == predicted[i] ? 1 : 0;
+        }
+        classJudged += intended.length;
     }
 
     /** All KID rows in partition order. */

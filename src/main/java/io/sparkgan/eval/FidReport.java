@@ -152,12 +152,12 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
 
     String csv() {
         StringBuilder out = new StringBuilder("step,generator,fid,kid_mean,kid_std,mode_coverage,class_kl_to_real,"
-                + "is_mean,is_std,precision,recall,samples,seconds\n");
+                + "is_mean,is_std,precision,recall,class_consistency,samples,seconds\n");
         for (CheckpointScore s : checkpoints) {
-            out.append(String.format(Locale.ROOT, "%d,%s,%.6f,%.6f,%.6f,%s,%s,%s,%s,%s,%s,%d,%.3f%n", s.step(),
+            out.append(String.format(Locale.ROOT, "%d,%s,%.6f,%.6f,%.6f,%s,%s,%s,%s,%s,%s,%s,%d,%.3f%n", s.step(),
                     s.generator(), s.fid(), s.kidMean(), s.kidStd(), num(s.coverage()), num(s.klToReal()),
                     num(s.value("is_mean")), num(s.value("is_std")), num(s.value("precision")),
-                    num(s.value("recall")), s.samples(), s.seconds()));
+                    num(s.value("recall")), num(s.value("class_consistency")), s.samples(), s.seconds()));
         }
         return out.toString();
     }
@@ -199,17 +199,17 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
         h.append("<h2>KID against step</h2>\n").append(plot(false));
         h.append("<h2>Scores</h2>\n<table><tr><th>step</th><th class=\"l\">generator</th><th>FID</th>")
                 .append("<th>KID (×10³)</th><th>IS</th><th>precision</th><th>recall</th><th>mode coverage</th>")
-                .append("<th>class KL</th><th>images/s</th></tr>\n");
+                .append("<th>class KL</th><th>class consistency</th><th>images/s</th></tr>\n");
         for (CheckpointScore s : checkpoints) {
             h.append(String.format(Locale.ROOT, "<tr><td>%d</td><td class=\"l\">%s</td><td>%.3f</td>"
-                            + "<td>%.3f ± %.3f</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%.0f</td>"
-                            + "</tr>%n", s.step(), s.generator(), s.fid(), 1e3 * s.kidMean(), 1e3 * s.kidStd(),
+                            + "<td>%.3f ± %.3f</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+                            + "<td>%.0f</td></tr>%n", s.step(), s.generator(), s.fid(), 1e3 * s.kidMean(), 1e3 * s.kidStd(),
                     Double.isNaN(s.value("is_mean")) ? "–"
                             : String.format(Locale.ROOT, "%.3f ± %.3f", s.value("is_mean"), s.value("is_std")),
                     fixed(s.value("precision")), fixed(s.value("recall")),
                     Double.isNaN(s.coverage()) ? "–" : String.format(Locale.ROOT, "%.0f%%", 100 * s.coverage()),
                     Double.isNaN(s.klToReal()) ? "–" : String.format(Locale.ROOT, "%.4f", s.klToReal()),
-                    s.imagesPerSecond()));
+                    fixed(s.value("class_consistency")), s.imagesPerSecond()));
         }
         h.append("</table>\n<h2>Samples</h2>\n<div class=\"grids\">\n");
         for (CheckpointScore s : checkpoints) {

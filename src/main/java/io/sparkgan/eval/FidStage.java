@@ -108,7 +108,7 @@ public final class FidStage {
                 info.classes(), extractor, fid.samples(), config.train().seed(), fid.kidSubsets(),
                 fid.kidSubsetSize(), real.npzUri(), real.count(), realSeconds, new ArrayList<>(),
                 Instant.now().toString());
-        GanArchitecture architecture = config.architecture();
+        GanArchitecture architecture = config.architecture(info.classes().size());
         GanReplica driverReplica = new GanReplica(architecture, GanLoss.NON_SATURATING, 1.0, DataType.FLOAT);
         for (int i = 0; i < steps.size(); i++) {
             long step = steps.get(i);

@@ -59,9 +59,11 @@ public final class Sampling {
      * @param to seed of its last
      * @param frames images in the interpolation strip (0 = none)
      * @param threads ND4J threads per task
+     * @param classes a conditional generator's classes, taken in turn (image i is of class
+     *     classes[i mod length]); null for every class in turn. Must be null for an unconditional one.
      */
     public record Settings(long count, long seed, int batch, String generator, long from, long to, int frames,
-                           int threads) implements Serializable {}
+                           int threads, int[] classes) implements Serializable {}
 
     /** What was written. */
     public record Result(Path out, long images, Path interpolation, String runId, long step, String generator,
@@ -104,16 +106,19 @@ public final class Sampling {
         long started = System.nanoTime();
         Source source = source(storage, checkpoint, settings.generator());
         byte[] graphBytes = storage.readBytes(source.graph());
-        int latent = latentDim(load(graphBytes), source.graph());
+        SameDiff graph = load(graphBytes);
+        int latent = latentDim(graph, source.graph());
+        int classCount = classCount(graph, latent);
+        checkClasses(settings.classes(), classCount, checkpoint);
         storage.mkdirs(out);
         if (storage.exists(new Path(out, MANIFEST))) {
             storage.delete(new Path(out, MANIFEST)); // the directory is being rewritten: incomplete until the end
         }
-        long written = writeImages(sc, storage, graphBytes, latent, source, out, settings);
+        long written = writeImages(sc, storage, graphBytes, latent, classCount, source, out, settings);
         Path interpolation = settings.frames() > 0
-                ? writeInterpolation(storage, load(graphBytes), latent, source, out, settings) : null;
+                ? writeInterpolation(storage, graph, latent, classCount, source, out, settings) : null;
         double seconds = (System.nanoTime() - started) / 1e9;
-        writeManifest(storage, checkpoint, source, out, settings, written, interpolation, seconds);
+        writeManifest(storage, checkpoint, source, out, settings, written, interpolation, classCount, seconds);
         LOG.info("sample: {} images from {} ({} generator, step {}) in {} s ({} images/s) to {}", written, checkpoint,
                 source.generator(), source.step(), String.format(Locale.ROOT, "%.1f", seconds),
                 String.format(Locale.ROOT, "%.0f", written / seconds), out);
@@ -124,8 +129,8 @@ public final class Sampling {
      * The PNGs, generated and written by the executors: fixed batches over max(count, batch) slots,
      * whole batches per task. Returns how many were written.
      */
-    private static long writeImages(JavaSparkContext sc, Storage storage, byte[] graphBytes, int latent, Source source,
-                                    Path out, Settings settings) {
+    private static long writeImages(JavaSparkContext sc, Storage storage, byte[] graphBytes, int latent,
+                                    int classCount, Source source, Path out, Settings settings) {
         List<long[]> batches = DistributedFeatures.evenBatches(0, Math.max(settings.count(), settings.batch()),
                 settings.batch());
         int tasks = Math.max(1, Math.min(batches.size(), sc.defaultParallelism()));
@@ -143,9 +148,10 @@ public final class Sampling {
                 for (int b = t * batches.size() / tasks; b < (t + 1) * batches.size() / tasks; b++) {
                     long first = batches.get(b)[0];
                     int n = (int) (batches.get(b)[1] - first);
+                    int[] labels = labels(first, n, settings.classes(), classCount);
                     INDArray images = generate(generator, Noise.sampleImages(settings.seed(), first, n, latent), n,
-                            latent);
-                    count += writeBatch(sharedStorage.value(), dir, images, first, n, marks, settings);
+                            latent, labels);
+                    count += writeBatch(sharedStorage.value(), dir, images, labels, first, n, marks, settings);
                 }
                 return count;
             }).reduce(Long::sum);
@@ -156,7 +162,7 @@ public final class Sampling {
     }
 
     /** One batch's images that fall below the requested count, one PNG each; returns how many. */
-    private static long writeBatch(Storage fs, String dir, INDArray images, long first, int n,
+    private static long writeBatch(Storage fs, String dir, INDArray images, int[] labels, long first, int n,
                                    Map<String, String> marks, Settings settings) {
         float[] pixels = images.data().asFloat();
         int channels = (int) images.size(1);
@@ -168,6 +174,9 @@ public final class Sampling {
             Map<String, String> text = new LinkedHashMap<>(marks);
             text.put("sparkgan:seed", Long.toString(settings.seed()));
             text.put("sparkgan:index", Long.toString(first + i));
+            if (labels != null) {
+                text.put("sparkgan:class", Integer.toString(labels[i]));
+            }
             try {
                 fs.writeAtomically(new Path(dir, fileName(first + i)), Png.encode(Png.image(one, channels, size), text));
             } catch (IOException e) {
@@ -181,12 +190,16 @@ public final class Sampling {
     }
 
     /** interpolation.png: a strip of frames along the slerp between the two seeds' latent vectors. */
-    private static Path writeInterpolation(Storage storage, SameDiff generator, int latent, Source source, Path out,
-                                           Settings settings) throws IOException {
+    private static Path writeInterpolation(Storage storage, SameDiff generator, int latent, int classCount,
+                                           Source source, Path out, Settings settings) throws IOException {
         Path interpolation = new Path(out, "interpolation.png");
         float[] z = interpolate(Noise.interpolationEndpoint(settings.from(), latent),
                 Noise.interpolationEndpoint(settings.to(), latent), settings.frames());
-        INDArray frames = generate(generator, z, settings.frames(), latent);
+        int[] labels = classCount == 0 ? null : new int[settings.frames()]; // the first class asked for, throughout
+        if (labels != null) {
+            java.util.Arrays.fill(labels, settings.classes() == null ? 0 : settings.classes()[0]);
+        }
+        INDArray frames = generate(generator, z, settings.frames(), latent, labels);
         float[] pixels = frames.data().asFloat();
         int channels = (int) frames.size(1);
         int size = (int) frames.size(2);
@@ -200,7 +213,8 @@ public final class Sampling {
 
     /** samples.json, written last: what the directory holds. */
     private static void writeManifest(Storage storage, Path checkpoint, Source source, Path out, Settings settings,
-                                      long written, Path interpolation, double seconds) throws IOException {
+                                      long written, Path interpolation, int classCount, double seconds)
+            throws IOException {
         ObjectNode manifest = Json.object();
         manifest.put("checkpoint", checkpoint.toString());
         manifest.put("run_id", source.runId());
@@ -210,6 +224,13 @@ public final class Sampling {
         manifest.put("files", "sample-NNNNNNNN.png (image i from noise slot i of the seed)");
         manifest.put("seed", settings.seed());
         manifest.put("batch", settings.batch());
+        if (classCount > 0) {
+            var classes = manifest.putArray("classes"); // image i is of classes[i mod length]
+            for (int c : settings.classes() == null ? java.util.stream.IntStream.range(0, classCount).toArray()
+                    : settings.classes()) {
+                classes.add(c);
+            }
+        }
         if (interpolation != null) {
             manifest.putObject("interpolation").put("file", interpolation.getName()).put("from_seed", settings.from())
                     .put("to_seed", settings.to()).put("frames", settings.frames()).put("method", "slerp");
@@ -318,9 +339,50 @@ public final class Sampling {
         return (int) shape[1];
     }
 
-    /** Images [n, channels, size, size] in [-1, 1], as float32. */
-    private static INDArray generate(SameDiff generator, float[] z, int n, int latent) {
+    /**
+     * The classes of a conditional generator's graph (the rows of G's first weights beyond z), 0 for an
+     * unconditional one (no {@code labels} placeholder).
+     */
+    static int classCount(SameDiff generator, int latent) {
+        if (generator.getVariable("labels") == null) {
+            return 0;
+        }
+        return (int) generator.getVariable("g/project/W").getShape()[0] - latent;
+    }
+
+    private static void checkClasses(int[] classes, int classCount, Path checkpoint) {
+        if (classes == null) {
+            return;
+        }
+        if (classCount == 0) {
+            throw new EvaluationException("--class: " + checkpoint + "'s generator is not conditional (its run had"
+                    + " model.conditional = false); leave --class out");
+        }
+        for (int c : classes) {
+            if (c < 0 || c >= classCount) {
+                throw new EvaluationException("--class " + c + ": the generator knows classes 0 to " + (classCount - 1));
+            }
+        }
+    }
+
+    /** The classes of images [first, first + n): classes[i mod length], or i mod classCount; null if unconditional. */
+    static int[] labels(long first, int n, int[] classes, int classCount) {
+        if (classCount == 0) {
+            return null;
+        }
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = classes == null ? (int) ((first + i) % classCount)
+                    : classes[(int) ((first + i) % classes.length)];
+        }
+        return labels;
+    }
+
+    /** Images [n, channels, size, size] in [-1, 1], as float32; {@code labels} for a conditional generator. */
+    private static INDArray generate(SameDiff generator, float[] z, int n, int latent, int[] labels) {
         INDArray input = Nd4j.create(z, new long[] {n, latent}, DataType.FLOAT);
-        return generator.output(Map.of("z", input), "images").get("images").castTo(DataType.FLOAT).dup('c');
+        Map<String, INDArray> placeholders = labels == null ? Map.of("z", input)
+                : Map.of("z", input, "labels", Nd4j.createFromArray(labels));
+        return generator.output(placeholders, "images").get("images").castTo(DataType.FLOAT).dup('c');
     }
 }

@@ -31,6 +31,8 @@ public final class Dcgan {
     /** Layer names. A parameter is named {@code <layer>/<W|b|gamma|beta>}, in layouts, graphs and kernels alike. */
     static final String G_PROJECT = "g/project";
     static final String D_LOGIT = "d/logit";
+    /** A conditional D's class embedding, [classes, features]: the projection term's (its "/W" gets spectral norm). */
+    static final String D_EMBED = "d/embed";
 
     private Dcgan() {
     }
@@ -66,7 +68,7 @@ public final class Dcgan {
         int base = a.baseSize();
         int c0 = a.generatorChannels(0);
         long projected = (long) c0 * base * base;
-        b.add(weights(G_PROJECT), Init.WEIGHT, a.latentDim(), projected);
+        b.add(weights(G_PROJECT), Init.WEIGHT, a.generatorInputs(), projected); // z, then the class one-hot
         addNormOrBias(b, G_PROJECT, c0, a.generatorBatchNorm(), projected); // a dense bias is per unit, not per channel
         for (int s = 1; s < a.stages(); s++) {
             int in = a.generatorChannels(s - 1);
@@ -92,6 +94,9 @@ public final class Dcgan {
         long features = (long) in * a.baseSize() * a.baseSize();
         b.add(weights(D_LOGIT), Init.WEIGHT, features, 1);
         b.add(bias(D_LOGIT), Init.ZERO, 1);
+        if (a.conditional()) {
+            b.add(weights(D_EMBED), Init.WEIGHT, a.classes(), features);
+        }
         return b.build();
     }
 
@@ -119,9 +124,18 @@ public final class Dcgan {
 
     /** G(z): images in [-1, 1], NCHW. */
     public static SDVariable generator(SameDiff sd, SDVariable z, GanArchitecture a) {
+        return generator(sd, z, null, a);
+    }
+
+    /**
+     * G(z, y): images in [-1, 1], NCHW; {@code labels} (integer classes, [n]) for a conditional G,
+     * joined to z as a one-hot.
+     */
+    public static SDVariable generator(SameDiff sd, SDVariable z, SDVariable labels, GanArchitecture a) {
         int base = a.baseSize();
         int c0 = a.generatorChannels(0);
-        SDVariable h = z.mmul(sd.getVariable(weights(G_PROJECT)));
+        SDVariable input = a.conditional() ? sd.concat(1, z, oneHot(sd, labels, a, z.dataType())) : z;
+        SDVariable h = input.mmul(sd.getVariable(weights(G_PROJECT)));
         Normalisation norm = a.generatorNorm();
         if (!a.generatorBatchNorm()) {
             h = h.add(sd.getVariable(bias(G_PROJECT)));
@@ -149,6 +163,11 @@ public final class Dcgan {
 
     /** D(x) before the sigmoid: one logit (or WGAN critic value) per image, shape [batch, 1]. */
     public static SDVariable discriminatorLogits(SameDiff sd, SDVariable x, GanArchitecture a) {
+        return discriminatorLogits(sd, x, null, a);
+    }
+
+    /** D(x, y): for a conditional D the logit plus the projection term ⟨embed(y), φ(x)⟩. */
+    public static SDVariable discriminatorLogits(SameDiff sd, SDVariable x, SDVariable labels, GanArchitecture a) {
         SDVariable h = x;
         for (int s = 0; s < a.stages(); s++) {
             String layer = discriminatorStage(s);
@@ -161,7 +180,19 @@ public final class Dcgan {
         }
         long features = (long) a.discriminatorChannels(a.stages() - 1) * a.baseSize() * a.baseSize();
         h = sd.reshape(h, -1, features);
-        return h.mmul(sd.getVariable(weights(D_LOGIT))).add(sd.getVariable(bias(D_LOGIT)));
+        SDVariable logits = h.mmul(sd.getVariable(weights(D_LOGIT))).add(sd.getVariable(bias(D_LOGIT)));
+        if (!a.conditional()) {
+            return logits;
+        }
+        SDVariable embedded = oneHot(sd, labels, a, x.dataType()).mmul(sd.getVariable(weights(D_EMBED)));
+        return logits.add(sd.sum(h.mul(embedded), true, 1));
+    }
+
+    private static SDVariable oneHot(SameDiff sd, SDVariable labels, GanArchitecture a, DataType type) {
+        if (labels == null) {
+            throw new IllegalArgumentException("a conditional GAN's graph needs class labels");
+        }
+        return sd.oneHot(labels, a.classes()).castTo(type);
     }
 
     /**

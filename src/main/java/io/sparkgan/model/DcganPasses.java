@@ -1,6 +1,7 @@
 package io.sparkgan.model;
 
 import static io.sparkgan.model.Dcgan.BN_EPSILON;
+import static io.sparkgan.model.Dcgan.D_EMBED;
 import static io.sparkgan.model.Dcgan.D_LOGIT;
 import static io.sparkgan.model.Dcgan.G_PROJECT;
 import static io.sparkgan.model.Dcgan.LEAKY_SLOPE;
@@ -171,18 +172,23 @@ final class DcganPasses {
 
     /** D(x) before the sigmoid: images [n, channels, size, size] → logits [n, 1]. */
     Pass discriminator(Params d, INDArray x) {
-        return discriminator(d, Dual.of(x));
+        return discriminator(d, Dual.of(x), null);
+    }
+
+    /** D(x, y) of a conditional D, the classes as a one-hot [n, classes] (null for an unconditional D). */
+    Pass discriminator(Params d, INDArray x, INDArray oneHot) {
+        return discriminator(d, Dual.of(x), oneHot);
     }
 
     /**
-     * D(x), carrying the tangent along {@code direction} (same shape as x): the output's tangent is
+     * D(x, y), carrying the tangent along {@code direction} (same shape as x): the output's tangent is
      * directionᵢ · ∇ₓD(xᵢ) per image. Needs a D without batch norm.
      */
-    Pass discriminator(Params d, INDArray x, INDArray direction) {
-        return discriminator(d, new Dual(x, direction));
+    Pass discriminatorAlong(Params d, INDArray x, INDArray oneHot, INDArray direction) {
+        return discriminator(d, new Dual(x, direction), oneHot);
     }
 
-    private Pass discriminator(Params d, Dual x) {
+    private Pass discriminator(Params d, Dual x, INDArray oneHot) {
         Deque<BackwardStep> steps = new ArrayDeque<>();
         Dual h = x;
         for (int s = 0; s < a.stages(); s++) {
@@ -197,11 +203,41 @@ final class DcganPasses {
             }
             h = activation(h, LEAKY_SLOPE, steps);
         }
-        long features = (long) a.discriminatorChannels(a.stages() - 1) * a.baseSize() * a.baseSize();
-        h = reshape(h, steps, h.value().size(0), features);
-        h = dense(h, d, D_LOGIT, steps);
+        h = reshape(h, steps, h.value().size(0), a.discriminatorFeatures());
+        h = a.conditional() ? projectedDense(h, d, oneHot, steps) : dense(h, d, D_LOGIT, steps);
         h = addBias(h, d, bias(D_LOGIT), steps);
         return new Pass(h, steps, d.layout());
+    }
+
+    /**
+     * A conditional D's logit before its bias: φ·w + ⟨φ, E[y]⟩ for features φ, the logit's weights w and
+     * the class embedding E (Miyato and Koyama 2018, eq. 3), one step since both terms read φ. Linear
+     * in φ, so the tangent takes the same map.
+     */
+    private static Dual projectedDense(Dual features, Params p, INDArray oneHot, Deque<BackwardStep> steps) {
+        if (oneHot == null) {
+            throw new IllegalArgumentException("a conditional discriminator needs the images' classes");
+        }
+        INDArray w = p.get(weights(D_LOGIT));
+        INDArray chosen = Kernels.matmul(oneHot, p.get(weights(D_EMBED)), false, false); // E[y], [n, features]
+        INDArray y = Kernels.matmul(features.value(), w, false, false).addi(features.value().mul(chosen).sum(true, 1));
+        INDArray yDot = features.tangent() == null ? null : Kernels.matmul(features.tangent(), w, false, false)
+                .addi(features.tangent().mul(chosen).sum(true, 1));
+        steps.push((gradOut, sink) -> new Dual(
+                projectedBackward(features.value(), gradOut.value(), w, chosen, oneHot, sink),
+                projectedBackward(features.tangent(), gradOut.tangent(), w, chosen, oneHot, sink)));
+        return new Dual(y, yDot);
+    }
+
+    /** One stream of {@link #projectedDense}'s backward pass: adds w's and E's gradients, returns φ's. */
+    private static INDArray projectedBackward(INDArray features, INDArray gradOut, INDArray w, INDArray chosen,
+                                              INDArray oneHot, Params sink) {
+        if (gradOut == null) {
+            return null;
+        }
+        sink.get(weights(D_LOGIT)).addi(Kernels.matmul(features, gradOut, true, false));
+        sink.get(weights(D_EMBED)).addi(Kernels.matmul(oneHot, features.mulColumnVector(gradOut), true, false));
+        return Kernels.matmul(gradOut, w, false, true).addi(chosen.mulColumnVector(gradOut));
     }
 
     /** x·W for a dense layer's weights W [in, out]; the tangent goes through the same linear map. */

@@ -20,11 +20,24 @@ import java.io.Serializable;
  * @param generatorNorm how G's hidden stages are normalised: {@link Normalisation#BATCH} or
  *     {@link Normalisation#NONE}
  * @param discriminatorNorm how D's stages after the first are normalised (DCGAN leaves the first alone)
+ * @param classes the classes a conditional GAN is conditioned on, 0 for an unconditional one: G takes the
+ *     class one-hot next to z, D adds a projection term (Miyato and Koyama, "cGANs with Projection
+ *     Discriminator", 2018)
  */
 public record GanArchitecture(int imageSize, int channels, int latentDim, int gFeatures, int dFeatures,
-                              Normalisation generatorNorm, Normalisation discriminatorNorm) implements Serializable {
+                              Normalisation generatorNorm, Normalisation discriminatorNorm, int classes)
+        implements Serializable {
+
+    /** An unconditional pair. */
+    public GanArchitecture(int imageSize, int channels, int latentDim, int gFeatures, int dFeatures,
+                           Normalisation generatorNorm, Normalisation discriminatorNorm) {
+        this(imageSize, channels, latentDim, gFeatures, dFeatures, generatorNorm, discriminatorNorm, 0);
+    }
 
     public GanArchitecture {
+        if (classes < 0 || classes == 1) {
+            throw new IllegalArgumentException("a conditional GAN needs at least 2 classes, got " + classes);
+        }
         if (stagesFor(imageSize) < 1) {
             throw new IllegalArgumentException("image size " + imageSize
                     + " cannot be reached by stride-2 stages; use a size such as 28, 32 or 64");
@@ -32,6 +45,21 @@ public record GanArchitecture(int imageSize, int channels, int latentDim, int gF
         if (generatorNorm == Normalisation.LAYER) {
             throw new IllegalArgumentException("the generator takes batch normalisation or none, not layer");
         }
+    }
+
+    /** Whether G and D are conditioned on a class. */
+    public boolean conditional() {
+        return classes > 0;
+    }
+
+    /** Length of G's input: z, then the class one-hot of a conditional GAN. */
+    public int generatorInputs() {
+        return latentDim + classes;
+    }
+
+    /** Length of D's features before its logit (what the projection term multiplies). */
+    public long discriminatorFeatures() {
+        return (long) discriminatorChannels(stages() - 1) * baseSize() * baseSize();
     }
 
     /** Whether G's hidden stages are batch-normalised. */

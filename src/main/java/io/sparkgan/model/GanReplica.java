@@ -120,10 +120,41 @@ public final class GanReplica {
 
     /** G(z) for z of shape [n, latentDim]; images NCHW in [-1, 1]. */
     public INDArray generate(INDArray z) {
+        return generate(z, null);
+    }
+
+    /** G(z, y): images of the classes {@code labels} (one per row of z; null for an unconditional G). */
+    public INDArray generate(INDArray z, int[] labels) {
         DcganPasses.Params g = require(generatorParams, "generator");
         try (MemoryWorkspace ignored = roundWorkspace()) {
-            return passes.generator(g, z.castTo(dtype)).output().detach();
+            return passes.generator(g, generatorInput(z, labels)).output().detach();
         }
+    }
+
+    /** z, joined by the classes' one-hot for a conditional G. */
+    private INDArray generatorInput(INDArray z, int[] labels) {
+        INDArray typed = z.castTo(dtype);
+        return architecture.conditional() ? Nd4j.hstack(typed, oneHot(labels, (int) z.size(0))) : typed;
+    }
+
+    /** [n, classes] with a 1 at each image's class; null for an unconditional GAN. */
+    private INDArray oneHot(int[] labels, int n) {
+        if (!architecture.conditional()) {
+            return null;
+        }
+        if (labels == null || labels.length != n) {
+            throw new IllegalArgumentException("a conditional GAN needs one class per image: " + n + " images, "
+                    + (labels == null ? "no" : String.valueOf(labels.length)) + " classes");
+        }
+        INDArray oneHot = Nd4j.zeros(dtype, n, architecture.classes());
+        for (int i = 0; i < n; i++) {
+            if (labels[i] < 0 || labels[i] >= architecture.classes()) {
+                throw new IllegalArgumentException("class " + labels[i] + " of image " + i + " is not one of the "
+                        + architecture.classes() + " classes");
+            }
+            oneHot.putScalar(i, labels[i], 1.0);
+        }
+        return oneHot;
     }
 
     /**
@@ -138,39 +169,52 @@ public final class GanReplica {
     }
 
     /**
+     * What one D round judges: real and generated images with their classes (null for an unconditional
+     * GAN), the gradient penalties it computes, WGAN-GP's mixing weight ε per image (null without it),
+     * and the augmentation each batch is seen through (null for none).
+     */
+    public record DiscriminatorBatch(INDArray real, int[] realLabels, INDArray fake, int[] fakeLabels,
+                                     List<GradientPenalty> penalties, float[] mixing, Augmentation realAugmentation,
+                                     Augmentation fakeAugmentation) {
+        /** Real and generated images of an unconditional GAN, nothing else. */
+        public static DiscriminatorBatch of(INDArray real, INDArray fake) {
+            return new DiscriminatorBatch(real, null, fake, null, List.of(), null, null, null);
+        }
+    }
+
+    /**
      * D's loss and its gradient with respect to D's parameters, summed over both image batches. Real
      * and generated images go through D separately, so each batch is normalised with its own
      * statistics (as in DCGAN's reference training loop).
      */
     public RoundOutput discriminatorRound(INDArray real, INDArray fake) {
-        return discriminatorRound(real, fake, List.of(), null, null, null);
+        return discriminatorRound(DiscriminatorBatch.of(real, fake));
     }
 
     /**
-     * D's round with gradient penalties and augmentation: the loss's gradient, then each penalty's,
-     * summed into one vector. {@code mixing} holds ε per image for a penalty at interpolates (null if
-     * there is none); {@code realAugmentation} and {@code fakeAugmentation} transform what D sees (null
-     * for none), and the penalties are taken at the images D sees.
+     * D's round: the loss's gradient, then each penalty's, summed into one vector. The penalties are
+     * taken at the images D sees (augmented, when augmented), with the real images' classes (also at
+     * WGAN-GP's interpolates).
      */
-    public RoundOutput discriminatorRound(INDArray real, INDArray fake, List<GradientPenalty> penalties,
-                                          float[] mixing, Augmentation realAugmentation,
-                                          Augmentation fakeAugmentation) {
+    public RoundOutput discriminatorRound(DiscriminatorBatch batch) {
         DcganPasses.Params d = require(discriminatorParams, "discriminator");
         try (MemoryWorkspace ignored = roundWorkspace()) {
             INDArray gradient = Nd4j.zeros(dtype, discriminatorLayout.size());
-            INDArray realImages = augmented(real.castTo(dtype), realAugmentation);
-            INDArray fakeImages = augmented(fake.castTo(dtype), fakeAugmentation);
-            DcganPasses.Pass onReal = passes.discriminator(d, realImages);
+            INDArray realImages = augmented(batch.real().castTo(dtype), batch.realAugmentation());
+            INDArray fakeImages = augmented(batch.fake().castTo(dtype), batch.fakeAugmentation());
+            INDArray realClasses = oneHot(batch.realLabels(), (int) realImages.size(0));
+            DcganPasses.Pass onReal = passes.discriminator(d, realImages, realClasses);
             GanLoss.Term realTerm = loss.discriminatorOnReal(onReal.output(), realTarget);
             onReal.backward(realTerm.gradLogits(), gradient);
-            DcganPasses.Pass onFake = passes.discriminator(d, fakeImages);
+            DcganPasses.Pass onFake = passes.discriminator(d, fakeImages,
+                    oneHot(batch.fakeLabels(), (int) fakeImages.size(0)));
             GanLoss.Term fakeTerm = loss.discriminatorOnFake(onFake.output());
             onFake.backward(fakeTerm.gradLogits(), gradient);
             double penaltySum = 0;
-            for (GradientPenalty penalty : penalties) {
+            for (GradientPenalty penalty : batch.penalties()) {
                 INDArray at = penalty.where() == GradientPenalty.Where.REAL ? realImages
-                        : interpolates(realImages, fakeImages, mixing);
-                penaltySum += penalise(d, at, penalty, gradient);
+                        : interpolates(realImages, fakeImages, batch.mixing());
+                penaltySum += penalise(d, at, realClasses, penalty, gradient);
             }
             return new RoundOutput(gradient.detach(), realTerm.lossSum() + fakeTerm.lossSum(), realTerm.scoreSum(),
                     fakeTerm.scoreSum(), penaltySum);
@@ -196,8 +240,9 @@ public final class GanReplica {
      * each image's own); then a pass along uᵢ = φ'(rᵢ)/rᵢ·∇ₓD(xᵢ), whose output tangent uᵢ·∇ₓD(xᵢ) has,
      * with u held fixed, exactly the penalty's parameter gradient.
      */
-    private double penalise(DcganPasses.Params d, INDArray x, GradientPenalty penalty, INDArray gradient) {
-        DcganPasses.Pass pass = passes.discriminator(d, x);
+    private double penalise(DcganPasses.Params d, INDArray x, INDArray classes, GradientPenalty penalty,
+                            INDArray gradient) {
+        DcganPasses.Pass pass = passes.discriminator(d, x, classes);
         INDArray ones = Nd4j.ones(dtype, pass.output().shape());
         // the parameter gradients this backward pass also produces are D's, not the penalty's: discarded
         INDArray inputGradient = pass.backward(ones, Nd4j.zeros(dtype, discriminatorLayout.size()));
@@ -213,26 +258,28 @@ public final class GanReplica {
         }
         INDArray direction = perImage.mulColumnVector(Nd4j.createFromArray(coefficients).castTo(dtype)
                 .reshape(n, 1)).reshape('c', x.shape());
-        DcganPasses.Pass along = passes.discriminator(d, x, direction);
+        DcganPasses.Pass along = passes.discriminatorAlong(d, x, classes, direction);
         along.backwardTangent(Nd4j.ones(dtype, along.outputTangent().shape()), gradient);
         return sum;
     }
 
     /** G's loss through D and its gradient with respect to G's parameters only (D is held fixed). */
     public RoundOutput generatorRound(INDArray z) {
-        return generatorRound(z, null);
+        return generatorRound(z, null, null);
     }
 
     /**
-     * G's round with D judging the generated images through {@code augmentation} (null for none), whose
-     * backward pass carries the gradient from D's input back to G's output.
+     * G's round for images of the classes {@code labels} (null for an unconditional GAN), with D judging
+     * them through {@code augmentation} (null for none), whose backward pass carries the gradient from
+     * D's input back to G's output.
      */
-    public RoundOutput generatorRound(INDArray z, Augmentation augmentation) {
+    public RoundOutput generatorRound(INDArray z, int[] labels, Augmentation augmentation) {
         DcganPasses.Params g = require(generatorParams, "generator");
         DcganPasses.Params d = require(discriminatorParams, "discriminator");
         try (MemoryWorkspace ignored = roundWorkspace()) {
-            DcganPasses.Pass generated = passes.generator(g, z.castTo(dtype));
-            DcganPasses.Pass judged = passes.discriminator(d, augmented(generated.output(), augmentation));
+            DcganPasses.Pass generated = passes.generator(g, generatorInput(z, labels));
+            DcganPasses.Pass judged = passes.discriminator(d, augmented(generated.output(), augmentation),
+                    oneHot(labels, (int) z.size(0)));
             GanLoss.Term term = loss.generator(judged.output());
             // D's parameter gradients are computed on the way (libnd4j's backward kernels produce them
             // together with the input gradient) and discarded; only dL/dimages continues into G.
@@ -246,23 +293,31 @@ public final class GanReplica {
         }
     }
 
-    /** A standalone SameDiff G (placeholder {@code z}, output {@code images}) with the given parameters. */
+    /**
+     * A standalone SameDiff G (placeholder {@code z}, and {@code labels}, the classes as INT32 [n], for a
+     * conditional G; output {@code images}) with the given parameters.
+     */
     public SameDiff exportGenerator(INDArray flat) {
         SameDiff sd = SameDiff.create();
         Dcgan.declare(sd, generatorLayout, dtype);
         SDVariable z = sd.placeHolder("z", dtype, -1, architecture.latentDim());
-        Dcgan.generator(sd, z, architecture).rename("images");
+        SDVariable labels = architecture.conditional() ? sd.placeHolder("labels", DataType.INT32, -1) : null;
+        Dcgan.generator(sd, z, labels, architecture).rename("images");
         assign(sd, generatorLayout, flat);
         return sd;
     }
 
-    /** A standalone SameDiff D (placeholder {@code images}, output {@code logits}) with the given parameters. */
+    /**
+     * A standalone SameDiff D (placeholder {@code images}, and {@code labels} for a conditional D; output
+     * {@code logits}) with the given parameters.
+     */
     public SameDiff exportDiscriminator(INDArray flat) {
         SameDiff sd = SameDiff.create();
         Dcgan.declare(sd, discriminatorLayout, dtype);
         long[] imageShape = {-1, architecture.channels(), architecture.imageSize(), architecture.imageSize()};
         SDVariable images = sd.placeHolder("images", dtype, imageShape);
-        Dcgan.discriminatorLogits(sd, images, architecture).rename("logits");
+        SDVariable labels = architecture.conditional() ? sd.placeHolder("labels", DataType.INT32, -1) : null;
+        Dcgan.discriminatorLogits(sd, images, labels, architecture).rename("logits");
         assign(sd, discriminatorLayout, flat);
         return sd;
     }

@@ -26,6 +26,8 @@ public final class Noise {
     private static final long MIXING = -5;
     /** Differentiable augmentation's draws ({@link Augmentation}), a tag likewise. */
     static final long AUGMENT = -6;
+    /** The classes a conditional G is asked for in training, a tag likewise. */
+    private static final long CLASSES = -7;
 
     private Noise() {
     }
@@ -49,6 +51,18 @@ public final class Noise {
             epsilon[i] = (float) new SplittableRandom(seed(seed, MIXING, step, round, firstSlot + i)).nextDouble();
         }
         return epsilon;
+    }
+
+    /**
+     * Classes uniform over {@code classes} for {@code batch} slots from {@code firstSlot} of round
+     * {@code round} of step {@code step}: what a conditional G generates in training. Per slot, as z is.
+     */
+    public static int[] classes(long seed, long step, int round, long firstSlot, int batch, int classes) {
+        int[] labels = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            labels[i] = new SplittableRandom(seed(seed, CLASSES, step, round, firstSlot + i)).nextInt(classes);
+        }
+        return labels;
     }
 
     /** The noise of the sample grids written while training and in FID reports. */

@@ -116,6 +116,7 @@ public final class TrainingJob {
     public static Result train(SparkganConfig config, JavaSparkContext sc, Storage storage, ShardReader shards,
                                DatasetInfo info, boolean fresh) throws IOException {
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
+        architecture(config, info); // a conditional GAN on unlabelled data stops here, before touching the run
         TrainConfig.Sync sync = Synchronisation.choose(sc, config.train());
         try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "train", config.leaseTimeout())) {
             return train(config, sc, storage, shards, info, fresh, sync, lease);
@@ -128,7 +129,8 @@ public final class TrainingJob {
             throws IOException {
         TrainConfig train = config.train();
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
-        GanReplica replica = new GanReplica(config.architecture(), train.loss(), train.realTarget(), DataType.FLOAT);
+        GanArchitecture architecture = architecture(config, info);
+        GanReplica replica = new GanReplica(architecture, train.loss(), train.realTarget(), DataType.FLOAT);
         if (fresh && storage.exists(run.root())) {
             LOG.info("train: --fresh: removing the earlier attempt in {}", run.root());
             run.clearExceptLease(storage);
@@ -141,7 +143,7 @@ public final class TrainingJob {
         TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync, threads, lease);
         SampleOrder order = TrainingData.order(train, config.data(), shards);
         JavaRDD<WorkerInput> inputs = TrainingData.inputs(sc, shards, order, train.workers());
-        try (StepRunner steps = Synchronisation.start(sync, sc, inputs, config.architecture(), train, threads,
+        try (StepRunner steps = Synchronisation.start(sync, sc, inputs, architecture, train, threads,
                 job.state)) {
             LOG.info("train: run {} — {} steps, {} workers × {} images, {} G + {} D parameters, {} ND4J threads"
                     + " per task; {}", run.root(), train.steps(), train.workers(), train.batchPerWorker(),
@@ -155,10 +157,14 @@ public final class TrainingJob {
         return job.finish(info);
     }
 
+    /** The run's networks: conditioned on the dataset's classes with model.conditional = true. */
+    public static GanArchitecture architecture(SparkganConfig config, DatasetInfo info) {
+        return config.architecture(info == null ? 0 : info.classes().size());
+    }
+
     /** D's spectral normalisation for this run's model (vectors not started yet), or null when it is off. */
-    public static SpectralNorm spectralNorm(SparkganConfig config) {
-        return config.model().spectralNorm()
-                ? SpectralNorm.forWeights(Dcgan.discriminatorLayout(config.architecture())) : null;
+    public static SpectralNorm spectralNorm(SparkganConfig config, GanArchitecture architecture) {
+        return config.model().spectralNorm() ? SpectralNorm.forWeights(Dcgan.discriminatorLayout(architecture)) : null;
     }
 
     /** The result of a run that already finished train.steps, or null when there is training to do. */
@@ -175,7 +181,7 @@ public final class TrainingJob {
             return null;
         }
         GanState last = Checkpoint.read(storage, run, committed.get(committed.size() - 1), train,
-                spectralNorm(config));
+                spectralNorm(config, architecture(config, info)));
         LOG.info("train: run {} already finished {} steps; nothing to do (--fresh starts it over)", run.root(),
                 finished);
         return new Result(run, last.step(), last.generator().clone(), last.discriminator().clone(),
@@ -196,7 +202,7 @@ public final class TrainingJob {
             long from = committed.get(committed.size() - 1);
             JsonNode recorded = Checkpoint.stateJson(storage, run.checkpoint(from));
             ResumeChecks.requireSameNormalisation(recorded, RunProvenance.normalisation(config), run, from);
-            GanState state = Checkpoint.read(storage, run, from, train, spectralNorm(config));
+            GanState state = Checkpoint.read(storage, run, from, train, spectralNorm(config, replica.architecture()));
             ResumeChecks.requireSameModel(state, replica, run, from);
             ResumeChecks.warnOnOtherThreads(recorded, threads, run, from);
             MetricsLog metrics = MetricsLog.resume(storage, run.metrics(), from, lease::check);
@@ -212,10 +218,10 @@ public final class TrainingJob {
         storage.mkdirs(run.root());
         storage.writeString(run.runConf(), config.renderedForRunDirectory());
         storage.writeString(run.provenance(), RunProvenance.json(config, sc, info, sync, threads));
-        GanArchitecture architecture = config.architecture();
+        GanArchitecture architecture = replica.architecture();
         GanState state = new GanState(Dcgan.generatorLayout(architecture).initialise(Noise.seed(train.seed(), 'G')),
                 Dcgan.discriminatorLayout(architecture).initialise(Noise.seed(train.seed(), 'D')), train,
-                spectralNorm(config));
+                spectralNorm(config, architecture));
         TrainingJob job = new TrainingJob(config, storage, run, replica, state,
                 new MetricsLog(storage, run.metrics(), lease::check), provenance, lease, -1);
         job.writeSample();

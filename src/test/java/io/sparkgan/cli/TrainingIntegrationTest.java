@@ -165,6 +165,14 @@ class TrainingIntegrationTest {
     }
 
     @Test
+    void sampleRefusesAClassForAnUnconditionalGenerator() {
+        CliRun r = CliRun.of("sample", "--checkpoint", run.toString(), "--n", "2", "--class", "1",
+                "--out", tmp.resolve("no-classes").toString());
+        assertTrue(r.code() != 0 && r.err().contains("generator is not conditional (its run had"
+                + " model.conditional = false); leave --class out"), r.err());
+    }
+
+    @Test
     void fidRejectsUnknownCheckpointsAndMissingRuns() {
         CliRun step = CliRun.of("fid", "--run", run.toString(), "--checkpoints", "7");
         assertEquals(2, step.code());

@@ -26,16 +26,17 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 class DcganPassesTest {
     private static final double TOLERANCE = 2e-4;
 
-    @ParameterizedTest(name = "{0}×{0}×{1}, width {2}, G {3}, D {4}, {5}, real target {6}")
+    @ParameterizedTest(name = "{0}×{0}×{1}, width {2}, G {3}, D {4}, {5}, real target {6}, classes {7}")
     @CsvSource({
-            "28, 1, 32, BATCH, BATCH, NON_SATURATING, 1.0",
-            "28, 1, 16, NONE, NONE, NON_SATURATING, 0.9",
-            "32, 3, 16, BATCH, BATCH, WGAN, 1.0",
-            "28, 1, 16, BATCH, LAYER, WGAN_GP, 1.0",
-            "64, 3, 8, BATCH, BATCH, NON_SATURATING, 0.9"})
+            "28, 1, 32, BATCH, BATCH, NON_SATURATING, 1.0, 0",
+            "28, 1, 16, NONE, NONE, NON_SATURATING, 0.9, 0",
+            "32, 3, 16, BATCH, BATCH, WGAN, 1.0, 0",
+            "28, 1, 16, BATCH, LAYER, WGAN_GP, 1.0, 0",
+            "28, 1, 16, BATCH, NONE, NON_SATURATING, 1.0, 10",
+            "64, 3, 8, BATCH, BATCH, NON_SATURATING, 0.9, 0"})
     void roundsMatchSameDiffAutodiff(int size, int channels, int width, Normalisation gNorm, Normalisation dNorm,
-                                     GanLoss loss, double realTarget) {
-        GanArchitecture a = new GanArchitecture(size, channels, 20, width, width, gNorm, dNorm);
+                                     GanLoss loss, double realTarget, int classes) {
+        GanArchitecture a = new GanArchitecture(size, channels, 20, width, width, gNorm, dNorm, classes);
         GanReplica replica = new GanReplica(a, loss, realTarget, DataType.FLOAT);
         INDArray g = Nd4j.createFromArray(replica.generatorLayout().initialise(1));
         INDArray d = jittered(replica.discriminatorLayout(), 2); // nonzero biases: no unit sits on a kink
@@ -45,19 +46,24 @@ class DcganPassesTest {
         INDArray z = Nd4j.randn(DataType.FLOAT, 16, a.latentDim());
         INDArray real = Nd4j.rand(DataType.FLOAT, 16, channels, size, size).muli(2).subi(1);
 
-        SameDiff generator = replica.exportGenerator(g);
-        INDArray fake = generator.output(Map.of("z", z), "images").get("images");
-        assertClose("G(z)", fake, replica.generate(z));
+        int[] realClasses = classes(16, classes, 1);
+        int[] fakeClasses = classes(16, classes, 3);
 
-        GanReplica.RoundOutput dRound = replica.discriminatorRound(real, fake);
-        Reference dReference = discriminatorReference(replica, d, real, fake, loss, realTarget);
+        SameDiff generator = replica.exportGenerator(g);
+        INDArray fake = generator.output(inputs("z", z, "labels", fakeClasses), "images").get("images");
+        assertClose("G(z)", fake, replica.generate(z, fakeClasses));
+
+        GanReplica.RoundOutput dRound = replica.discriminatorRound(new GanReplica.DiscriminatorBatch(real, realClasses,
+                fake, fakeClasses, List.of(), null, null, null));
+        Reference dReference = discriminatorReference(replica, d, real, realClasses, fake, fakeClasses, loss,
+                realTarget);
         assertEquals(dReference.loss, dRound.lossSum(), TOLERANCE * Math.abs(dReference.loss) + 1e-4, "D loss");
         assertEquals(dReference.realScore, dRound.realScoreSum(), 1e-3, "D(x)");
         assertEquals(dReference.fakeScore, dRound.fakeScoreSum(), 1e-3, "D(G(z))");
         assertClose("D gradient", dReference.gradient, dRound.gradient());
 
-        GanReplica.RoundOutput gRound = replica.generatorRound(z);
-        Reference gReference = generatorReference(replica, g, d, z, loss);
+        GanReplica.RoundOutput gRound = replica.generatorRound(z, fakeClasses, null);
+        Reference gReference = generatorReference(replica, g, d, z, fakeClasses, loss);
         assertEquals(gReference.loss, gRound.lossSum(), TOLERANCE * Math.abs(gReference.loss) + 1e-4, "G loss");
         assertEquals(gReference.fakeScore, gRound.fakeScoreSum(), 1e-3, "G's D(G(z))");
         assertClose("G gradient", gReference.gradient, gRound.gradient());
@@ -65,15 +71,40 @@ class DcganPassesTest {
 
     private record Reference(INDArray gradient, double loss, double realScore, double fakeScore) {}
 
-    private static Reference discriminatorReference(GanReplica replica, INDArray d, INDArray real, INDArray fake,
-                                                    GanLoss loss, double realTarget) {
+    /** Classes (i·step) mod k for n images, or null for an unconditional GAN (k = 0). */
+    private static int[] classes(int n, int k, int step) {
+        if (k == 0) {
+            return null;
+        }
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i * step % k;
+        }
+        return labels;
+    }
+
+    /** Placeholder values: images or z, and the classes when there are any. */
+    private static Map<String, INDArray> inputs(String name, INDArray value, String labelsName, int[] labels) {
+        return labels == null ? Map.of(name, value)
+                : Map.of(name, value, labelsName, Nd4j.createFromArray(labels));
+    }
+
+    private static SDVariable labels(SameDiff sd, String name, int[] labels) {
+        return labels == null ? null : sd.placeHolder(name, DataType.INT32, -1);
+    }
+
+    private static Reference discriminatorReference(GanReplica replica, INDArray d, INDArray real, int[] realClasses,
+                                                    INDArray fake, int[] fakeClasses, GanLoss loss,
+                                                    double realTarget) {
         GanArchitecture a = replica.architecture();
         SameDiff sd = SameDiff.create();
         Dcgan.declare(sd, replica.discriminatorLayout(), DataType.FLOAT);
         assign(sd, replica.discriminatorLayout(), d);
         long[] shape = {-1, a.channels(), a.imageSize(), a.imageSize()};
-        SDVariable realLogits = Dcgan.discriminatorLogits(sd, sd.placeHolder("real", DataType.FLOAT, shape), a);
-        SDVariable fakeLogits = Dcgan.discriminatorLogits(sd, sd.placeHolder("fake", DataType.FLOAT, shape), a);
+        SDVariable realLogits = Dcgan.discriminatorLogits(sd, sd.placeHolder("real", DataType.FLOAT, shape),
+                labels(sd, "real_labels", realClasses), a);
+        SDVariable fakeLogits = Dcgan.discriminatorLogits(sd, sd.placeHolder("fake", DataType.FLOAT, shape),
+                labels(sd, "fake_labels", fakeClasses), a);
         SDVariable lossVar = critic(loss)
                 ? fakeLogits.sum().sub(realLogits.sum())
                 : crossEntropy(sd, realLogits, realTarget).add(crossEntropy(sd, fakeLogits, 0));
@@ -82,27 +113,35 @@ class DcganPassesTest {
         score(sd, fakeLogits, loss).rename("fake_score");
         sd.setLossVariables("loss");
         List<String> names = names(replica.discriminatorLayout());
-        OutAndGrad result = sd.calculateGradientsAndOutputs(Map.of("real", real, "fake", fake),
-                List.of("loss", "real_score", "fake_score"), names);
+        Map<String, INDArray> placeholders = new java.util.HashMap<>(Map.of("real", real, "fake", fake));
+        if (realClasses != null) {
+            placeholders.put("real_labels", Nd4j.createFromArray(realClasses));
+            placeholders.put("fake_labels", Nd4j.createFromArray(fakeClasses));
+        }
+        OutAndGrad result = sd.calculateGradientsAndOutputs(placeholders, List.of("loss", "real_score", "fake_score"),
+                names);
         return new Reference(flatten(result.getGradients(), names), result.getOutputs().get("loss").getDouble(0),
                 result.getOutputs().get("real_score").getDouble(0), result.getOutputs().get("fake_score").getDouble(0));
     }
 
-    private static Reference generatorReference(GanReplica replica, INDArray g, INDArray d, INDArray z, GanLoss loss) {
+    private static Reference generatorReference(GanReplica replica, INDArray g, INDArray d, INDArray z, int[] classes,
+                                                GanLoss loss) {
         GanArchitecture a = replica.architecture();
         SameDiff sd = SameDiff.create();
         Dcgan.declare(sd, replica.generatorLayout(), DataType.FLOAT);
         Dcgan.declare(sd, replica.discriminatorLayout(), DataType.FLOAT);
         assign(sd, replica.generatorLayout(), g);
         assign(sd, replica.discriminatorLayout(), d);
-        SDVariable images = Dcgan.generator(sd, sd.placeHolder("z", DataType.FLOAT, -1, a.latentDim()), a);
-        SDVariable logits = Dcgan.discriminatorLogits(sd, images, a);
+        SDVariable labels = labels(sd, "labels", classes);
+        SDVariable images = Dcgan.generator(sd, sd.placeHolder("z", DataType.FLOAT, -1, a.latentDim()), labels, a);
+        SDVariable logits = Dcgan.discriminatorLogits(sd, images, labels, a);
         SDVariable lossVar = critic(loss) ? logits.sum().neg() : crossEntropy(sd, logits, 1);
         lossVar.rename("loss");
         score(sd, logits, loss).rename("fake_score");
         sd.setLossVariables("loss");
         List<String> names = names(replica.generatorLayout());
-        OutAndGrad result = sd.calculateGradientsAndOutputs(Map.of("z", z), List.of("loss", "fake_score"), names);
+        OutAndGrad result = sd.calculateGradientsAndOutputs(inputs("z", z, "labels", classes),
+                List.of("loss", "fake_score"), names);
         return new Reference(flatten(result.getGradients(), names), result.getOutputs().get("loss").getDouble(0),
                 Double.NaN, result.getOutputs().get("fake_score").getDouble(0));
     }

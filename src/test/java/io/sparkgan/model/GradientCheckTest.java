@@ -75,6 +75,49 @@ class GradientCheckTest {
         });
     }
 
+    /**
+     * A conditional pair (Miyato and Koyama's projection in D, the class one-hot next to z in G): D's
+     * gradient, the embedding's included; G's through D; and WGAN-GP's penalty, whose tangent goes
+     * through the projection term.
+     */
+    @org.junit.jupiter.api.Test
+    void conditionalGradientsMatchFiniteDifferences() {
+        GanArchitecture a = new GanArchitecture(16, 1, 5, 2, 2, Normalisation.BATCH, Normalisation.NONE, 3);
+        GanReplica r = replica(a, GanLoss.WGAN_GP, 1.0);
+        INDArray real = doubles(3, 4, 1, 16, 16).mul(0.5);
+        INDArray fake = doubles(4, 4, 1, 16, 16).mul(0.5);
+        int[] realClasses = {0, 2, 1, 2};
+        int[] fakeClasses = {1, 1, 0, 2};
+        java.util.List<GradientPenalty> penalties = java.util.List.of(GradientPenalty.wganGp(10));
+        float[] mixing = {0.2f, 0.4f, 0.6f, 0.8f};
+        INDArray dParams = generic(r.discriminatorLayout(), 2);
+        r.setDiscriminator(dParams);
+        java.util.function.Supplier<GanReplica.RoundOutput> round = () -> r.discriminatorRound(
+                new GanReplica.DiscriminatorBatch(real, realClasses, fake, fakeClasses, penalties, mixing, null, null));
+        INDArray analytic = round.get().gradient().dup();
+        ParamLayout.Param embed = r.discriminatorLayout().get("d/embed/W");
+        assertTrue(analytic.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(embed.offset(),
+                embed.offset() + embed.length())).amaxNumber().doubleValue() > 0, "the embedding learns");
+        check(dParams, analytic, p -> {
+            r.setDiscriminator(p);
+            GanReplica.RoundOutput out = round.get();
+            return out.lossSum() + out.penaltySum();
+        });
+
+        r.setDiscriminator(dParams);
+        INDArray z = doubles(5, 4, 5);
+        INDArray gParams = generic(r.generatorLayout(), 1);
+        r.setGenerator(gParams);
+        INDArray gAnalytic = r.generatorRound(z, fakeClasses, null).gradient().dup();
+        check(gParams, gAnalytic, p -> {
+            r.setGenerator(p);
+            return r.generatorRound(z, fakeClasses, null).lossSum();
+        });
+        r.setGenerator(gParams);
+        assertTrue(r.generate(z, new int[] {0, 0, 0, 0}).sub(r.generate(z, new int[] {1, 1, 1, 1}))
+                .amaxNumber().doubleValue() > 1e-6, "the class changes the image");
+    }
+
     /** G's gradient through D and DiffAugment's colour, translation and cutout (RGB, so saturation acts). */
     @org.junit.jupiter.api.Test
     void generatorGradientThroughAugmentationMatchesFiniteDifferences() {
@@ -85,12 +128,12 @@ class GradientCheckTest {
                 16);
         INDArray params = generic(r.generatorLayout(), 1);
         r.setGenerator(params);
-        INDArray analytic = r.generatorRound(z, augmentation).gradient().dup();
+        INDArray analytic = r.generatorRound(z, null, augmentation).gradient().dup();
         assertTrue(analytic.sub(r.generatorRound(z).gradient()).amaxNumber().doubleValue() > 1e-6,
                 "the augmentation changes G's gradient");
         check(params, analytic, p -> {
             r.setGenerator(p);
-            return r.generatorRound(z, augmentation).lossSum();
+            return r.generatorRound(z, null, augmentation).lossSum();
         });
     }
 
@@ -113,7 +156,8 @@ class GradientCheckTest {
         java.util.List<GradientPenalty> penalties = java.util.List.of(penalty);
         INDArray params = generic(r.discriminatorLayout(), 2);
         r.setDiscriminator(params);
-        GanReplica.RoundOutput with = r.discriminatorRound(real, fake, penalties, mixing, null, null);
+        GanReplica.RoundOutput with = r.discriminatorRound(
+                new GanReplica.DiscriminatorBatch(real, null, fake, null, penalties, mixing, null, null));
         INDArray analytic = with.gradient().sub(r.discriminatorRound(real, fake).gradient());
 
         INDArray at = where == GradientPenalty.Where.REAL ? real
@@ -127,7 +171,8 @@ class GradientCheckTest {
 
         check(params, analytic, p -> {
             r.setDiscriminator(p);
-            return r.discriminatorRound(real, fake, penalties, mixing, null, null).penaltySum();
+            return r.discriminatorRound(
+                    new GanReplica.DiscriminatorBatch(real, null, fake, null, penalties, mixing, null, null)).penaltySum();
         });
     }
 
