@@ -126,8 +126,16 @@ public final class Shards {
      */
     public static byte[] readImages(Storage storage, Path dir, DatasetInfo info, long from, long to)
             throws IOException {
+        return readRange(storage, dir, info, from, to).images();
+    }
+
+    /** Images [from, to) and their labels, read as {@link #readImages} reads them. */
+    public static Content readRange(Storage storage, Path dir, DatasetInfo info, long from, long to)
+            throws IOException {
         int pixels = info.channels() * info.size() * info.size();
-        byte[] images = new byte[Math.toIntExact((to - from) * pixels)];
+        int count = Math.toIntExact(to - from);
+        byte[] images = new byte[Math.toIntExact((long) count * pixels)];
+        int[] labels = new int[count];
         long shardStart = 0;
         for (DatasetInfo.Shard shard : info.shards()) {
             long shardEnd = shardStart + shard.count();
@@ -137,10 +145,11 @@ public final class Shards {
                 Content content = read(storage, dir, shard, info.channels(), info.size());
                 System.arraycopy(content.images(), (int) ((a - shardStart) * pixels), images,
                         (int) ((a - from) * pixels), (int) ((b - a) * pixels));
+                System.arraycopy(content.labels(), (int) (a - shardStart), labels, (int) (a - from), (int) (b - a));
             }
             shardStart = shardEnd;
         }
-        return images;
+        return new Content(images, labels, count);
     }
 
     /** Records (label, pixels) into an images array and a labels array. */

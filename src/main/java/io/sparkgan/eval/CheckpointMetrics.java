@@ -55,10 +55,34 @@ final class CheckpointMetrics {
             Map.of("class_consistency", in.generated().classJudged == 0 ? Double.NaN
                     : (double) in.generated().classMatches / in.generated().classJudged));
 
+    /**
+     * Intra-class FID (as Miyato and Koyama 2018 report it): the FID between a conditional G's images of
+     * each class and the real images of that class, averaged over the classes both sides have at least
+     * two images of.
+     */
+    private static final CheckpointMetric INTRA_CLASS_FID = simple(List.of("intra_fid"), in -> {
+        FeatureStats[] generated = in.generated().perClass;
+        if (generated == null || in.real().classMu() == null) {
+            return Map.of("intra_fid", Double.NaN);
+        }
+        double sum = 0;
+        int classes = 0;
+        for (int c = 0; c < Math.min(generated.length, in.real().classMu().length); c++) {
+            if (generated[c].count() < 2 || !Double.isFinite(in.real().classSigma()[c][0])) {
+                continue; // a class with fewer than two images on either side has no covariance
+            }
+            sum += FrechetDistance.of(generated[c].mean(), generated[c].covariance(), in.real().classMu()[c],
+                    in.real().classSigma()[c], in.real().dimension());
+            classes++;
+        }
+        return Map.of("intra_fid", classes == 0 ? Double.NaN : sum / classes);
+    });
+
     /** Every metric, by name. */
     static final Map<String, CheckpointMetric> ALL = registry(Map.entry("fid", FID), Map.entry("kid", KID),
             Map.entry("mode_coverage", MODE_COVERAGE), Map.entry("inception_score", INCEPTION_SCORE),
-            Map.entry("precision_recall", PRECISION_RECALL), Map.entry("class_consistency", CLASS_CONSISTENCY));
+            Map.entry("precision_recall", PRECISION_RECALL), Map.entry("class_consistency", CLASS_CONSISTENCY),
+            Map.entry("intra_fid", INTRA_CLASS_FID));
 
     private CheckpointMetrics() {
     }

@@ -37,9 +37,24 @@ final class DistributedFeatures {
     /** Real images one task reads for the dataset's statistics. */
     private static final long IMAGES_PER_TASK = 10_000;
 
-    /** Settings every task needs. */
-    record Job(ExtractorSpec extractor, int dimension, int classes, int batch, int kidRows, int threads)
-            implements Serializable {}
+    /**
+     * Settings every task needs.
+     *
+     * @param classes the evaluator's classes (0 for other extractors)
+     * @param perClass classes to keep statistics of separately for intra-class FID (0: none)
+     */
+    record Job(ExtractorSpec extractor, int dimension, int classes, int batch, int kidRows, int threads,
+               int perClass) implements Serializable {
+
+        Job(ExtractorSpec extractor, int dimension, int classes, int batch, int kidRows, int threads) {
+            this(extractor, dimension, classes, batch, kidRows, threads, 0);
+        }
+
+        FeatureSummary summary(InceptionScore.Sums inceptionScore) {
+            FeatureSummary summary = new FeatureSummary(dimension, classes, inceptionScore);
+            return perClass > 0 ? summary.withClassStatistics(perClass, dimension) : summary;
+        }
+    }
 
     private DistributedFeatures() {
     }
@@ -60,7 +75,7 @@ final class DistributedFeatures {
                         GanReplica replica = ReplicaCache.get(architecture, GanLoss.NON_SATURATING, 1.0);
                         replica.setGenerator(params.value());
                         FeatureExtractor extractor = Extractors.open(job.extractor(), sharedStorage.value());
-                        FeatureSummary summary = new FeatureSummary(job.dimension(), job.classes(),
+                        FeatureSummary summary = job.summary(
                                 job.classes() > 0 ? new InceptionScore.Sums(samples, job.classes()) : null);
                         long from = (long) p * samples / partitions;
                         long to = (long) (p + 1) * samples / partitions;
@@ -71,7 +86,7 @@ final class DistributedFeatures {
                             int[] intended = intendedClasses(architecture, range[0], n);
                             INDArray images = replica.generate(Nd4j.create(z, new long[] {n, architecture.latentDim()},
                                     DataType.FLOAT), intended);
-                            add(summary, extractor, images, p, job.kidRows(), range[0], intended);
+                            add(summary, extractor, images, p, job.kidRows(), range[0], intended, intended);
                         }
                         return summary;
                     });
@@ -124,24 +139,27 @@ final class DistributedFeatures {
                         // j is chosen when ⌊j·total/n⌋ falls in [first, first + count)
                         long jFrom = ceilDiv(first * n, total);
                         long jTo = ceilDiv((first + count) * n, total);
-                        FeatureSummary summary = new FeatureSummary(job.dimension(), job.classes());
+                        FeatureSummary summary = job.summary(null);
                         if (jFrom >= jTo) {
                             return summary;
                         }
-                        byte[] content = Shards.readImages(sharedStorage.value(), new Path(dir), d, first,
+                        Shards.Content read = Shards.readRange(sharedStorage.value(), new Path(dir), d, first,
                                 first + count);
+                        byte[] content = read.images();
                         int pixels = d.channels() * d.size() * d.size();
                         for (long[] range : evenBatches(jFrom, jTo, job.batch())) {
                             int m = (int) (range[1] - range[0]);
                             float[] x = new float[m * pixels];
+                            int[] labels = new int[m];
                             for (int i = 0; i < m; i++) {
                                 int local = (int) ((range[0] + i) * total / n - first);
+                                labels[i] = read.labels()[local];
                                 for (int p = 0; p < pixels; p++) {
                                     x[i * pixels + p] = (content[local * pixels + p] & 0xff) / 127.5f - 1f;
                                 }
                             }
                             INDArray images = Nd4j.create(x, new long[] {m, d.channels(), d.size(), d.size()}, 'c');
-                            add(summary, extractor, images, s, job.kidRows(), range[0], null);
+                            add(summary, extractor, images, s, job.kidRows(), range[0], null, labels);
                         }
                         return summary;
                     });
@@ -180,10 +198,11 @@ final class DistributedFeatures {
 
     /**
      * Folds a batch of images, the first of which is sample {@code firstIndex} of the set, into
-     * {@code summary}; {@code intended} holds a conditional G's classes for them (else null).
+     * {@code summary}; {@code intended} holds a conditional G's classes for them (else null), {@code classes}
+     * the classes whose statistics they join when the summary keeps them per class.
      */
     private static void add(FeatureSummary summary, FeatureExtractor extractor, INDArray images, int partition,
-                            int kidRowsPerPartition, long firstIndex, int[] intended) {
+                            int kidRowsPerPartition, long firstIndex, int[] intended, int[] classes) {
         INDArray features;
         if (extractor instanceof EvaluatorClassifier evaluator) {
             EvaluatorClassifier.Output out = evaluator.featuresAndClasses(images);
@@ -204,6 +223,9 @@ final class DistributedFeatures {
             features = extractor.features(images);
         }
         summary.stats.add(features);
+        if (summary.perClass != null && classes != null) {
+            summary.addPerClass(features, classes);
+        }
         double[][] kept = summary.kidRows.getOrDefault(partition, new double[0][]);
         int room = kidRowsPerPartition - kept.length;
         if (room > 0) {

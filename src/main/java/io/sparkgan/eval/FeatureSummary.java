@@ -16,6 +16,11 @@ final class FeatureSummary implements Serializable {
     final long[] classCounts;
     final TreeMap<Integer, double[][]> kidRows = new TreeMap<>();
     final InceptionScore.Sums inceptionScore;
+    /**
+     * Statistics per class (a conditional G's intended class, a real image's label) for intra-class
+     * FID; null unless asked for.
+     */
+    FeatureStats[] perClass;
     /** A conditional G's images the evaluator put in their intended class, and how many were judged so. */
     long classMatches;
     long classJudged;
@@ -39,9 +44,33 @@ final class FeatureSummary implements Serializable {
             classCounts[c] += other.classCounts[c];
         }
         kidRows.putAll(other.kidRows);
+        if (perClass != null && other.perClass != null) {
+            for (int c = 0; c < perClass.length; c++) {
+                perClass[c].merge(other.perClass[c]);
+            }
+        }
         classMatches += other.classMatches;
         classJudged += other.classJudged;
         return this;
+    }
+
+    /** Keeps statistics per class from now on ({@code classes} of them, features of {@code dimension}). */
+    FeatureSummary withClassStatistics(int classes, int dimension) {
+        perClass = new FeatureStats[classes];
+        for (int c = 0; c < classes; c++) {
+            perClass[c] = new FeatureStats(dimension);
+        }
+        return this;
+    }
+
+    /** Adds each row of {@code features} to the statistics of its class. */
+    void addPerClass(org.nd4j.linalg.api.ndarray.INDArray features, int[] classes) {
+        double[][] rows = features.toDoubleMatrix();
+        for (int i = 0; i < rows.length; i++) {
+            if (classes[i] >= 0 && classes[i] < perClass.length) { // an unlabelled image has no class
+                perClass[classes[i]].add(rows[i]);
+            }
+        }
     }
 
     /** Counts the images whose predicted class is the one they were generated for. */

@@ -152,12 +152,13 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
 
     String csv() {
         StringBuilder out = new StringBuilder("step,generator,fid,kid_mean,kid_std,mode_coverage,class_kl_to_real,"
-                + "is_mean,is_std,precision,recall,class_consistency,samples,seconds\n");
+                + "is_mean,is_std,precision,recall,class_consistency,intra_fid,samples,seconds\n");
         for (CheckpointScore s : checkpoints) {
-            out.append(String.format(Locale.ROOT, "%d,%s,%.6f,%.6f,%.6f,%s,%s,%s,%s,%s,%s,%s,%d,%.3f%n", s.step(),
+            out.append(String.format(Locale.ROOT, "%d,%s,%.6f,%.6f,%.6f,%s,%s,%s,%s,%s,%s,%s,%s,%d,%.3f%n", s.step(),
                     s.generator(), s.fid(), s.kidMean(), s.kidStd(), num(s.coverage()), num(s.klToReal()),
                     num(s.value("is_mean")), num(s.value("is_std")), num(s.value("precision")),
-                    num(s.value("recall")), num(s.value("class_consistency")), s.samples(), s.seconds()));
+                    num(s.value("recall")), num(s.value("class_consistency")), num(s.value("intra_fid")), s.samples(),
+                    s.seconds()));
         }
         return out.toString();
     }

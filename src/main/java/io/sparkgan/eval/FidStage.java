@@ -79,14 +79,16 @@ public final class FidStage {
         FidReport.Extractor extractor = resolveExtractor(sc, storage, config, info);
         ExtractorSpec spec = extractor.spec();
         int kidRows = (int) Math.ceil((double) Math.min(fid.samples(), KID_POOL) / partitions);
+        GanArchitecture architecture = config.architecture(info.classes().size());
         DistributedFeatures.Job job = new DistributedFeatures.Job(spec, extractor.featureDim(), extractor.classes(),
-                fid.batch(), kidRows, threads);
+                fid.batch(), kidRows, threads, architecture.classes()); // per class: conditional runs only
 
         long realStarted = System.nanoTime();
-        RealStatistics.Reference real = RealStatistics.cached(storage, config.data().shards(), info, spec, fid.samples());
+        RealStatistics.Reference real = RealStatistics.cached(storage, config.data().shards(), info, spec, fid.samples(),
+                architecture.conditional());
         boolean realComputed = real == null;
         if (realComputed) {
-            real = computeRealStatistics(sc, storage, config, info, extractor, threads);
+            real = computeRealStatistics(sc, storage, config, info, extractor, threads, architecture.classes());
         }
         double realSeconds = realComputed ? (System.nanoTime() - realStarted) / 1e9 : 0;
 
@@ -108,7 +110,6 @@ public final class FidStage {
                 info.classes(), extractor, fid.samples(), config.train().seed(), fid.kidSubsets(),
                 fid.kidSubsetSize(), real.npzUri(), real.count(), realSeconds, new ArrayList<>(),
                 Instant.now().toString());
-        GanArchitecture architecture = config.architecture(info.classes().size());
         GanReplica driverReplica = new GanReplica(architecture, GanLoss.NON_SATURATING, 1.0, DataType.FLOAT);
         for (int i = 0; i < steps.size(); i++) {
             long step = steps.get(i);
@@ -148,8 +149,8 @@ public final class FidStage {
     /** The real data's statistics, computed on the executors and cached next to the shards. */
     private static RealStatistics.Reference computeRealStatistics(JavaSparkContext sc, Storage storage,
                                                                   SparkganConfig config, DatasetInfo info,
-                                                                  FidReport.Extractor extractor, int threads)
-            throws IOException {
+                                                                  FidReport.Extractor extractor, int threads,
+                                                                  int perClass) throws IOException {
         FidConfig fid = config.fid();
         ExtractorSpec spec = extractor.spec();
         long started = System.nanoTime();
@@ -158,7 +159,7 @@ public final class FidStage {
         sc.setJobDescription("sparkgan fid: real-data statistics");
         int kidRows = (int) Math.ceil((double) Math.min(fid.samples(), KID_POOL) / info.shards().size());
         FeatureSummary summary = DistributedFeatures.ofDataset(sc, storage, new DistributedFeatures.Job(spec,
-                extractor.featureDim(), extractor.classes(), fid.batch(), kidRows, threads),
+                extractor.featureDim(), extractor.classes(), fid.batch(), kidRows, threads, perClass),
                 config.data().shards(), info, fid.samples());
         RealStatistics.Reference real = RealStatistics.save(storage, config.data().shards(), info, spec,
                 fid.samples(), summary);

@@ -12,6 +12,8 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Arrays;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -23,6 +25,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   &lt;data.shards&gt;/fid/real-&lt;extractor&gt;-&lt;sha12&gt;-n&lt;N&gt;.npz        mu, sigma (pytorch-fid layout)
  *   &lt;data.shards&gt;/fid/real-&lt;extractor&gt;-&lt;sha12&gt;-n&lt;N&gt;.kid.npy    feature rows for KID, float64 [m, d]
+ *   &lt;data.shards&gt;/fid/real-&lt;extractor&gt;-&lt;sha12&gt;-n&lt;N&gt;.classes.npz  mu_k, sigma_k per class k (conditional runs)
  *   &lt;data.shards&gt;/fid/real-&lt;extractor&gt;-&lt;sha12&gt;-n&lt;N&gt;.json       the key, class counts; written last
  * </pre>
  * The .npz can be handed to pytorch-fid or to {@code sparkgan fid --stats}.
@@ -30,9 +33,12 @@ import org.slf4j.LoggerFactory;
 final class RealStatistics {
     private static final Logger LOG = LoggerFactory.getLogger(RealStatistics.class);
 
-    /** The statistics a score needs from the real side. */
+    /**
+     * The statistics a score needs from the real side; {@code classMu} and {@code classSigma} per
+     * labelled class for intra-class FID, null when not computed.
+     */
     record Reference(double[] mu, double[] sigma, int dimension, long count, double[][] kidFeatures,
-                     long[] classCounts, String npzUri) {}
+                     long[] classCounts, String npzUri, double[][] classMu, double[][] classSigma) {}
 
     private RealStatistics() {
     }
@@ -41,8 +47,12 @@ final class RealStatistics {
         return "real-" + extractor.name() + "-" + extractor.sha256().substring(0, 12) + "-n" + samples;
     }
 
+    /**
+     * The cached statistics, or null when there are none for this data and extractor, or when
+     * {@code perClass} asks for per-class statistics the cache lacks.
+     */
     static Reference cached(Storage storage, String shardsLocation, DatasetInfo info, ExtractorSpec extractor,
-                            long samples) throws IOException {
+                            long samples, boolean perClass) throws IOException {
         Path dir = new Path(Storage.qualify(shardsLocation), "fid");
         String base = baseName(extractor, samples);
         Path json = new Path(dir, base + ".json");
@@ -62,9 +72,26 @@ final class RealStatistics {
         for (int c = 0; c < classCounts.length; c++) {
             classCounts[c] = node.path("class_counts").get(c).asLong();
         }
+        double[][] classMu = null;
+        double[][] classSigma = null;
+        Path classes = new Path(dir, base + ".classes.npz");
+        if (perClass) {
+            if (!storage.exists(classes)) {
+                LOG.info("fid: cached real statistics {} have no per-class statistics; computing them again", json);
+                return null;
+            }
+            Map<String, NpyArray> arrays = Npy.readNpz(new ByteArrayInputStream(storage.readBytes(classes)));
+            int k = arrays.size() / 2;
+            classMu = new double[k][];
+            classSigma = new double[k][];
+            for (int c = 0; c < k; c++) {
+                classMu[c] = arrays.get("mu_" + c).asDoubles();
+                classSigma[c] = arrays.get("sigma_" + c).asDoubles();
+            }
+        }
         LOG.info("fid: reusing real statistics {}", npz);
         return new Reference(stats.mu(), stats.sigma(), stats.dimension(), node.path("count").asLong(),
-                rows(kid), classCounts, npz.toString());
+                rows(kid), classCounts, npz.toString(), classMu, classSigma);
     }
 
     static Reference save(Storage storage, String shardsLocation, DatasetInfo info, ExtractorSpec extractor,
@@ -81,6 +108,21 @@ final class RealStatistics {
         double[][] kid = summary.kidFeatures();
         storage.writeAtomically(new Path(dir, base + ".kid.npy"), Npy.toBytes(NpyArray.ofDoubles(flatten(kid, d),
                 kid.length, d)));
+        double[][] classMu = null;
+        double[][] classSigma = null;
+        if (summary.perClass != null) {
+            classMu = new double[summary.perClass.length][];
+            classSigma = new double[summary.perClass.length][];
+            Map<String, NpyArray> arrays = new LinkedHashMap<>();
+            for (int c = 0; c < summary.perClass.length; c++) {
+                classMu[c] = summary.perClass[c].mean();
+                // a class with fewer than two images has no covariance: NaN, which intra-class FID skips
+                classSigma[c] = summary.perClass[c].count() < 2 ? nans(d * d) : summary.perClass[c].covariance();
+                arrays.put("mu_" + c, NpyArray.ofDoubles(classMu[c], d));
+                arrays.put("sigma_" + c, NpyArray.ofDoubles(classSigma[c], d, d));
+            }
+            storage.writeAtomically(new Path(dir, base + ".classes.npz"), Npy.npzBytes(arrays));
+        }
         ObjectNode json = Json.object();
         json.put("dataset", info.name());
         json.put("dataset_sha256", info.contentSha256());
@@ -95,7 +137,14 @@ final class RealStatistics {
         }
         json.put("created_at", Instant.now().toString());
         storage.writeString(new Path(dir, base + ".json"), Json.pretty(json));
-        return new Reference(mu, sigma, d, summary.stats.count(), kid, summary.classCounts.clone(), npz.toString());
+        return new Reference(mu, sigma, d, summary.stats.count(), kid, summary.classCounts.clone(), npz.toString(),
+                classMu, classSigma);
+    }
+
+    private static double[] nans(int n) {
+        double[] values = new double[n];
+        java.util.Arrays.fill(values, Double.NaN);
+        return values;
     }
 
     static double[] flatten(double[][] rows, int d) {

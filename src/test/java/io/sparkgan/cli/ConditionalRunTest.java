@@ -19,8 +19,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A conditional run from the command line: train with its FID stage (class consistency in the
- * report), the exported generator taking the class as an input, and sample --class.
+ * A conditional run from the command line: train with its FID stage (class consistency and
+ * intra-class FID in the report), the exported generator taking the class as an input, and sample --class.
  */
 class ConditionalRunTest {
     @TempDir
@@ -43,6 +43,10 @@ class ConditionalRunTest {
         JsonNode row = Json.parse(Files.readString(run.resolve("fid/report.json"))).path("checkpoints").get(0);
         double consistency = row.path("class_consistency").asDouble(-1);
         assertTrue(consistency >= 0 && consistency <= 1, row.toString());
+        double intra = row.path("intra_fid").asDouble(-1);
+        assertTrue(intra > 0 && Double.isFinite(intra) && intra != row.path("fid").asDouble(), row.toString());
+        assertTrue(Files.list(tmp.resolve("shards/fid")).anyMatch(f -> f.toString().endsWith(".classes.npz")),
+                "the real side's per-class statistics are cached");
 
         SameDiff generator = SameDiff.load(run.resolve("checkpoints/step-00000020/generator.sdz").toFile(), false);
         var z = Nd4j.randn(DataType.FLOAT, 2, 100);
