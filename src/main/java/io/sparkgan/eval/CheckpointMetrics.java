@@ -30,8 +30,8 @@ final class CheckpointMetrics {
     });
 
     /**
-     * Inception Score on the evaluator's class probabilities: see {@link InceptionScore}. Not available
-     * with the inception extractor, whose graph sparkgan reads without its classification layer.
+     * Inception Score on the extractor's class probabilities (the evaluator's, or InceptionV3's classifier
+     * when the model has it): see {@link InceptionScore}. NaN, and left out of the report, without them.
      */
     private static final CheckpointMetric INCEPTION_SCORE = simple(List.of("is_mean", "is_std"), in -> {
         if (in.generated().inceptionScore == null) {

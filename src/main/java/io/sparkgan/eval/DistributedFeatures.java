@@ -42,12 +42,14 @@ final class DistributedFeatures {
      *
      * @param classes the evaluator's classes (0 for other extractors)
      * @param perClass classes to keep statistics of separately for intra-class FID (0: none)
+     * @param probabilityClasses classes of the probabilities the Inception Score is computed on: the
+     *     evaluator's, or InceptionV3's classifier when the model has it; 0 for no IS
      */
     record Job(ExtractorSpec extractor, int dimension, int classes, int batch, int kidRows, int threads,
-               int perClass) implements Serializable {
+               int perClass, int probabilityClasses) implements Serializable {
 
         Job(ExtractorSpec extractor, int dimension, int classes, int batch, int kidRows, int threads) {
-            this(extractor, dimension, classes, batch, kidRows, threads, 0);
+            this(extractor, dimension, classes, batch, kidRows, threads, 0, classes);
         }
 
         FeatureSummary summary(InceptionScore.Sums inceptionScore) {
@@ -75,8 +77,8 @@ final class DistributedFeatures {
                         GanReplica replica = ReplicaCache.get(architecture, GanLoss.NON_SATURATING, 1.0);
                         replica.setGenerator(params.value());
                         FeatureExtractor extractor = Extractors.open(job.extractor(), sharedStorage.value());
-                        FeatureSummary summary = job.summary(
-                                job.classes() > 0 ? new InceptionScore.Sums(samples, job.classes()) : null);
+                        FeatureSummary summary = job.summary(job.probabilityClasses() > 0
+                                ? new InceptionScore.Sums(samples, job.probabilityClasses()) : null);
                         long from = (long) p * samples / partitions;
                         long to = (long) (p + 1) * samples / partitions;
                         for (long[] range : evenBatches(from, to, job.batch())) {
@@ -214,13 +216,14 @@ final class DistributedFeatures {
                 summary.countClassMatches(intended, out.classes());
             }
             if (summary.inceptionScore != null) {
-                double[][] probabilities = out.probabilities().toDoubleMatrix();
-                for (int i = 0; i < probabilities.length; i++) {
-                    summary.inceptionScore.add(firstIndex + i, probabilities[i]);
-                }
+                addProbabilities(summary, out.probabilities(), firstIndex);
             }
         } else {
             features = extractor.features(images);
+            if (summary.inceptionScore != null && extractor instanceof InceptionExtractor inception
+                    && inception.hasClassifier()) {
+                addProbabilities(summary, inception.probabilities(features), firstIndex);
+            }
         }
         summary.stats.add(features);
         if (summary.perClass != null && classes != null) {
@@ -235,6 +238,13 @@ final class DistributedFeatures {
                 rows[kept.length + i] = features.getRow(i).toDoubleVector();
             }
             summary.kidRows.put(partition, rows);
+        }
+    }
+
+    private static void addProbabilities(FeatureSummary summary, INDArray probabilities, long firstIndex) {
+        double[][] rows = probabilities.toDoubleMatrix();
+        for (int i = 0; i < rows.length; i++) {
+            summary.inceptionScore.add(firstIndex + i, rows[i]);
         }
     }
 

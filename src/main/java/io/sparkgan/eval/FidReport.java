@@ -32,7 +32,15 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
                         String createdAt) {
 
     /** The features the scores are computed on; {@code testAccuracy} is NaN for inception. */
-    public record Extractor(ExtractorSpec spec, int featureDim, int classes, double testAccuracy) {}
+    /**
+     * The features the scores are computed on.
+     *
+     * @param classes the evaluator's classes (its class predictions: mode coverage), 0 for inception
+     * @param probabilityClasses classes of the probabilities IS is computed on: the evaluator's, or
+     *     InceptionV3's 1000 when its model has the classifier; 0 when IS is not available
+     */
+    public record Extractor(ExtractorSpec spec, int featureDim, int classes, double testAccuracy,
+                            int probabilityClasses) {}
 
     void write(Storage storage, Path dir, DirectoryLease lease) throws IOException {
         lease.check();
@@ -62,7 +70,8 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
                 .put("seconds", realStatsSeconds);
         root.put("fid_method", "symmetric eigendecomposition in double precision: tr((S1^1/2 S2 S1^1/2)^1/2)");
         root.put("kid_method", "unbiased MMD^2, kernel (x.y/d + 1)^3, mean and std over random subsets");
-        root.put("is_method", "exp(E KL(p(y|x) || p(y))) on the evaluator's class probabilities, mean and std over "
+        root.put("is_method", "exp(E KL(p(y|x) || p(y))) on the extractor's class probabilities ("
+                + extractor.probabilityClasses() + " classes), mean and std over "
                 + InceptionScore.SPLITS + " splits (Salimans et al. 2016)");
         root.put("precision_recall_method", "k-NN manifolds, k = " + PrecisionRecall.K + ", on the KID feature rows"
                 + " (Kynkaanniemi et al. 2019)");
@@ -194,8 +203,8 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
         h.append("</table>\n");
         h.append("<p>Lower is better for FID and KID; higher for IS (at most the number of classes), precision"
                 + " (realism) and recall (coverage). Scores computed with different features (extractor, weights) "
-                + "or sample counts are not comparable. IS needs class probabilities: with the inception extractor"
-                + " it is not available (–).</p>\n");
+                + "or sample counts are not comparable. IS needs class probabilities: an InceptionV3 model without"
+                + " its classifier gives none (–).</p>\n");
         h.append("<h2>FID against step</h2>\n").append(plot(true));
         h.append("<h2>KID against step</h2>\n").append(plot(false));
         h.append("<h2>Scores</h2>\n<table><tr><th>step</th><th class=\"l\">generator</th><th>FID</th>")

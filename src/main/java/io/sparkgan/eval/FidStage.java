@@ -81,7 +81,8 @@ public final class FidStage {
         int kidRows = (int) Math.ceil((double) Math.min(fid.samples(), KID_POOL) / partitions);
         GanArchitecture architecture = config.architecture(info.classes().size());
         DistributedFeatures.Job job = new DistributedFeatures.Job(spec, extractor.featureDim(), extractor.classes(),
-                fid.batch(), kidRows, threads, architecture.classes()); // per class: conditional runs only
+                fid.batch(), kidRows, threads, architecture.classes(), // per class: conditional runs only
+                extractor.probabilityClasses());
 
         long realStarted = System.nanoTime();
         RealStatistics.Reference real = RealStatistics.cached(storage, config.data().shards(), info, spec, fid.samples(),
@@ -159,7 +160,7 @@ public final class FidStage {
         sc.setJobDescription("sparkgan fid: real-data statistics");
         int kidRows = (int) Math.ceil((double) Math.min(fid.samples(), KID_POOL) / info.shards().size());
         FeatureSummary summary = DistributedFeatures.ofDataset(sc, storage, new DistributedFeatures.Job(spec,
-                extractor.featureDim(), extractor.classes(), fid.batch(), kidRows, threads, perClass),
+                extractor.featureDim(), extractor.classes(), fid.batch(), kidRows, threads, perClass, 0),
                 config.data().shards(), info, fid.samples());
         RealStatistics.Reference real = RealStatistics.save(storage, config.data().shards(), info, spec,
                 fid.samples(), summary);
@@ -194,13 +195,17 @@ public final class FidStage {
             // Loading it here checks the file before any executor work and gives its hash and width.
             InceptionExtractor inception = InceptionExtractor.fromLocation(fid.inceptionWeights(), storage);
             String uri = Storage.qualify(fid.inceptionWeights().trim()).toString();
+            if (!inception.hasClassifier()) {
+                LOG.info("fid: {} has no classifier layer ({}), so the report has no Inception Score; InceptionV3"
+                        + " with include_top=True gives it", uri, InceptionExtractor.CLASSIFIER_LAYER);
+            }
             return new FidReport.Extractor(new ExtractorSpec("inception", uri, inception.contentHash()),
-                    inception.featureDim(), 0, Double.NaN);
+                    inception.featureDim(), 0, Double.NaN, inception.classifierClasses());
         }
         EvaluatorTrainer.Stored evaluator = EvaluatorTrainer.findOrTrain(sc, storage, config.data().shards(), info,
                 evaluatorSettings(sc, config));
         return new FidReport.Extractor(new ExtractorSpec("evaluator", evaluator.uri(), evaluator.sha256()),
-                EvaluatorClassifier.FEATURES, evaluator.classes(), evaluator.testAccuracy());
+                EvaluatorClassifier.FEATURES, evaluator.classes(), evaluator.testAccuracy(), evaluator.classes());
     }
 
     /** The evaluator's training settings from the config. */

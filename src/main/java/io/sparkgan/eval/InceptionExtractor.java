@@ -68,6 +68,8 @@ public final class InceptionExtractor implements FeatureExtractor {
     public static final String CONFIG_KEY = "fid.inception-weights";
     /** The Keras layer name of the pool3 features in InceptionV3 with {@code include_top=True}. */
     static final String POOL_LAYER = "avg_pool";
+    /** The Keras layer name of InceptionV3's classifier (a softmax Dense on pool3) with {@code include_top=True}. */
+    static final String CLASSIFIER_LAYER = "predictions";
     static final int DEFAULT_INPUT_SIZE = 299;
     /** Images per forward pass. */
     static final int CHUNK = 32;
@@ -83,6 +85,8 @@ public final class InceptionExtractor implements FeatureExtractor {
     private final boolean channelsLast;
     private final int featureDim;
     private final String contentHash;
+    private final INDArray classifierWeights; // [featureDim, classes], double; null without the top layer
+    private final INDArray classifierBias;
 
     private InceptionExtractor(ComputationGraph graph, String featureVertex, int inputHeight, int inputWidth,
                                boolean channelsLast, String contentHash) {
@@ -101,6 +105,11 @@ public final class InceptionExtractor implements FeatureExtractor {
         this.channelsLast = channelsLast;
         this.contentHash = contentHash;
         this.featureDim = (int) forward(Nd4j.zeros(DataType.FLOAT, 1, 3, inputHeight, inputWidth)).size(1);
+        org.deeplearning4j.nn.graph.vertex.GraphVertex head = POOL_LAYER.equals(featureVertex)
+                ? graph.getVertex(CLASSIFIER_LAYER) : null;
+        org.deeplearning4j.nn.api.Layer top = head != null && head.hasLayer() ? head.getLayer() : null;
+        this.classifierWeights = top == null ? null : top.getParam("W").castTo(DataType.DOUBLE);
+        this.classifierBias = top == null ? null : top.getParam("b").castTo(DataType.DOUBLE).reshape(1, -1);
     }
 
     /**
@@ -279,8 +288,37 @@ public final class InceptionExtractor implements FeatureExtractor {
 
     /** The features as DL4J's imported ComputationGraph computes them (the reference for the fast path). */
     INDArray viaComputationGraph(INDArray nchw) {
+        return viaComputationGraph(nchw, featureVertex);
+    }
+
+    /** The activations of {@code vertex} as DL4J's imported ComputationGraph computes them. */
+    INDArray viaComputationGraph(INDArray nchw, String vertex) {
         INDArray input = InceptionInput.of(nchw, inputHeight, inputWidth, channelsLast);
-        return graph.output(List.of(featureVertex), false, new INDArray[] {input}, null)[0];
+        return graph.output(List.of(vertex), false, new INDArray[] {input}, null)[0];
+    }
+
+    /**
+     * Whether the model has InceptionV3's classifier ({@code include_top=True}): then
+     * {@link #probabilities} gives the class probabilities the Inception Score needs.
+     */
+    boolean hasClassifier() {
+        return classifierWeights != null;
+    }
+
+    /** The classifier's classes (1000 for ImageNet), 0 without it. */
+    int classifierClasses() {
+        return classifierWeights == null ? 0 : (int) classifierWeights.size(1);
+    }
+
+    /**
+     * softmax(features·W + b) of the {@value #CLASSIFIER_LAYER} layer, from pool3 features [n, featureDim]:
+     * the model's own output, computed from the features sparkgan already has (its layer has no other input).
+     */
+    INDArray probabilities(INDArray features) {
+        INDArray logits = features.castTo(DataType.DOUBLE).mmul(classifierWeights).addiRowVector(classifierBias);
+        INDArray shifted = logits.subColumnVector(logits.max(1).reshape(-1, 1)); // exp cannot overflow
+        INDArray exp = org.nd4j.linalg.ops.transforms.Transforms.exp(shifted, false);
+        return exp.diviColumnVector(exp.sum(1).reshape(-1, 1));
     }
 
     /** Whether features run on SameDiff's native ops rather than DL4J's layer implementations. */

@@ -15,8 +15,8 @@ import java.io.Serializable;
  * partition computed it.
  *
  * <p>sparkgan computes it on the evaluator's probabilities (its own classifier of the dataset's
- * classes), so the figures rank generators of one dataset; they are not comparable with published
- * ImageNet-Inception scores.
+ * classes), whose figures rank generators of one dataset and are not comparable with published
+ * ImageNet-Inception scores, or on InceptionV3's when its model has the classifier layer.
  */
 final class InceptionScore {
     /** Salimans et al.'s split count. */

@@ -139,6 +139,18 @@ class InceptionExtractorTest {
 
         INDArray images = variedImages(8, 1, 28, 28, 4);
         assertFeaturesMatchHandComputation(extractor, images);
+
+        // its classifier, for the Inception Score: the model's own predictions, from the pool3 features
+        assertTrue(extractor.hasClassifier());
+        INDArray probabilities = extractor.probabilities(extractor.features(images));
+        INDArray predictions = extractor.viaComputationGraph(images, InceptionExtractor.CLASSIFIER_LAYER)
+                .castTo(DataType.DOUBLE);
+        assertArrayEquals(predictions.shape(), probabilities.shape());
+        assertTrue(probabilities.sub(predictions).amaxNumber().doubleValue() < 1e-5,
+                "the classifier head as DL4J runs it");
+        assertEquals(8.0, probabilities.sumNumber().doubleValue(), 1e-9, "each row is a distribution");
+        assertEquals(0, InceptionExtractor.load(resource("tiny_inception_notop.h5")).classifierClasses(),
+                "include_top=False: no IS");
     }
 
     @Test
