@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The recipe table of docs/recipes.md: each recipe trained on Fashion-MNIST for STEPS generator steps
+# The recipe table of docs/recipes.md: each recipe (conf/recipes/<name>.conf) trained on Fashion-MNIST for STEPS generator steps
 # at the same global batch (2 workers × 32, local[2], DCGAN-28 widths 64), SEEDS seeds each, scored by
 # its FID stage (evaluator features: FID, KID, IS, precision, recall, class consistency) on the raw and
 # EMA generators of its last checkpoint; prints one row per recipe with the mean ± spread over seeds of
@@ -14,42 +14,25 @@ work="${SPARKGAN_RECIPES_DIR:-$home/target/recipes}"
 steps="${STEPS:-937}"
 mkdir -p "$work"
 
-# name → the settings that make the recipe (on top of the common ones below)
-recipe() {
-  case "$1" in
-    dcgan-ns) echo "" ;;
-    hinge-sn) echo "--set train.loss=hinge --set model.spectral-norm=true --set model.d-norm=none
-                    --set train.adam-beta1=0 --set train.adam-beta2=0.9" ;;
-    hinge-sn-aug) echo "--set train.loss=hinge --set model.spectral-norm=true --set model.d-norm=none
-                    --set train.adam-beta1=0 --set train.adam-beta2=0.9 --set train.augment=translation,cutout" ;;
-    wgan-gp) echo "--set train.loss=wgan-gp --set model.d-norm=layer --set train.d-steps-per-g-step=5
-                   --set train.g-learning-rate=1e-4 --set train.d-learning-rate=1e-4
-                   --set train.adam-beta1=0 --set train.adam-beta2=0.9" ;;
-    ns-r1) echo "--set train.r1-gamma=0.1 --set model.d-norm=none" ;;
-    cond-hinge-sn) echo "--set model.conditional=true --set train.loss=hinge --set model.spectral-norm=true
-                         --set model.d-norm=none --set train.adam-beta1=0 --set train.adam-beta2=0.9" ;;
-    *) echo "docs/recipes.sh: unknown recipe $1" >&2; exit 2 ;;
-  esac
-}
-
+# Each recipe is conf/recipes/<name>.conf; the settings below are common to all of them.
 recipes="${RECIPES:-dcgan-ns hinge-sn hinge-sn-aug wgan-gp ns-r1 cond-hinge-sn}"
 for name in $recipes; do
   for seed in ${SEEDS:-1 2 3}; do
     run="$name-seed-$seed"
     [ -f "$work/$run/fid/report.json" ] && continue # made already: rerun by deleting it
-    # shellcheck disable=SC2046 # the recipe's settings are separate words on purpose
-    bin/sparkgan train --set spark.master='local[2]' --set output.dir="$work" --set run.id="$run" \
-      --set train.seed="$seed" --set train.workers=2 --set train.batch-per-worker=32 \
+    [ -f "conf/recipes/$name.conf" ] || { echo "docs/recipes.sh: no conf/recipes/$name.conf" >&2; exit 2; }
+    bin/sparkgan train --config "conf/recipes/$name.conf" --set spark.master='local[2]' \
+      --set output.dir="$work" --set run.id="$run" --set train.seed="$seed" --set train.workers=2 --set train.batch-per-worker=32 \
       --set model.g-features=64 --set model.d-features=64 --set train.steps="$steps" \
       --set train.checkpoint-every="$steps" --set train.sample-every=100000 --set train.log-every=50 \
-      $(recipe "$name") "$@" > "$work/$run.log" 2>&1
+      "$@" > "$work/$run.log" 2>&1
   done
 done
 python3 - "$work" "$steps" "${SEEDS:-1 2 3}" $recipes <<'PY'
 import json, statistics, sys
 work, steps, seeds, names = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(), sys.argv[4:]
 keys = [("fid", 1, "FID"), ("kid_mean", 1e3, "KID×10³"), ("is_mean", 1, "IS"), ("precision", 1, "precision"),
-        ("recall", 1, "recall"), ("class_consistency", 1, "class cons.")]
+        ("recall", 1, "recall"), ("class_consistency", 1, "class cons."), ("intra_fid", 1, "intra FID")]
 def spread(values):
     values = [v for v in values if v is not None]
     if not values:

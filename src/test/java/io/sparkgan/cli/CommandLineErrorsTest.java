@@ -48,6 +48,12 @@ class CommandLineErrorsTest {
         assertEquals(0, CliRun.of("config", "--config", "conf/local.conf").code());
         CliRun gpu = CliRun.of("config", "--config", "conf/cluster-gpu.conf");
         assertEquals(0, gpu.code(), gpu.err());
+        java.io.File[] recipes = new java.io.File("conf/recipes").listFiles((d, name) -> name.endsWith(".conf"));
+        assertTrue(recipes != null && recipes.length >= 6, "the recipes of docs/recipes.md");
+        for (java.io.File recipe : recipes) {
+            CliRun r = CliRun.of("config", "--config", recipe.getPath());
+            assertEquals(0, r.code(), recipe + ": " + r.err());
+        }
     }
 
     @Test
