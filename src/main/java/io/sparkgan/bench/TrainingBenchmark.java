@@ -2,6 +2,7 @@ package io.sparkgan.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.config.TrainConfig;
 import io.sparkgan.data.ArrayShards;
@@ -46,15 +47,16 @@ import org.nd4j.linalg.api.buffer.DataType;
  * process's resident set, which includes ND4J's native buffers outside the heap.
  */
 public final class TrainingBenchmark {
-    /** Classes a conditional model is benchmarked with: random images, labelled like Fashion-MNIST's ten. */
-    private static final int BENCH_CLASSES = 10;
-
-    private TrainingBenchmark() {
-    }
-
-    /** The benchmarked networks: the configured ones, on {@value #BENCH_CLASSES} classes when conditional. */
+    /**
+     * The benchmarked networks. The benchmark trains on random unlabelled images, so it refuses a
+     * conditional model rather than time one it cannot feed.
+     */
     static GanArchitecture architecture(SparkganConfig config) {
-        return config.architecture(config.model().conditional() ? BENCH_CLASSES : 0);
+        if (config.model().conditional()) {
+            throw new ConfigException(List.of("bench trains on random unlabelled images: set model.conditional = false"
+                    + " (a conditional model's step adds only G's one-hot input and D's projection term)"));
+        }
+        return config.architecture();
     }
 
     public static ObjectNode run(SparkganConfig config, JavaSparkContext sc, int singleThreads, int singleSteps,

@@ -65,10 +65,12 @@ final class FeatureSummary implements Serializable {
 
     /** Adds each row of {@code features} to the statistics of its class. */
     void addPerClass(org.nd4j.linalg.api.ndarray.INDArray features, int[] classes) {
-        double[][] rows = features.toDoubleMatrix();
-        for (int i = 0; i < rows.length; i++) {
-            if (classes[i] >= 0 && classes[i] < perClass.length) { // an unlabelled image has no class
-                perClass[classes[i]].add(rows[i]);
+        for (int c = 0; c < perClass.length; c++) {
+            int chosen = c;
+            int[] rows = java.util.stream.IntStream.range(0, classes.length).filter(i -> classes[i] == chosen)
+                    .toArray(); // an unlabelled image (-1) is in none
+            if (rows.length > 0) {
+                perClass[c].add(features.getRows(rows));
             }
         }
     }

@@ -70,7 +70,8 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
                 .put("seconds", realStatsSeconds);
         root.put("fid_method", "symmetric eigendecomposition in double precision: tr((S1^1/2 S2 S1^1/2)^1/2)");
         root.put("kid_method", "unbiased MMD^2, kernel (x.y/d + 1)^3, mean and std over random subsets");
-        root.put("is_method", "exp(E KL(p(y|x) || p(y))) on the extractor's class probabilities ("
+        root.put("is_method", extractor.probabilityClasses() == 0 ? "not available: the extractor gives no class"
+                + " probabilities" : "exp(E KL(p(y|x) || p(y))) on the extractor's class probabilities ("
                 + extractor.probabilityClasses() + " classes), mean and std over "
                 + InceptionScore.SPLITS + " splits (Salimans et al. 2016)");
         root.put("precision_recall_method", "k-NN manifolds, k = " + PrecisionRecall.K + ", on the KID feature rows"
@@ -209,17 +210,17 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
         h.append("<h2>KID against step</h2>\n").append(plot(false));
         h.append("<h2>Scores</h2>\n<table><tr><th>step</th><th class=\"l\">generator</th><th>FID</th>")
                 .append("<th>KID (×10³)</th><th>IS</th><th>precision</th><th>recall</th><th>mode coverage</th>")
-                .append("<th>class KL</th><th>class consistency</th><th>images/s</th></tr>\n");
+                .append("<th>class KL</th><th>class consistency</th><th>intra-class FID</th><th>images/s</th></tr>\n");
         for (CheckpointScore s : checkpoints) {
             h.append(String.format(Locale.ROOT, "<tr><td>%d</td><td class=\"l\">%s</td><td>%.3f</td>"
                             + "<td>%.3f ± %.3f</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-                            + "<td>%.0f</td></tr>%n", s.step(), s.generator(), s.fid(), 1e3 * s.kidMean(), 1e3 * s.kidStd(),
+                            + "<td>%s</td><td>%.0f</td></tr>%n", s.step(), s.generator(), s.fid(), 1e3 * s.kidMean(), 1e3 * s.kidStd(),
                     Double.isNaN(s.value("is_mean")) ? "–"
                             : String.format(Locale.ROOT, "%.3f ± %.3f", s.value("is_mean"), s.value("is_std")),
                     fixed(s.value("precision")), fixed(s.value("recall")),
                     Double.isNaN(s.coverage()) ? "–" : String.format(Locale.ROOT, "%.0f%%", 100 * s.coverage()),
                     Double.isNaN(s.klToReal()) ? "–" : String.format(Locale.ROOT, "%.4f", s.klToReal()),
-                    fixed(s.value("class_consistency")), s.imagesPerSecond()));
+                    fixed(s.value("class_consistency")), fixed(s.value("intra_fid")), s.imagesPerSecond()));
         }
         h.append("</table>\n<h2>Samples</h2>\n<div class=\"grids\">\n");
         for (CheckpointScore s : checkpoints) {

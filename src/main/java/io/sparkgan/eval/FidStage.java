@@ -80,16 +80,21 @@ public final class FidStage {
         ExtractorSpec spec = extractor.spec();
         int kidRows = (int) Math.ceil((double) Math.min(fid.samples(), KID_POOL) / partitions);
         GanArchitecture architecture = config.architecture(info.classes().size());
+        // Statistics per class for intra-class FID: conditional runs, on the evaluator's 128-d features (a
+        // 2048-d InceptionV3 covariance is 33 MB, ten of them in every task's summary)
+        int perClass = architecture.conditional() && spec.name().equals("evaluator") ? architecture.classes() : 0;
+        if (architecture.conditional() && perClass == 0) {
+            LOG.info("fid: intra-class FID is computed on the evaluator's features only; this report has none");
+        }
         DistributedFeatures.Job job = new DistributedFeatures.Job(spec, extractor.featureDim(), extractor.classes(),
-                fid.batch(), kidRows, threads, architecture.classes(), // per class: conditional runs only
-                extractor.probabilityClasses());
+                fid.batch(), kidRows, threads, perClass, extractor.probabilityClasses());
 
         long realStarted = System.nanoTime();
         RealStatistics.Reference real = RealStatistics.cached(storage, config.data().shards(), info, spec, fid.samples(),
-                architecture.conditional());
+                perClass > 0);
         boolean realComputed = real == null;
         if (realComputed) {
-            real = computeRealStatistics(sc, storage, config, info, extractor, threads, architecture.classes());
+            real = computeRealStatistics(sc, storage, config, info, extractor, threads, perClass);
         }
         double realSeconds = realComputed ? (System.nanoTime() - realStarted) / 1e9 : 0;
 

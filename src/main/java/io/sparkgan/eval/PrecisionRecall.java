@@ -26,13 +26,20 @@ final class PrecisionRecall {
     private PrecisionRecall() {
     }
 
+    /**
+     * The real set's radii by the identity of its rows: the real side is the same for every checkpoint
+     * a FID stage scores, and its k-NN search is a quarter of the work.
+     */
+    private static final java.util.Map<double[][], double[]> REAL_RADII =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
     static Result of(double[][] real, double[][] generated) {
         if (real.length <= K || generated.length <= K) {
             return new Result(Double.NaN, Double.NaN);
         }
         INDArray r = Nd4j.createFromArray(real).castTo(DataType.DOUBLE);
         INDArray g = Nd4j.createFromArray(generated).castTo(DataType.DOUBLE);
-        double[] realRadii = kthNeighbourDistances(r);
+        double[] realRadii = REAL_RADII.computeIfAbsent(real, rows -> kthNeighbourDistances(r));
         double[] generatedRadii = kthNeighbourDistances(g);
         return new Result(fractionInside(g, r, realRadii), fractionInside(r, g, generatedRadii));
     }

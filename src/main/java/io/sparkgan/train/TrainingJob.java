@@ -2,6 +2,7 @@ package io.sparkgan.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.config.TrainConfig;
 import io.sparkgan.data.DatasetInfo;
@@ -159,6 +160,15 @@ public final class TrainingJob {
 
     /** The run's networks: conditioned on the dataset's classes with model.conditional = true. */
     public static GanArchitecture architecture(SparkganConfig config, DatasetInfo info) {
+        if (config.model().conditional() && info != null && info.classes().size() >= 2) {
+            long labelled = java.util.Arrays.stream(info.labelCounts()).sum();
+            if (labelled < info.count()) {
+                throw new ConfigException(List.of("model.conditional = true needs a label for every image, and "
+                        + (info.count() - labelled) + " of the " + info.count() + " images in " + config.data().shards()
+                        + " have none (an image folder labels only the files inside its class subfolders, a CSV"
+                        + " manifest only rows with a label); label them or set model.conditional = false"));
+            }
+        }
         return config.architecture(info == null ? 0 : info.classes().size());
     }
 

@@ -78,6 +78,25 @@ class ConditionalTrainingTest {
         assertFalse(Files.exists(tmp.resolve("unlabelled")), "nothing written");
     }
 
+    @Test
+    void imagesWithoutALabelStopAConditionalRunNamingHowMany() throws IOException {
+        Path folder = tmp.resolve("folder");
+        for (String path : List.of("tops/a.png", "tops/b.png", "boots/c.png", "boots/d.png", "loose.png")) {
+            Path file = folder.resolve(path);
+            Files.createDirectories(file.getParent());
+            BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+            image.getRaster().setSample(path.length(), 3, 0, 200);
+            ImageIO.write(image, "png", file.toFile());
+        }
+        SparkganConfig config = config("partly", "data.source=" + folder, "data.shards=" + tmp.resolve("folder-shards"),
+                "train.batch-per-worker=2");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TrainingJob.run(config, TestSpark.context(), Storage.local()));
+        assertTrue(e.getMessage().contains("model.conditional = true needs a label for every image, and 1 of the 5"
+                + " images in " + tmp.resolve("folder-shards") + " have none"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("partly/checkpoints")), "no training happened");
+    }
+
     private static String[] with(String[] sets, String... more) {
         String[] all = Arrays.copyOf(sets, sets.length + more.length);
         System.arraycopy(more, 0, all, sets.length, more.length);
