@@ -97,11 +97,7 @@ public final class TrainingBenchmark {
         GanArchitecture a = architecture(config);
         TrainConfig train = config.train();
         int batch = train.batchPerWorker();
-        int pixels = a.pixelsPerImage();
-        byte[] images = new byte[Math.max(batch, 1024) * pixels];
-        new Random(1).nextBytes(images);
-        ShardReader shards = ArrayShards.of(images, pixels, images.length / pixels);
-        WorkerInput partition = new WorkerInput(0, 1, TrainingData.order(train, config.data(), shards), shards);
+        WorkerInput partition = singleProcessInput(config);
         GanState state = new GanState(Dcgan.generatorLayout(a).initialise(1), Dcgan.discriminatorLayout(a).initialise(2),
                 train, TrainingJob.spectralNorm(config, a));
         GanStep step = new GanStep(train, new LocalRounds(partition, RoundRequest.Settings.of(a, train, threads)),
@@ -115,6 +111,20 @@ public final class TrainingBenchmark {
             }
         }
         return batch / (median(times) / 1e9);
+    }
+
+    /**
+     * What the single process reads: worker 0 of {@code train.workers} over random images, so each D
+     * round judges {@code train.batch-per-worker} real images, as an executor's does (read as the only
+     * worker, it took the whole global batch).
+     */
+    public static WorkerInput singleProcessInput(SparkganConfig config) {
+        TrainConfig train = config.train();
+        int pixels = architecture(config).pixelsPerImage();
+        byte[] images = new byte[Math.max(train.batchPerWorker(), 1024) * pixels];
+        new Random(1).nextBytes(images);
+        ShardReader shards = ArrayShards.of(images, pixels, images.length / pixels);
+        return new WorkerInput(0, train.workers(), TrainingData.order(train, config.data(), shards), shards);
     }
 
     /** The real training loop on Spark over random images; fills the Spark figures into {@code out}. */

@@ -3,6 +3,7 @@ package io.sparkgan.distributed;
 import io.sparkgan.data.WorkerInput;
 import io.sparkgan.model.GanReplica;
 import io.sparkgan.model.GradientPenalty;
+import io.sparkgan.model.HostCopies;
 import io.sparkgan.runtime.GpuBinding;
 import io.sparkgan.runtime.Nd4jSetup;
 import io.sparkgan.runtime.ReplicaCache;
@@ -52,7 +53,7 @@ final class PartitionWorker {
                     penalties.isEmpty() ? null : RoundInputs.mixing(round, s, input),
                     RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.REAL),
                     RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.FAKE)));
-            dGradient = d.gradient().toFloatVector();
+            dGradient = HostCopies.floats(d.gradient());
             penalty = d.penaltySum();
             dLoss = d.lossSum();
             realScore = d.realScoreSum();
@@ -62,7 +63,7 @@ final class PartitionWorker {
             GanReplica.RoundOutput g = replica.generatorRound(RoundInputs.generatorNoise(round, s, input),
                     RoundInputs.generatorClasses(round, s, input),
                     RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.GENERATOR));
-            gGradient = g.gradient().toFloatVector();
+            gGradient = HostCopies.floats(g.gradient());
             gLoss = g.lossSum();
             if (!round.needsDiscriminatorGradient()) {
                 fakeScore = g.fakeScoreSum();

@@ -3,6 +3,7 @@ package io.sparkgan.distributed;
 import io.sparkgan.data.WorkerInput;
 import io.sparkgan.model.Augmentation;
 import io.sparkgan.model.GradientPenalty;
+import io.sparkgan.model.HostCopies;
 import io.sparkgan.model.Noise;
 import io.sparkgan.step.Round;
 import java.util.List;
@@ -56,8 +57,7 @@ final class RoundInputs {
             values[i] = (images[i] & 0xff) / 127.5f - 1f;
         }
         int size = s.architecture().imageSize();
-        return Nd4j.create(values, new long[] {batch.count(), s.architecture().channels(), size, size},
-                DataType.FLOAT);
+        return HostCopies.floatVector(values, null).reshape('c', batch.count(), s.architecture().channels(), size, size);
     }
 
     /** z for the generated half of D's round. */

@@ -116,8 +116,19 @@ final class DcganPasses {
             walk(new Dual(null, gradTangent), gradient);
         }
 
+        /**
+         * The gradient with respect to the pass's input alone, with no parameter gradients: what G's
+         * round needs from D, and a penalty's ∇ₓD. A convolution's input gradient is then one transposed
+         * convolution with the same weights ({@link Kernels#conv2dInputGradient}), not the backward
+         * kernel that also computes the weight gradient at about the same cost again.
+         */
+        INDArray inputGradient(INDArray gradOutput) {
+            return walk(Dual.of(gradOutput), null).value();
+        }
+
+        /** {@code gradient} null: input gradients only (every step then leaves the parameters alone). */
         private Dual walk(Dual gradOutput, INDArray gradient) {
-            Params sink = new Params(layout, gradient);
+            Params sink = gradient == null ? null : new Params(layout, gradient);
             Dual g = gradOutput;
             for (BackwardStep step : steps) { // a Deque filled with push(): last step first
                 g = step.apply(g, sink);
@@ -130,7 +141,7 @@ final class DcganPasses {
     private interface BackwardStep {
         /**
          * Takes the adjoints of the step's output and of its tangent, adds parameter gradients into
-         * {@code sink}, returns the adjoints of the step's input and of its tangent.
+         * {@code sink} (null: none wanted), returns the adjoints of the step's input and of its tangent.
          */
         Dual apply(Dual gradOut, Params sink);
     }
@@ -235,8 +246,10 @@ final class DcganPasses {
         if (gradOut == null) {
             return null;
         }
-        sink.get(weights(D_LOGIT)).addi(Kernels.matmul(features, gradOut, true, false));
-        sink.get(weights(D_EMBED)).addi(Kernels.matmul(oneHot, features.mulColumnVector(gradOut), true, false));
+        if (sink != null) {
+            sink.get(weights(D_LOGIT)).addi(Kernels.matmul(features, gradOut, true, false));
+            sink.get(weights(D_EMBED)).addi(Kernels.matmul(oneHot, features.mulColumnVector(gradOut), true, false));
+        }
         return Kernels.matmul(gradOut, w, false, true).addi(chosen.mulColumnVector(gradOut));
     }
 
@@ -249,11 +262,15 @@ final class DcganPasses {
             INDArray gradX = null;
             INDArray gradXDot = null;
             if (gradOut.value() != null) {
-                sink.get(weights(layer)).addi(Kernels.matmul(x.value(), gradOut.value(), true, false));
+                if (sink != null) {
+                    sink.get(weights(layer)).addi(Kernels.matmul(x.value(), gradOut.value(), true, false));
+                }
                 gradX = Kernels.matmul(gradOut.value(), w, false, true);
             }
             if (gradOut.tangent() != null) {
-                sink.get(weights(layer)).addi(Kernels.matmul(x.tangent(), gradOut.tangent(), true, false));
+                if (sink != null) {
+                    sink.get(weights(layer)).addi(Kernels.matmul(x.tangent(), gradOut.tangent(), true, false));
+                }
                 gradXDot = Kernels.matmul(gradOut.tangent(), w, false, true);
             }
             return new Dual(gradX, gradXDot);
@@ -265,7 +282,7 @@ final class DcganPasses {
     private static Dual addBias(Dual h, Params p, String name, Deque<BackwardStep> steps) {
         INDArray out = h.value().addRowVector(p.get(name));
         steps.push((gradOut, sink) -> {
-            if (gradOut.value() != null) {
+            if (gradOut.value() != null && sink != null) {
                 sink.get(name).addi(gradOut.value().sum(0));
             }
             return gradOut;
@@ -292,30 +309,34 @@ final class DcganPasses {
         INDArray y = transposed ? Kernels.deconv2d(x.value(), w, b) : Kernels.conv2d(x.value(), w, b);
         INDArray yDot = x.tangent() == null ? null
                 : transposed ? Kernels.deconv2d(x.tangent(), w, null) : Kernels.conv2d(x.tangent(), w, null);
-        steps.push((gradOut, sink) -> {
-            INDArray gradX = null;
-            INDArray gradXDot = null;
-            if (gradOut.value() != null) {
-                INDArray[] grads = convolutionBackward(transposed, x.value(), w, b, gradOut.value());
-                sink.get(weights(layer)).addi(grads[1]);
-                if (b != null) {
-                    sink.get(bias(layer)).addi(grads[2]);
-                }
-                gradX = grads[0];
-            }
-            if (gradOut.tangent() != null) {
-                INDArray[] grads = convolutionBackward(transposed, x.tangent(), w, null, gradOut.tangent());
-                sink.get(weights(layer)).addi(grads[1]);
-                gradXDot = grads[0];
-            }
-            return new Dual(gradX, gradXDot);
-        });
+        steps.push((gradOut, sink) -> sink == null
+                ? new Dual(convolutionInputGradient(transposed, w, gradOut.value()),
+                        convolutionInputGradient(transposed, w, gradOut.tangent()))
+                : new Dual(convolutionBackward(transposed, x.value(), w, b, layer, gradOut.value(), sink),
+                        convolutionBackward(transposed, x.tangent(), w, null, layer, gradOut.tangent(), sink)));
         return new Dual(y, yDot);
     }
 
-    private static INDArray[] convolutionBackward(boolean transposed, INDArray x, INDArray w, INDArray b,
-                                                  INDArray gradOut) {
-        return transposed ? Kernels.deconv2dBackward(x, w, b, gradOut) : Kernels.conv2dBackward(x, w, b, gradOut);
+    /** One stream of a convolution's backward pass: adds the weights' (and bias's) gradients, returns the input's. */
+    private static INDArray convolutionBackward(boolean transposed, INDArray x, INDArray w, INDArray b, String layer,
+                                                INDArray gradOut, Params sink) {
+        if (gradOut == null) {
+            return null;
+        }
+        INDArray[] grads = transposed ? Kernels.deconv2dBackward(x, w, b, gradOut)
+                : Kernels.conv2dBackward(x, w, b, gradOut);
+        sink.get(weights(layer)).addi(grads[1]);
+        if (b != null) {
+            sink.get(bias(layer)).addi(grads[2]);
+        }
+        return grads[0];
+    }
+
+    private static INDArray convolutionInputGradient(boolean transposed, INDArray w, INDArray gradOut) {
+        if (gradOut == null) {
+            return null;
+        }
+        return transposed ? Kernels.deconv2dInputGradient(w, gradOut) : Kernels.conv2dInputGradient(w, gradOut);
     }
 
     /**
@@ -338,8 +359,10 @@ final class DcganPasses {
             }
             INDArray[] grads = Kernels.batchNormBackward(x.value(), mean, variance, gamma, beta, gradOut.value(),
                     BN_EPSILON);
-            sink.get(gamma(layer)).addi(grads[1]);
-            sink.get(beta(layer)).addi(grads[2]);
+            if (sink != null) {
+                sink.get(gamma(layer)).addi(grads[1]);
+                sink.get(beta(layer)).addi(grads[2]);
+            }
             return Dual.of(grads[0]);
         });
         return Dual.of(y);
@@ -352,7 +375,7 @@ final class DcganPasses {
         INDArray yDot = x.tangent() == null ? null : norm.tangent(x.tangent());
         steps.push((gradOut, sink) -> {
             INDArray[] grads = norm.backward(gradOut.value(), gradOut.tangent(), x.tangent(),
-                    sink.get(gamma(layer)), sink.get(beta(layer)));
+                    sink == null ? null : sink.get(gamma(layer)), sink == null ? null : sink.get(beta(layer)));
             return new Dual(grads[0], grads[1]);
         });
         return new Dual(y, yDot);

@@ -41,6 +41,8 @@ public final class GanReplica {
     private final DcganPasses passes;
     private DcganPasses.Params generatorParams;
     private DcganPasses.Params discriminatorParams;
+    private INDArray generatorCopy; // what setGenerator(float[]) copies into, reused
+    private INDArray discriminatorCopy;
 
     /**
      * What one round on one minibatch produced: the summed gradient and summed statistics.
@@ -76,12 +78,19 @@ public final class GanReplica {
         return dtype;
     }
 
+    /**
+     * Sets G's parameters from a flat vector: copied into an array this replica keeps and reuses
+     * ({@link HostCopies}), since a replica lives for many rounds and the copy is part of each.
+     */
     public void setGenerator(float[] params) {
-        setGenerator(Nd4j.createFromArray(params));
+        generatorCopy = HostCopies.floatVector(params, generatorCopy);
+        setGenerator(generatorCopy);
     }
 
+    /** Sets D's parameters from a flat vector, copied as G's are. */
     public void setDiscriminator(float[] params) {
-        setDiscriminator(Nd4j.createFromArray(params));
+        discriminatorCopy = HostCopies.floatVector(params, discriminatorCopy);
+        setDiscriminator(discriminatorCopy);
     }
 
     /**
@@ -244,8 +253,7 @@ public final class GanReplica {
                             INDArray gradient) {
         DcganPasses.Pass pass = passes.discriminator(d, x, classes);
         INDArray ones = Nd4j.ones(dtype, pass.output().shape());
-        // the parameter gradients this backward pass also produces are D's, not the penalty's: discarded
-        INDArray inputGradient = pass.backward(ones, Nd4j.zeros(dtype, discriminatorLayout.size()));
+        INDArray inputGradient = pass.inputGradient(ones);
         long n = x.size(0);
         INDArray perImage = inputGradient.reshape('c', n, inputGradient.length() / n);
         double[] squares = perImage.mul(perImage).sum(1).toDoubleVector();
@@ -281,9 +289,8 @@ public final class GanReplica {
             DcganPasses.Pass judged = passes.discriminator(d, augmented(generated.output(), augmentation),
                     oneHot(labels, (int) z.size(0)));
             GanLoss.Term term = loss.generator(judged.output());
-            // D's parameter gradients are computed on the way (libnd4j's backward kernels produce them
-            // together with the input gradient) and discarded; only dL/dimages continues into G.
-            INDArray gradImages = judged.backward(term.gradLogits(), Nd4j.zeros(dtype, discriminatorLayout.size()));
+            // only dL/dimages continues into G: D's parameter gradients are not computed
+            INDArray gradImages = judged.inputGradient(term.gradLogits());
             if (augmentation != null) {
                 gradImages = augmentation.backward(gradImages);
             }

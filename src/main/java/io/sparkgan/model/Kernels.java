@@ -48,6 +48,21 @@ final class Kernels {
         return convolutionBackward("deconv2d_bp", x, weights, bias, gradOut);
     }
 
+    /**
+     * The input gradient of {@link #conv2d} alone: conv2d's transpose is the transposed convolution
+     * with the same weights array (conv2d's [kH, kW, in, out] is deconv2d's [kH, kW, out, in] for the
+     * reverse direction). Half of {@link #conv2dBackward}'s work; with oneDNN it gives that kernel's
+     * input gradient bit for bit (KernelsTest), since both run oneDNN's backward-data convolution.
+     */
+    static INDArray conv2dInputGradient(INDArray weights, INDArray gradOut) {
+        return deconv2d(gradOut, weights, null);
+    }
+
+    /** The input gradient of {@link #deconv2d} alone: the convolution with the same weights array. */
+    static INDArray deconv2dInputGradient(INDArray weights, INDArray gradOut) {
+        return conv2d(gradOut, weights, null);
+    }
+
     private static INDArray convolution(String kernel, INDArray x, INDArray weights, INDArray bias, long... outShape) {
         INDArray y = Nd4j.createUninitialized(x.dataType(), outShape);
         exec(op(kernel, DCGAN_CONV).addInputs(withOptional(x, weights, bias)).addOutputs(y));
@@ -79,12 +94,23 @@ final class Kernels {
 
     /**
      * Gradients of {@link #batchNorm} when {@code mean} and {@code variance} are x's own batch
-     * statistics (population variance): {input, gamma, beta}. libnd4j's batchnorm_bp differentiates
-     * through the statistics itself (its dL/dI carries the mean and variance terms, and it reports
-     * dL/dmean = dL/dvar = 0), which is what training-mode batch norm needs.
+     * statistics (population variance): {input, gamma, beta}, through the statistics, as training-mode
+     * batch norm needs. On CPU {@link BatchNormGradient} computes them (libnd4j's {@code batchnorm_bp}
+     * has no oneDNN path in M2.1 and took several times as long); elsewhere libnd4j's kernel, which
+     * also differentiates through the statistics (its dL/dI carries the mean and variance terms, and it
+     * reports dL/dmean = dL/dvar = 0).
      */
     static INDArray[] batchNormBackward(INDArray x, INDArray mean, INDArray variance, INDArray gamma,
                                         INDArray beta, INDArray gradOut, double epsilon) {
+        if (Nd4j.getEnvironment().isCPU()) {
+            return BatchNormGradient.of(x, mean, variance, gamma, gradOut, epsilon);
+        }
+        return libnd4jBatchNormBackward(x, mean, variance, gamma, beta, gradOut, epsilon);
+    }
+
+    /** libnd4j's {@code batchnorm_bp}: what {@link #batchNormBackward} runs off the CPU, and its reference in tests. */
+    static INDArray[] libnd4jBatchNormBackward(INDArray x, INDArray mean, INDArray variance, INDArray gamma,
+                                               INDArray beta, INDArray gradOut, double epsilon) {
         INDArray gradInput = Nd4j.createUninitialized(x.dataType(), x.shape());
         INDArray gradMean = Nd4j.createUninitialized(x.dataType(), mean.shape());
         INDArray gradVariance = Nd4j.createUninitialized(x.dataType(), mean.shape());

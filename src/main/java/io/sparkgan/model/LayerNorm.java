@@ -57,21 +57,26 @@ final class LayerNorm {
      * Adjoints of the input and its tangent from those of the output ({@code gradOut}, may be null for
      * zero) and of the output's tangent ({@code gradTangentOut}, null when none was carried);
      * {@code xDot} is the input's tangent. Adds γ's and β's gradients into {@code gradGamma} and
-     * {@code gradBeta}. Returns {dL/dx, dL/dẋ}, either null when zero.
+     * {@code gradBeta} (both null: not wanted). Returns {dL/dx, dL/dẋ}, either null when zero.
      */
     INDArray[] backward(INDArray gradOut, INDArray gradTangentOut, INDArray xDot, INDArray gradGamma,
                         INDArray gradBeta) {
         INDArray gradNormalised = null; // dL/dx̂, s held fixed
         INDArray gradScale = null; // dL/ds, x̂ held fixed, [n, 1, 1, 1]
         INDArray gradXDot = null;
+        boolean wanted = gradGamma != null;
         if (gradOut != null) {
-            gradGamma.addi(gradOut.mul(normalised).sum(CHANNEL));
-            gradBeta.addi(gradOut.sum(CHANNEL));
+            if (wanted) {
+                gradGamma.addi(gradOut.mul(normalised).sum(CHANNEL));
+                gradBeta.addi(gradOut.sum(CHANNEL));
+            }
             gradNormalised = gradOut.mul(gamma);
         }
         if (gradTangentOut != null) {
             INDArray normalisedDot = normalisedTangent(xDot);
-            gradGamma.addi(gradTangentOut.mul(normalisedDot).sum(CHANNEL));
+            if (wanted) {
+                gradGamma.addi(gradTangentOut.mul(normalisedDot).sum(CHANNEL));
+            }
             INDArray a = gradTangentOut.mul(gamma); // dL/d(x̂'s tangent)
             gradXDot = project(a);
             // x̂'s tangent is (ẋ − mean ẋ − x̂·B)/s with B = mean(x̂ẋ): through x̂ (in x̂·B and in B) and s

@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
 import io.sparkgan.TestSpark;
+import io.sparkgan.bench.TrainingBenchmark;
+import io.sparkgan.config.ConfigLoader;
+import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.data.WorkerInput;
 import io.sparkgan.io.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +48,22 @@ class BenchCommandTest {
         assertEquals(3, r.path("spark_steps_measured").asInt());
         try (var runs = Files.list(tmp.resolve("runs"))) {
             assertEquals(0, runs.count(), "the scratch run directory is removed");
+        }
+    }
+
+    /**
+     * The single process judges one executor's share of real images in each D round (it once read the
+     * whole global batch, twice PyTorch's at two workers, and so understated our step against it).
+     */
+    @Test
+    void theSingleProcessReadsOneWorkersShareOfEachBatch() {
+        for (int workers : new int[] {1, 2, 4}) {
+            SparkganConfig config = ConfigLoader.load(ConfigFactory.empty(), List.of("train.workers=" + workers,
+                    "train.batch-per-worker=8", "run.id=bench-input"));
+            WorkerInput input = TrainingBenchmark.singleProcessInput(config);
+            for (long t = 0; t < 3; t++) {
+                assertEquals(8, input.batch(t).count(), workers + " workers, global batch " + t);
+            }
         }
     }
 

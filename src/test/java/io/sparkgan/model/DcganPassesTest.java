@@ -69,6 +69,34 @@ class DcganPassesTest {
         assertClose("G gradient", gReference.gradient, gRound.gradient());
     }
 
+    /**
+     * D's input gradient without its parameter gradients (G's round, a penalty's ∇ₓD) is the full
+     * backward pass's, bit for bit: each convolution's is then a transposed convolution instead of the
+     * backward kernel, and both run oneDNN's backward-data convolution. Bit equality means the shortcut
+     * left every run's bits as they were; the float tolerance of the test above would not show that.
+     */
+    @ParameterizedTest(name = "{0}×{0}×{1}, D {2}, classes {3}")
+    @CsvSource({"64, 3, BATCH, 0", "28, 1, LAYER, 0", "28, 1, NONE, 10", "32, 3, BATCH, 0"})
+    void inputGradientAloneIsTheFullBackwardsBitForBit(int size, int channels, Normalisation dNorm, int classes) {
+        GanArchitecture a = new GanArchitecture(size, channels, 20, 8, 16, Normalisation.BATCH, dNorm, classes);
+        DcganPasses passes = new DcganPasses(a);
+        ParamLayout layout = new GanReplica(a, GanLoss.NON_SATURATING, 1.0, DataType.FLOAT).discriminatorLayout();
+        DcganPasses.Params d = new DcganPasses.Params(layout, jittered(layout, 4));
+        Nd4j.getRandom().setSeed(5);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 16, channels, size, size).muli(2).subi(1);
+        int[] labels = classes(16, classes, 1);
+        INDArray oneHot = labels == null ? null : Nd4j.zeros(DataType.FLOAT, 16, classes);
+        for (int i = 0; labels != null && i < labels.length; i++) {
+            oneHot.putScalar(i, labels[i], 1);
+        }
+        DcganPasses.Pass pass = passes.discriminator(d, x, oneHot);
+        INDArray gradOut = Nd4j.randn(DataType.FLOAT, 16, 1);
+        INDArray full = pass.backward(gradOut, Nd4j.zeros(DataType.FLOAT, layout.size()));
+        INDArray alone = pass.inputGradient(gradOut);
+        assertTrue(full.amaxNumber().doubleValue() > 0, "the input gradient is all zeros");
+        assertEquals(full, alone, "input gradient without the parameters' differs from the full backward pass's");
+    }
+
     private record Reference(INDArray gradient, double loss, double realScore, double fakeScore) {}
 
     /** Classes (i·step) mod k for n images, or null for an unconditional GAN (k = 0). */
