@@ -15,14 +15,15 @@ import org.nd4j.linalg.factory.Nd4j;
  *   dL/dβ = Σ g,   dL/dγ = Σ g·x̂,   dL/dx = γ/s · (g − dL/dβ/N − x̂·dL/dγ/N)
  * </pre>
  *
- * <p>Why not libnd4j's {@code batchnorm_bp}: M2.1 has no oneDNN path for it, and it was the largest
- * cost after the convolutions in a 64×64×3 step (see docs/performance.md). This reads x and g once
- * for the two sums and once more to write dL/dx. The sums are taken in double, in a fixed order, so
- * the result does not depend on how many threads the kernels use. On a GPU, {@link Kernels} keeps
- * libnd4j's kernel (cuDNN): copying to the host would cost more than it saves.
+ * <p>Why not libnd4j's {@code batchnorm_bp}: here it ran as slowly with libnd4j's platform helpers
+ * (oneDNN) switched off as on, and it was the largest cost after the convolutions in a 64×64×3 step
+ * (docs/performance.md). This reads x and g once for the two sums and once more to write dL/dx, one
+ * image plane at a time (so its scratch is one plane, whatever the batch). The sums are taken in
+ * double, in a fixed order, so the result does not depend on how many threads the kernels use. On a
+ * GPU, {@link Kernels} keeps libnd4j's kernel (cuDNN): copying to the host would cost more than it saves.
  */
 final class BatchNormGradient {
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final ThreadLocal<Plane> PLANE = ThreadLocal.withInitial(Plane::new);
 
     private BatchNormGradient() {
     }
@@ -32,101 +33,122 @@ final class BatchNormGradient {
                          double epsilon) {
         int n = (int) x.size(0);
         int channels = (int) x.size(1);
-        int plane = (int) (x.length() / ((long) n * channels));
-        Scratch scratch = SCRATCH.get();
-        double[] xs = scratch.values(0, x);
-        double[] g = scratch.values(1, gradOut);
+        int size = (int) (x.length() / ((long) n * channels));
+        Plane plane = PLANE.get().sized(size);
+        Values xs = Values.of(x);
+        Values gs = Values.of(gradOut);
         double[] mu = mean.castTo(DataType.DOUBLE).toDoubleVector();
         double[] var = variance.castTo(DataType.DOUBLE).toDoubleVector();
         double[] gam = gamma.castTo(DataType.DOUBLE).toDoubleVector();
 
         double[] sumG = new double[channels]; // Σ g
         double[] sumGCentred = new double[channels]; // Σ g·(x − μ) = s·dL/dγ
-        for (int i = 0; i < n; i++) {
-            for (int c = 0; c < channels; c++) {
-                int start = (i * channels + c) * plane;
-                double m = mu[c];
-                double a = 0;
-                double b = 0;
-                for (int k = start; k < start + plane; k++) {
-                    a += g[k];
-                    b += g[k] * (xs[k] - m);
-                }
-                sumG[c] += a;
-                sumGCentred[c] += b;
+        forEachPlane(n, channels, xs, gs, plane, (start, c, xp, gp) -> {
+            double m = mu[c];
+            double a = 0;
+            double b = 0;
+            for (int k = 0; k < size; k++) {
+                a += gp[k];
+                b += gp[k] * (xp[k] - m);
             }
-        }
-        double count = (double) n * plane;
+            sumG[c] += a;
+            sumGCentred[c] += b;
+        });
+        double count = (double) n * size;
         double[] gradGamma = new double[channels];
+        double[] scale = new double[channels];
+        double[] slope = new double[channels];
+        double[] shift = new double[channels];
         for (int c = 0; c < channels; c++) {
             double inverse = 1 / Math.sqrt(var[c] + epsilon);
             gradGamma[c] = sumGCentred[c] * inverse;
             // dL/dx = scale·g − slope·(x − μ) − shift, per channel
-            double scale = gam[c] * inverse;
-            double slope = scale * inverse * gradGamma[c] / count;
-            double shift = scale * sumG[c] / count;
-            double m = mu[c];
-            for (int i = 0; i < n; i++) {
-                int start = (i * channels + c) * plane;
-                for (int k = start; k < start + plane; k++) {
-                    g[k] = scale * g[k] - slope * (xs[k] - m) - shift; // g is read here for the last time
-                }
-            }
+            scale[c] = gam[c] * inverse;
+            slope[c] = scale[c] * inverse * gradGamma[c] / count;
+            shift[c] = scale[c] * sumG[c] / count;
         }
         INDArray gradInput = Nd4j.createUninitialized(x.dataType(), x.shape());
-        scratch.write(g, gradInput);
+        Values out = Values.of(gradInput);
+        forEachPlane(n, channels, xs, gs, plane, (start, c, xp, gp) -> {
+            double m = mu[c];
+            for (int k = 0; k < size; k++) {
+                gp[k] = scale[c] * gp[k] - slope[c] * (xp[k] - m) - shift[c];
+            }
+            out.write(start, gp, plane);
+        });
         return new INDArray[] {gradInput, Nd4j.createFromArray(gradGamma).castTo(x.dataType()),
                 Nd4j.createFromArray(sumG).castTo(x.dataType())};
     }
 
-    /** Per-thread arrays, grown as needed: a 64×64 step's activations would otherwise be megabytes of garbage a call. */
-    private static final class Scratch {
-        private final double[][] doubles = new double[2][0];
+    /** What is done with one (image, channel) plane: where it starts, its channel, x's and g's values there. */
+    @FunctionalInterface
+    private interface PlaneStep {
+        void apply(int start, int channel, double[] x, double[] g);
+    }
+
+    /** Every (image, channel) plane in turn, image by image: the order the sums are taken in. */
+    private static void forEachPlane(int n, int channels, Values xs, Values gs, Plane plane, PlaneStep step) {
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < channels; c++) {
+                int start = (i * channels + c) * plane.size;
+                step.apply(start, c, xs.read(start, plane.x, plane), gs.read(start, plane.g, plane));
+            }
+        }
+    }
+
+    /** One image plane's values as doubles, and a float plane to move them through; per thread, reused. */
+    private static final class Plane {
+        private double[] x = new double[0];
+        private double[] g = new double[0];
         private float[] floats = new float[0];
+        private int size;
 
-        /** The values of contiguous {@code a} in slot {@code slot}, as doubles (the array may be longer). */
-        double[] values(int slot, INDArray a) {
+        Plane sized(int values) {
+            if (x.length < values) {
+                x = new double[values];
+                g = new double[values];
+                floats = new float[values];
+            }
+            size = values;
+            return this;
+        }
+    }
+
+    /** A float or double array's values, read and written a plane at a time through its memory. */
+    private record Values(FloatBuffer floats, DoubleBuffer doubles) {
+        static Values of(INDArray a) {
             INDArray c = HostCopies.plain(a) ? a : a.dup('c');
-            int length = (int) c.length();
-            if (doubles[slot].length < length) {
-                doubles[slot] = new double[length];
+            if (c.dataType() == DataType.FLOAT) {
+                return new Values(c.data().asNioFloat(), null);
             }
-            double[] out = doubles[slot];
             if (c.dataType() == DataType.DOUBLE) {
-                c.data().asNioDouble().get(0, out, 0, length);
-            } else if (c.dataType() == DataType.FLOAT) {
-                float[] in = floats(length);
-                c.data().asNioFloat().get(0, in, 0, length);
-                for (int i = 0; i < length; i++) {
-                    out[i] = in[i];
-                }
-            } else {
-                throw new IllegalArgumentException("batch norm's gradient takes float or double, not " + c.dataType());
+                return new Values(null, c.data().asNioDouble());
             }
-            return out;
+            throw new IllegalArgumentException("batch norm's gradient takes float or double, not " + c.dataType());
         }
 
-        /** Writes the first {@code target.length()} values into a freshly created {@code target}. */
-        void write(double[] values, INDArray target) {
-            int length = (int) target.length();
-            if (target.dataType() == DataType.DOUBLE) {
-                DoubleBuffer out = target.data().asNioDouble();
-                out.put(0, values, 0, length);
+        /** Values [start, start + plane size) into {@code into}, which is returned. */
+        double[] read(int start, double[] into, Plane plane) {
+            if (doubles != null) {
+                doubles.get(start, into, 0, plane.size);
             } else {
-                float[] narrowed = floats(length);
-                for (int i = 0; i < length; i++) {
-                    narrowed[i] = (float) values[i];
+                floats.get(start, plane.floats, 0, plane.size);
+                for (int k = 0; k < plane.size; k++) {
+                    into[k] = plane.floats[k];
                 }
-                FloatBuffer out = target.data().asNioFloat();
-                out.put(0, narrowed, 0, length);
             }
+            return into;
         }
 
-        private float[] floats(int length) {
-            if (floats.length < length) {
-                floats = new float[length];
+        void write(int start, double[] values, Plane plane) {
+            if (doubles != null) {
+                doubles.put(start, values, 0, plane.size);
+            } else {
+                for (int k = 0; k < plane.size; k++) {
+                    plane.floats[k] = (float) values[k];
+                }
+                floats.put(start, plane.floats, 0, plane.size);
             }
-            return floats;
         }
     }
 }

@@ -51,8 +51,8 @@ final class Kernels {
     /**
      * The input gradient of {@link #conv2d} alone: conv2d's transpose is the transposed convolution
      * with the same weights array (conv2d's [kH, kW, in, out] is deconv2d's [kH, kW, out, in] for the
-     * reverse direction). Half of {@link #conv2dBackward}'s work; with oneDNN it gives that kernel's
-     * input gradient bit for bit (KernelsTest), since both run oneDNN's backward-data convolution.
+     * reverse direction). Half of {@link #conv2dBackward}'s work; on CPU it gives that kernel's input
+     * gradient bit for bit (DcganPassesTest), since both run oneDNN's backward-data convolution.
      */
     static INDArray conv2dInputGradient(INDArray weights, INDArray gradOut) {
         return deconv2d(gradOut, weights, null);
@@ -96,7 +96,7 @@ final class Kernels {
      * Gradients of {@link #batchNorm} when {@code mean} and {@code variance} are x's own batch
      * statistics (population variance): {input, gamma, beta}, through the statistics, as training-mode
      * batch norm needs. On CPU {@link BatchNormGradient} computes them (libnd4j's {@code batchnorm_bp}
-     * has no oneDNN path in M2.1 and took several times as long); elsewhere libnd4j's kernel, which
+     * did not run through oneDNN here and took several times as long); elsewhere libnd4j's kernel, which
      * also differentiates through the statistics (its dL/dI carries the mean and variance terms, and it
      * reports dL/dmean = dL/dvar = 0).
      */

@@ -65,6 +65,9 @@ final class LayerNorm {
         INDArray gradScale = null; // dL/ds, x̂ held fixed, [n, 1, 1, 1]
         INDArray gradXDot = null;
         boolean wanted = gradGamma != null;
+        if (wanted != (gradBeta != null)) {
+            throw new IllegalArgumentException("γ's and β's gradients are wanted together or not at all");
+        }
         if (gradOut != null) {
             if (wanted) {
                 gradGamma.addi(gradOut.mul(normalised).sum(CHANNEL));
