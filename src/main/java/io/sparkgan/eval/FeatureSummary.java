@@ -3,6 +3,8 @@ package io.sparkgan.eval;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * What the executors send back about one set of images: running feature statistics, the
@@ -64,10 +66,10 @@ final class FeatureSummary implements Serializable {
     }
 
     /** Adds each row of {@code features} to the statistics of its class. */
-    void addPerClass(org.nd4j.linalg.api.ndarray.INDArray features, int[] classes) {
+    void addPerClass(INDArray features, int[] classes) {
         for (int c = 0; c < perClass.length; c++) {
             int chosen = c;
-            int[] rows = java.util.stream.IntStream.range(0, classes.length).filter(i -> classes[i] == chosen)
+            int[] rows = IntStream.range(0, classes.length).filter(i -> classes[i] == chosen)
                     .toArray(); // an unlabelled image (-1) is in none
             if (rows.length > 0) {
                 perClass[c].add(features.getRows(rows));

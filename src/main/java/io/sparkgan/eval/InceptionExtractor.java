@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -26,6 +27,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,9 +107,9 @@ public final class InceptionExtractor implements FeatureExtractor {
         this.channelsLast = channelsLast;
         this.contentHash = contentHash;
         this.featureDim = (int) forward(Nd4j.zeros(DataType.FLOAT, 1, 3, inputHeight, inputWidth)).size(1);
-        org.deeplearning4j.nn.graph.vertex.GraphVertex head = POOL_LAYER.equals(featureVertex)
+        var head = POOL_LAYER.equals(featureVertex)
                 ? graph.getVertex(CLASSIFIER_LAYER) : null;
-        org.deeplearning4j.nn.api.Layer top = head != null && head.hasLayer() ? head.getLayer() : null;
+        Layer top = head != null && head.hasLayer() ? head.getLayer() : null;
         this.classifierWeights = top == null ? null : top.getParam("W").castTo(DataType.DOUBLE);
         this.classifierBias = top == null ? null : top.getParam("b").castTo(DataType.DOUBLE).reshape(1, -1);
     }
@@ -317,7 +319,7 @@ public final class InceptionExtractor implements FeatureExtractor {
     INDArray probabilities(INDArray features) {
         INDArray logits = features.castTo(DataType.DOUBLE).mmul(classifierWeights).addiRowVector(classifierBias);
         INDArray shifted = logits.subColumnVector(logits.max(1).reshape(-1, 1)); // exp cannot overflow
-        INDArray exp = org.nd4j.linalg.ops.transforms.Transforms.exp(shifted, false);
+        INDArray exp = Transforms.exp(shifted, false);
         return exp.diviColumnVector(exp.sum(1).reshape(-1, 1));
     }
 

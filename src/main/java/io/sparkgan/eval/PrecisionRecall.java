@@ -1,8 +1,13 @@
 package io.sparkgan.eval;
 
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Improved precision and recall (Kynkäänniemi et al., "Improved Precision and Recall Metric for
@@ -30,8 +35,8 @@ final class PrecisionRecall {
      * The real set's radii by the identity of its rows: the real side is the same for every checkpoint
      * a FID stage scores, and its k-NN search is a quarter of the work.
      */
-    private static final java.util.Map<double[][], double[]> REAL_RADII =
-            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private static final Map<double[][], double[]> REAL_RADII =
+            Collections.synchronizedMap(new WeakHashMap<>());
 
     static Result of(double[][] real, double[][] generated) {
         if (real.length <= K || generated.length <= K) {
@@ -79,8 +84,7 @@ final class PrecisionRecall {
     }
 
     private static INDArray rows(INDArray points, int from, int to) {
-        return points.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
-                org.nd4j.linalg.indexing.NDArrayIndex.all());
+        return points.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
     }
 
     /** ‖aᵢ − bⱼ‖² for every pair, clamped at 0 (the expansion can round slightly below). */
@@ -100,7 +104,7 @@ final class PrecisionRecall {
     /** The k-th smallest value (1-based) of {@code values}, by partial selection. */
     private static double kthSmallest(double[] values, int k) {
         double[] smallest = new double[k];
-        java.util.Arrays.fill(smallest, Double.POSITIVE_INFINITY);
+        Arrays.fill(smallest, Double.POSITIVE_INFINITY);
         for (double v : values) {
             if (v < smallest[k - 1]) {
                 int i = k - 1;

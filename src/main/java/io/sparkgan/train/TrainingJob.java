@@ -28,6 +28,7 @@ import io.sparkgan.step.TrainingException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.fs.Path;
@@ -161,7 +162,7 @@ public final class TrainingJob {
     /** The run's networks: conditioned on the dataset's classes with model.conditional = true. */
     public static GanArchitecture architecture(SparkganConfig config, DatasetInfo info) {
         if (config.model().conditional() && info != null && info.classes().size() >= 2) {
-            long labelled = java.util.Arrays.stream(info.labelCounts()).sum();
+            long labelled = Arrays.stream(info.labelCounts()).sum();
             if (labelled < info.count()) {
                 throw new ConfigException(List.of("model.conditional = true needs a label for every image, and "
                         + (info.count() - labelled) + " of the " + info.count() + " images in " + config.data().shards()

@@ -82,7 +82,7 @@ class DcganPassesTest {
     void inputGradientAloneIsTheFullBackwardsBitForBit(int size, int channels, Normalisation dNorm, int classes) {
         GanArchitecture a = new GanArchitecture(size, channels, 20, 8, 16, Normalisation.BATCH, dNorm, classes);
         DcganPasses passes = new DcganPasses(a);
-        ParamLayout layout = new GanReplica(a, GanLoss.NON_SATURATING, 1.0, DataType.FLOAT).discriminatorLayout();
+        ParamLayout layout = Dcgan.discriminatorLayout(a);
         DcganPasses.Params d = new DcganPasses.Params(layout, jittered(layout, 4));
         Nd4j.getRandom().setSeed(5);
         INDArray x = Nd4j.rand(DataType.FLOAT, 16, channels, size, size).muli(2).subi(1);
