@@ -10,8 +10,8 @@ import java.util.function.Function;
 final class CheckpointMetrics {
     /** Fréchet Inception Distance (Heusel et al., 2017): see {@link FrechetDistance}. */
     private static final CheckpointMetric FID = simple(List.of("fid"), in -> Map.of("fid",
-            FrechetDistance.of(in.generated().stats.mean(), in.generated().stats.covariance(), in.real().mu(),
-                    in.real().sigma(), in.real().dimension())));
+            FrechetDistance.of(in.real().mu(), in.real().sigma(), in.real().factor(), in.generated().stats.mean(),
+                    in.generated().stats.covariance(), in.real().dimension())));
 
     /** Kernel Inception Distance (Bińkowski et al., 2018): see {@link KernelDistance}. */
     private static final CheckpointMetric KID = simple(List.of("kid_mean", "kid_std"), in -> {
@@ -71,8 +71,8 @@ final class CheckpointMetrics {
             if (generated[c].count() < 2 || !Double.isFinite(in.real().classSigma()[c][0])) {
                 continue; // a class with fewer than two images on either side has no covariance
             }
-            sum += FrechetDistance.of(generated[c].mean(), generated[c].covariance(), in.real().classMu()[c],
-                    in.real().classSigma()[c], in.real().dimension());
+            sum += FrechetDistance.of(in.real().classMu()[c], in.real().classSigma()[c], in.real().classFactors()[c],
+                    generated[c].mean(), generated[c].covariance(), in.real().dimension());
             classes++;
         }
         return Map.of("intra_fid", classes == 0 ? Double.NaN : sum / classes);

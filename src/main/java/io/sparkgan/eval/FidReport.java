@@ -68,7 +68,9 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
         root.put("kid_subset_size", kidSubsetSize);
         root.putObject("real_statistics").put("uri", realStats).put("count", realCount)
                 .put("seconds", realStatsSeconds);
-        root.put("fid_method", "symmetric eigendecomposition in double precision: tr((S1^1/2 S2 S1^1/2)^1/2)");
+        root.put("metrics_version", FrechetDistance.VERSION);
+        root.put("fid_method", "symmetric eigendecompositions in double precision, pure Java (EJML):"
+                + " tr((S1^1/2 S2 S1^1/2)^1/2) as the eigenvalues of B^T S2 B with B B^T = S1 (the real data's)");
         root.put("kid_method", "unbiased MMD^2, kernel (x.y/d + 1)^3, mean and std over random subsets");
         root.put("is_method", extractor.probabilityClasses() == 0 ? "not available: the extractor gives no class"
                 + " probabilities" : "exp(E KL(p(y|x) || p(y))) on the extractor's class probabilities ("
@@ -112,7 +114,8 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
 
     /**
      * The scores in an earlier {@code report.json} in {@code dir} that are what scoring again would
-     * give: the same extractor (by hash), sample count, seed, KID settings and real statistics. By
+     * give: the same extractor (by hash), sample count, seed, KID settings, real statistics and metric
+     * code ({@link FrechetDistance#VERSION}: rows scored by earlier code are scored again). By
      * row (step and generator), without grids; empty when there is no such report.
      */
     static Map<Row, CheckpointScore> reusableScores(Storage storage, Path dir, String extractorSha256,
@@ -134,7 +137,8 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
                 && root.has("seed") && root.path("kid_subsets").asInt(-1) == kidSubsets
                 && root.path("kid_subset_size").asInt(-1) == kidSubsetSize
                 && realStats.equals(root.path("real_statistics").path("uri").asText())
-                && String.join(",", CheckpointMetrics.keys()).equals(root.path("metrics").asText());
+                && String.join(",", CheckpointMetrics.keys()).equals(root.path("metrics").asText())
+                && root.path("metrics_version").asInt(1) == FrechetDistance.VERSION;
         if (!same) {
             return scores;
         }

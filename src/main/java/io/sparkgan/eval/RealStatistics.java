@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -26,9 +27,13 @@ import org.slf4j.LoggerFactory;
  *   &lt;data.shards&gt;/fid/real-&lt;extractor&gt;-&lt;sha12&gt;-n&lt;N&gt;.npz        mu, sigma (pytorch-fid layout)
  *   &lt;data.shards&gt;/fid/real-&lt;extractor&gt;-&lt;sha12&gt;-n&lt;N&gt;.kid.npy    feature rows for KID, float64 [m, d]
  *   &lt;data.shards&gt;/fid/real-&lt;extractor&gt;-&lt;sha12&gt;-n&lt;N&gt;.classes.npz  mu_k, sigma_k per class k (conditional runs)
+ *   &lt;data.shards&gt;/fid/real-&lt;extractor&gt;-&lt;sha12&gt;-n&lt;N&gt;.factor.npy   B with B Bᵀ = sigma, float64 [d, r]
  *   &lt;data.shards&gt;/fid/real-&lt;extractor&gt;-&lt;sha12&gt;-n&lt;N&gt;.json       the key, class counts; written last
  * </pre>
- * The .npz can be handed to pytorch-fid or to {@code sparkgan fid --stats}.
+ * The .npz can be handed to pytorch-fid or to {@code sparkgan fid --stats}. The factor
+ * ({@link CovarianceFactor}) is what makes a checkpoint's FID cheap; it is checked against sigma
+ * whenever it is read. The key includes the metric code's version ({@link FrechetDistance#VERSION}):
+ * statistics cached by another version are computed again.
  */
 final class RealStatistics {
     private static final Logger LOG = LoggerFactory.getLogger(RealStatistics.class);
@@ -37,8 +42,9 @@ final class RealStatistics {
      * The statistics a score needs from the real side; {@code classMu} and {@code classSigma} per
      * labelled class for intra-class FID, null when not computed.
      */
-    record Reference(double[] mu, double[] sigma, int dimension, long count, double[][] kidFeatures,
-                     long[] classCounts, String npzUri, double[][] classMu, double[][] classSigma) {}
+    record Reference(double[] mu, double[] sigma, CovarianceFactor factor, int dimension, long count,
+                     double[][] kidFeatures, long[] classCounts, String npzUri, double[][] classMu,
+                     double[][] classSigma, CovarianceFactor[] classFactors) {}
 
     private RealStatistics() {
     }
@@ -65,8 +71,14 @@ final class RealStatistics {
             LOG.info("fid: cached real statistics {} are for other data or features; computing them again", json);
             return null;
         }
+        if (node.path("metrics_version").asInt(1) != FrechetDistance.VERSION) {
+            LOG.info("fid: cached real statistics {} were computed by metric code version {} (this is {}); computing"
+                    + " them again", json, node.path("metrics_version").asInt(1), FrechetDistance.VERSION);
+            return null;
+        }
         Path npz = new Path(dir, base + ".npz");
         FidStats stats = FidStatsFile.read(new ByteArrayInputStream(storage.readBytes(npz)));
+        CovarianceFactor factor = readFactor(storage, new Path(dir, base + ".factor.npy"), stats);
         NpyArray kid = Npy.read(new ByteArrayInputStream(storage.readBytes(new Path(dir, base + ".kid.npy"))));
         long[] classCounts = new long[node.path("class_counts").size()];
         for (int c = 0; c < classCounts.length; c++) {
@@ -90,8 +102,8 @@ final class RealStatistics {
             }
         }
         LOG.info("fid: reusing real statistics {}", npz);
-        return new Reference(stats.mu(), stats.sigma(), stats.dimension(), node.path("count").asLong(),
-                rows(kid), classCounts, npz.toString(), classMu, classSigma);
+        return new Reference(stats.mu(), stats.sigma(), factor, stats.dimension(), node.path("count").asLong(),
+                rows(kid), classCounts, npz.toString(), classMu, classSigma, classFactors(classSigma, stats.dimension()));
     }
 
     static Reference save(Storage storage, String shardsLocation, DatasetInfo info, ExtractorSpec extractor,
@@ -105,6 +117,7 @@ final class RealStatistics {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         FidStatsFile.write(bytes, mu, sigma, d);
         storage.writeAtomically(npz, bytes.toByteArray());
+        CovarianceFactor factor = writeFactor(storage, new Path(dir, base + ".factor.npy"), sigma, d);
         double[][] kid = summary.kidFeatures();
         storage.writeAtomically(new Path(dir, base + ".kid.npy"), Npy.toBytes(NpyArray.ofDoubles(flatten(kid, d),
                 kid.length, d)));
@@ -131,14 +144,60 @@ final class RealStatistics {
         json.put("samples_requested", samples);
         json.put("count", summary.stats.count());
         json.put("feature_dim", d);
+        json.put("metrics_version", FrechetDistance.VERSION);
         ArrayNode counts = json.putArray("class_counts");
         for (long c : summary.classCounts) {
             counts.add(c);
         }
         json.put("created_at", Instant.now().toString());
         storage.writeString(new Path(dir, base + ".json"), Json.pretty(json));
-        return new Reference(mu, sigma, d, summary.stats.count(), kid, summary.classCounts.clone(), npz.toString(),
-                classMu, classSigma);
+        return new Reference(mu, sigma, factor, d, summary.stats.count(), kid, summary.classCounts.clone(),
+                npz.toString(), classMu, classSigma, classFactors(classSigma, d));
+    }
+
+    /**
+     * The cached factor of the real covariance, checked against it; computed and written again when it
+     * is missing or does not factor it (a file from an interrupted write, or from other statistics).
+     */
+    private static CovarianceFactor readFactor(Storage storage, Path path, FidStats stats) throws IOException {
+        int d = stats.dimension();
+        if (storage.exists(path)) {
+            NpyArray array = Npy.read(new ByteArrayInputStream(storage.readBytes(path)));
+            if (array.shape().length == 2 && array.shape()[0] == d && array.dtype() == NpyArray.Dtype.FLOAT64) {
+                CovarianceFactor factor = new CovarianceFactor(d, (int) array.shape()[1], array.asDoubles());
+                double ratio = factor.worstResidualRatio(stats.sigma());
+                if (ratio <= 1) {
+                    return factor;
+                }
+                LOG.warn("fid: the cached factor {} does not factor the real covariance (residual {} times its"
+                        + " bound); computing it again", path, String.format(Locale.ROOT, "%.3g", ratio));
+            } else {
+                LOG.warn("fid: the cached factor {} has shape {} ({}), expected [{}, r] float64; computing it again",
+                        path, Arrays.toString(array.shape()), array.dtype(), d);
+            }
+        }
+        return writeFactor(storage, path, stats.sigma(), d);
+    }
+
+    private static CovarianceFactor writeFactor(Storage storage, Path path, double[] sigma, int d) throws IOException {
+        long started = System.nanoTime();
+        CovarianceFactor factor = CovarianceFactor.of(sigma, d);
+        storage.writeAtomically(path, Npy.toBytes(NpyArray.ofDoubles(factor.values(), d, factor.rank())));
+        LOG.info("fid: factored the real covariance ({} × {}, rank {}) in {} s: {}", d, d, factor.rank(),
+                String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9), path);
+        return factor;
+    }
+
+    /** Factors of the per-class covariances (null for a class without one), or null without classes. */
+    private static CovarianceFactor[] classFactors(double[][] classSigma, int d) {
+        if (classSigma == null) {
+            return null;
+        }
+        CovarianceFactor[] factors = new CovarianceFactor[classSigma.length];
+        for (int c = 0; c < classSigma.length; c++) {
+            factors[c] = Double.isFinite(classSigma[c][0]) ? CovarianceFactor.of(classSigma[c], d) : null;
+        }
+        return factors;
     }
 
     private static double[] nans(int n) {

@@ -4,17 +4,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkgan.io.Json;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.ejml.concurrency.EjmlConcurrency;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.ejml.dense.row.CommonOps_MT_DDRM;
+import org.ejml.dense.row.NormOps_DDRM;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The eigen-based Fréchet distance against closed forms and against references that share no code
- * with it: a coupled Newton–Schulz iteration for the matrix square root (Higham, "Functions of
- * Matrices", 2008, eq. 6.35), and covariances constructed so that tr √(Σ1 Σ2) is known exactly.
+ * The Fréchet distance against closed forms and against references that share no code with it: a
+ * coupled Newton–Schulz iteration for the matrix square root (Higham, "Functions of Matrices", 2008,
+ * eq. 6.35), covariances constructed so that tr √(Σ1 Σ2) is known exactly, and SciPy.
  */
 class FrechetDistanceTest {
 
@@ -63,14 +72,15 @@ class FrechetDistanceTest {
     void agreesWithNewtonSchulzForSampleCovariances() {
         Random random = new Random(3);
         for (int d : new int[] {64, 256}) {
-            INDArray x1 = correlatedSamples(random, 4 * d, d, 0);
-            INDArray x2 = correlatedSamples(random, 3 * d, d, 0.8).addi(0.3);
-            INDArray sigma1 = sampleCovariance(x1);
-            INDArray sigma2 = sampleCovariance(x2);
-            double[] mu1 = x1.mean(0).toDoubleVector();
-            double[] mu2 = x2.mean(0).toDoubleVector();
+            DMatrixRMaj x1 = correlatedSamples(random, 4 * d, d, 0);
+            DMatrixRMaj x2 = correlatedSamples(random, 3 * d, d, 0.8);
+            CommonOps_DDRM.add(x2, 0.3, x2);
+            DMatrixRMaj sigma1 = sampleCovariance(x1);
+            DMatrixRMaj sigma2 = sampleCovariance(x2);
+            double[] mu1 = columnMeans(x1);
+            double[] mu2 = columnMeans(x2);
             double reference = squaredDistance(mu1, mu2) + trace(sigma1) + trace(sigma2)
-                    - 2 * traceSqrtNewtonSchulz(sigma1.mmul(sigma2));
+                    - 2 * traceSqrtNewtonSchulz(times(sigma1, sigma2));
             double fid = FrechetDistance.of(mu1, toFlat(sigma1), mu2, toFlat(sigma2), d);
             assertEquals(reference, fid, 1e-6 * reference, "d = " + d);
         }
@@ -88,17 +98,19 @@ class FrechetDistanceTest {
         int d = 128;
         int n1 = 40;
         int n2 = 60;
-        INDArray x1 = correlatedSamples(random, n1, d, 0);
-        INDArray x2 = correlatedSamples(random, n2, d, 0.5).addi(0.2);
-        INDArray c1 = x1.subRowVector(x1.mean(0).reshape(1, d));
-        INDArray c2 = x2.subRowVector(x2.mean(0).reshape(1, d));
-        INDArray k = c1.mmul(c2.transpose()).divi(Math.sqrt((n1 - 1.0) * (n2 - 1.0)));
-        INDArray sigma1 = sampleCovariance(x1);
-        INDArray sigma2 = sampleCovariance(x2);
-        double[] mu1 = x1.mean(0).toDoubleVector();
-        double[] mu2 = x2.mean(0).toDoubleVector();
+        DMatrixRMaj x1 = correlatedSamples(random, n1, d, 0);
+        DMatrixRMaj x2 = correlatedSamples(random, n2, d, 0.5);
+        CommonOps_DDRM.add(x2, 0.2, x2);
+        DMatrixRMaj k = new DMatrixRMaj(n1, n2);
+        CommonOps_DDRM.multTransB(1 / Math.sqrt((n1 - 1.0) * (n2 - 1.0)), centred(x1), centred(x2), k);
+        DMatrixRMaj sigma1 = sampleCovariance(x1);
+        DMatrixRMaj sigma2 = sampleCovariance(x2);
+        double[] mu1 = columnMeans(x1);
+        double[] mu2 = columnMeans(x2);
+        DMatrixRMaj kkt = new DMatrixRMaj(n1, n1);
+        CommonOps_DDRM.multTransB(k, k, kkt);
         double reference = squaredDistance(mu1, mu2) + trace(sigma1) + trace(sigma2)
-                - 2 * traceSqrtNewtonSchulz(k.mmul(k.transpose()));
+                - 2 * traceSqrtNewtonSchulz(kkt);
         double fid = FrechetDistance.of(mu1, toFlat(sigma1), mu2, toFlat(sigma2), d);
         assertEquals(reference, fid, 1e-6 * reference);
     }
@@ -106,8 +118,8 @@ class FrechetDistanceTest {
     /**
      * d = 2048 (Inception's pool features) with covariances built as Σ1 = G diag(a) Gᵀ and
      * Σ2 = G⁻ᵀ diag(c) G⁻¹, so Σ1 Σ2 = G diag(a∘c) G⁻¹ and tr √(Σ1 Σ2) = Σ √(ai ci) exactly. G is
-     * Q1 diag(g) Q2ᵀ with dense orthogonal Q1, Q2 (randomised Hadamard products) and g in [0.5, 2], so
-     * G is far from orthogonal and Σ1, Σ2 do not commute. A quarter of a and of c are zero, so both
+     * Q1 diag(g) Q2ᵀ with dense orthogonal Q1, Q2 (randomised Hadamard products, applied as fast
+     * transforms) and g in [0.5, 2], so G is far from orthogonal and Σ1, Σ2 do not commute. A quarter of a and of c are zero, so both
      * covariances are singular.
      */
     @Test
@@ -124,25 +136,104 @@ class FrechetDistanceTest {
             c[i] = random.nextDouble() < 0.25 ? 0 : 0.1 + random.nextDouble();
             exactTraceSqrt += Math.sqrt(a[i] * c[i]);
         }
-        INDArray q1 = randomOrthogonal(random, d);
-        INDArray q2 = randomOrthogonal(random, d);
-        INDArray gMatrix = q1.mulRowVector(row(g)).mmul(q2.transpose());
+        RandomOrthogonal q1 = new RandomOrthogonal(random, d);
+        RandomOrthogonal q2 = new RandomOrthogonal(random, d);
         double[] reciprocal = new double[d];
         for (int i = 0; i < d; i++) {
             reciprocal[i] = 1 / g[i];
         }
-        INDArray inverseTransposeG = q1.mulRowVector(row(reciprocal)).mmul(q2.transpose());
-        INDArray sigma1 = symmetrise(gMatrix.mulRowVector(row(a)).mmul(gMatrix.transpose()));
-        INDArray sigma2 = symmetrise(inverseTransposeG.mulRowVector(row(c)).mmul(inverseTransposeG.transpose()));
+        // Σ1 = Q1 diag(g) (Q2ᵀ diag(a) Q2) diag(g) Q1ᵀ and Σ2 = Q1 diag(1/g) (Q2ᵀ diag(c) Q2) diag(1/g) Q1ᵀ
+        DMatrixRMaj sigma1 = q1.conjugate(scaleRowsAndColumns(q2.conjugateTransposed(diagonalMatrix(a)), g));
+        DMatrixRMaj sigma2 = q1.conjugate(scaleRowsAndColumns(q2.conjugateTransposed(diagonalMatrix(c)), reciprocal));
         double[] mu1 = gaussian(random, d, 0.1);
         double[] mu2 = gaussian(random, d, 0.1);
         double expected = squaredDistance(mu1, mu2) + trace(sigma1) + trace(sigma2) - 2 * exactTraceSqrt;
 
+        double[] flat1 = toFlat(sigma1);
+        double[] flat2 = toFlat(sigma2);
         long start = System.nanoTime();
-        double fid = FrechetDistance.of(mu1, toFlat(sigma1), mu2, toFlat(sigma2), d);
-        long millis = (System.nanoTime() - start) / 1_000_000;
-        System.out.printf("FID at d = %d: %.9g (expected %.9g) in %d ms%n", d, fid, expected, millis);
+        CovarianceFactor factor = CovarianceFactor.of(flat1, d);
+        long factored = System.nanoTime();
+        double fid = FrechetDistance.of(mu1, flat1, factor, mu2, flat2, d);
+        long scored = System.nanoTime();
+        System.out.printf("FID at d = %d: %.9g (expected %.9g); factor of rank %d in %d ms, then the FID in %d ms%n", d,
+                fid, expected, factor.rank(), (factored - start) / 1_000_000, (scored - factored) / 1_000_000);
         assertEquals(expected, fid, 1e-6 * expected);
+        assertTrue(factor.rank() < d, "Σ1 is singular, so its factor comes from the eigendecomposition");
+    }
+
+    /**
+     * pytorch-fid's formula ({@code scipy.linalg.sqrtm}) and a SciPy eigendecomposition, on
+     * well-conditioned statistics that src/test/resources/eval/fid_scipy_reference.py makes from a
+     * seed; the files go through the same reader as {@code sparkgan fid --stats}.
+     */
+    @Test
+    void agreesWithScipyOnWellConditionedStatistics(@TempDir Path tmp) throws Exception {
+        for (int d : new int[] {160, 512}) {
+            Path dir = tmp.resolve("d" + d);
+            JsonNode reference = scipyReference(11 + d, d, dir);
+            FidStats a = FidStatsFile.read(Files.newInputStream(dir.resolve("a.npz")));
+            FidStats b = FidStatsFile.read(Files.newInputStream(dir.resolve("b.npz")));
+            double expected = reference.path("fid_sqrtm").asDouble();
+            assertEquals(expected, FrechetDistance.of(a, b), 1e-6 * expected, "d = " + d + ": " + reference);
+            assertEquals(expected, FrechetDistance.of(b, a), 1e-6 * expected, "d = " + d + " swapped");
+        }
+    }
+
+    /**
+     * Both ways to a factor give the FID; a factor held apart (the real data's, cached) gives the same
+     * bits as one computed on the spot, and the bits do not depend on EJML's thread count.
+     */
+    @Test
+    void factorsFromCholeskyAndFromEigenvectorsGiveTheSameDistance() {
+        Random random = new Random(6);
+        int d = 200;
+        double[] mu1 = gaussian(random, d, 1);
+        double[] mu2 = gaussian(random, d, 1);
+        double[] sigma1 = toFlat(sampleCovariance(correlatedSamples(random, 3 * d, d, 0)));
+        double[] sigma2 = toFlat(sampleCovariance(correlatedSamples(random, 2 * d, d, 0.5)));
+        CovarianceFactor cholesky = CovarianceFactor.cholesky(sigma1, d);
+        CovarianceFactor eigen = CovarianceFactor.eigen(sigma1, d);
+        assertTrue(cholesky != null && cholesky.rank() == d && eigen.rank() == d, "Σ1 is positive definite");
+        double viaCholesky = FrechetDistance.of(mu1, sigma1, cholesky, mu2, sigma2, d);
+        double viaEigen = FrechetDistance.of(mu1, sigma1, eigen, mu2, sigma2, d);
+        assertEquals(viaEigen, viaCholesky, 1e-10 * viaEigen);
+        double direct = FrechetDistance.of(mu1, sigma1, mu2, sigma2, d);
+        assertEquals(Double.doubleToLongBits(viaCholesky), Double.doubleToLongBits(direct));
+        int threads = EjmlConcurrency.getMaxThreads();
+        try {
+            EjmlConcurrency.setMaxThreads(1);
+            double oneThread = FrechetDistance.of(mu1, sigma1, mu2, sigma2, d);
+            EjmlConcurrency.setMaxThreads(3);
+            double threeThreads = FrechetDistance.of(mu1, sigma1, mu2, sigma2, d);
+            assertEquals(Double.doubleToLongBits(direct), Double.doubleToLongBits(oneThread));
+            assertEquals(Double.doubleToLongBits(direct), Double.doubleToLongBits(threeThreads));
+        } finally {
+            EjmlConcurrency.setMaxThreads(threads);
+        }
+    }
+
+    /** The check a cached factor passes when read: its own covariance, not a neighbour's. */
+    @Test
+    void aFactorIsCheckedAgainstItsCovariance() {
+        Random random = new Random(7);
+        int d = 96;
+        double[] sigma = toFlat(sampleCovariance(correlatedSamples(random, 2 * d, d, 0)));
+        double[] singular = toFlat(sampleCovariance(correlatedSamples(random, d / 2, d, 0)));
+        for (double[] s : new double[][] {sigma, singular}) {
+            CovarianceFactor factor = CovarianceFactor.of(s, d);
+            assertTrue(factor.worstResidualRatio(s) <= 1, "a factor of Σ passes: " + factor.worstResidualRatio(s));
+            double[] neighbour = s.clone();
+            neighbour[5 * d + 7] *= 1 + 1e-7;
+            neighbour[7 * d + 5] = neighbour[5 * d + 7];
+            assertTrue(factor.worstResidualRatio(neighbour) > 1, "a relative change of 1e-7 in one covariance is"
+                    + " caught: " + factor.worstResidualRatio(neighbour));
+            double[] flipped = factor.values().clone();
+            flipped[0] = -flipped[0]; // B[0][0], non-zero in either kind of factor
+            assertTrue(new CovarianceFactor(d, factor.rank(), flipped).worstResidualRatio(s) > 1,
+                    "a factor with one sign flipped is caught");
+        }
+        assertTrue(CovarianceFactor.of(singular, d).rank() < d, "a covariance of d/2 samples has rank below d");
     }
 
     @Test
@@ -166,7 +257,19 @@ class FrechetDistanceTest {
         assertTrue(negative.contains("non-negative variances"), negative);
     }
 
-    // ---- independent reference ----
+    // ---- independent references ----
+
+    /** Runs the committed reference script with Debian's Python (python3-numpy, python3-scipy). */
+    static JsonNode scipyReference(int seed, int d, Path dir) throws Exception {
+        String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        Path script = Path.of("src/test/resources/eval/fid_scipy_reference.py").toAbsolutePath();
+        Process process = new ProcessBuilder(python, script.toString(), Integer.toString(seed), Integer.toString(d),
+                dir.toString()).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the reference script finished");
+        assertEquals(0, process.exitValue(), python + " " + script + " (Debian's python3-scipy): " + out);
+        return Json.parse(out.substring(out.lastIndexOf('\n') + 1));
+    }
 
     /**
      * tr √A for a matrix whose eigenvalues are real and non-negative (as those of a product of two
@@ -174,18 +277,22 @@ class FrechetDistanceTest {
      * T = (3I − Z Y)/2 and Y₀ = A / ‖A‖_F, Z₀ = I; Y converges to √(A / ‖A‖_F). Only matrix products,
      * no eigendecomposition. Stops once the trace has settled.
      */
-    static double traceSqrtNewtonSchulz(INDArray a) {
-        int n = (int) a.rows();
-        double scale = a.norm2Number().doubleValue();
-        INDArray y = a.div(scale);
-        INDArray z = Nd4j.eye(n).castTo(DataType.DOUBLE);
-        INDArray threeI = Nd4j.eye(n).castTo(DataType.DOUBLE).muli(3);
+    static double traceSqrtNewtonSchulz(DMatrixRMaj a) {
+        int n = a.numRows;
+        double scale = NormOps_DDRM.normF(a);
+        DMatrixRMaj y = a.copy();
+        CommonOps_DDRM.divide(y, scale);
+        DMatrixRMaj z = CommonOps_DDRM.identity(n);
         double previous = Double.NaN;
         int settled = 0;
         for (int k = 0; k < 100 && settled < 3; k++) {
-            INDArray t = threeI.sub(z.mmul(y)).muli(0.5);
-            y = y.mmul(t);
-            z = t.mmul(z);
+            DMatrixRMaj t = times(z, y);
+            CommonOps_DDRM.scale(-0.5, t);
+            for (int i = 0; i < n; i++) {
+                t.add(i, i, 1.5);
+            }
+            y = times(y, t);
+            z = times(t, z);
             double current = trace(y);
             settled = Math.abs(current - previous) <= 1e-15 * Math.abs(current) ? settled + 1 : 0;
             previous = current;
@@ -194,54 +301,147 @@ class FrechetDistanceTest {
         return Math.sqrt(scale) * previous;
     }
 
-    // ---- test data ----
+    // ---- test data, in pure Java (EJML) so that no native kernel can spoil the references ----
 
-    /** Rows of Z·(I + 0.5 R/√d) (Z, R standard normal) plus {@code spread}-scaled extra noise. */
-    static INDArray correlatedSamples(Random random, int n, int d, double spread) {
-        INDArray z = Nd4j.createFromArray(gaussian(random, n * d, 1)).reshape('c', n, d);
-        INDArray mixing = Nd4j.createFromArray(gaussian(random, d * d, 0.5 / Math.sqrt(d))).reshape('c', d, d)
-                .addi(Nd4j.eye(d).castTo(DataType.DOUBLE));
-        INDArray scales = Nd4j.createFromArray(gaussian(random, d, spread)).reshape(1, d);
-        return z.mmul(mixing).muliRowVector(Transforms.exp(scales, true));
+    /** Rows of Z·(I + 0.5 R/√d) (Z, R standard normal), columns scaled by exp(spread·N(0, 1)). */
+    static DMatrixRMaj correlatedSamples(Random random, int n, int d, double spread) {
+        DMatrixRMaj z = new DMatrixRMaj(n, d, true, gaussian(random, n * d, 1));
+        DMatrixRMaj mixing = new DMatrixRMaj(d, d, true, gaussian(random, d * d, 0.5 / Math.sqrt(d)));
+        for (int i = 0; i < d; i++) {
+            mixing.add(i, i, 1);
+        }
+        double[] scales = gaussian(random, d, spread);
+        for (int j = 0; j < d; j++) {
+            scales[j] = Math.exp(scales[j]);
+        }
+        return scaleColumns(times(z, mixing), scales);
     }
 
     /** Unbiased sample covariance by the two-pass formula (centre, then Xcᵀ Xc / (n − 1)). */
-    static INDArray sampleCovariance(INDArray x) {
-        INDArray centred = x.subRowVector(x.mean(0).reshape(1, x.columns()));
-        return symmetrise(centred.transpose().mmul(centred).divi(x.rows() - 1.0));
+    static DMatrixRMaj sampleCovariance(DMatrixRMaj x) {
+        DMatrixRMaj c = centred(x);
+        DMatrixRMaj s = new DMatrixRMaj(x.numCols, x.numCols);
+        CommonOps_DDRM.multTransA(1.0 / (x.numRows - 1), c, c, s);
+        return symmetrise(s);
+    }
+
+    static double[] columnMeans(DMatrixRMaj x) {
+        double[] mean = new double[x.numCols];
+        for (int i = 0; i < x.numRows; i++) {
+            for (int j = 0; j < x.numCols; j++) {
+                mean[j] += x.get(i, j);
+            }
+        }
+        for (int j = 0; j < x.numCols; j++) {
+            mean[j] /= x.numRows;
+        }
+        return mean;
+    }
+
+    static DMatrixRMaj centred(DMatrixRMaj x) {
+        double[] mean = columnMeans(x);
+        DMatrixRMaj c = x.copy();
+        for (int i = 0; i < x.numRows; i++) {
+            for (int j = 0; j < x.numCols; j++) {
+                c.add(i, j, -mean[j]);
+            }
+        }
+        return c;
     }
 
     /**
-     * A dense random orthogonal matrix (1/d) H D1 P H D2 with H the Sylvester–Hadamard matrix, D1, D2
-     * random sign diagonals and P a random permutation, built with fast Walsh–Hadamard transforms.
+     * A dense random orthogonal matrix Q = (1/d) H D1 P H D2 with H the Sylvester–Hadamard matrix, D1,
+     * D2 random sign diagonals and P a random permutation, applied with fast Walsh–Hadamard transforms
+     * in O(d² log d) per d × d matrix instead of a dense product.
      */
-    static INDArray randomOrthogonal(Random random, int d) {
-        double[][] m = new double[d][d];
-        for (int i = 0; i < d; i++) {
-            m[i][i] = random.nextBoolean() ? 1 : -1;
+    static final class RandomOrthogonal {
+        private final double[] signs1;
+        private final double[] signs2;
+        private final int[] permutation;
+
+        RandomOrthogonal(Random random, int d) {
+            signs1 = new double[d];
+            signs2 = new double[d];
+            permutation = new int[d];
+            for (int i = 0; i < d; i++) {
+                signs1[i] = random.nextBoolean() ? 1 : -1;
+                signs2[i] = random.nextBoolean() ? 1 : -1;
+                permutation[i] = i;
+            }
+            for (int i = d - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int t = permutation[i];
+                permutation[i] = permutation[j];
+                permutation[j] = t;
+            }
         }
-        hadamardColumns(m);
-        int[] permutation = new int[d];
-        for (int i = 0; i < d; i++) {
-            permutation[i] = i;
+
+        /** Q X Qᵀ for a symmetric X, as Q (Q X)ᵀ. */
+        DMatrixRMaj conjugate(DMatrixRMaj x) {
+            return symmetrise(rows(transpose(rows(x, false)), false));
         }
-        for (int i = d - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = permutation[i];
-            permutation[i] = permutation[j];
-            permutation[j] = t;
+
+        /** Qᵀ X Q for a symmetric X. */
+        DMatrixRMaj conjugateTransposed(DMatrixRMaj x) {
+            return symmetrise(rows(transpose(rows(x, true)), true));
         }
-        double[][] shuffled = new double[d][];
-        for (int i = 0; i < d; i++) {
-            shuffled[i] = m[permutation[i]];
-            if (random.nextBoolean()) {
-                for (int j = 0; j < d; j++) {
-                    shuffled[i][j] = -shuffled[i][j];
+
+        /** Q M (or Qᵀ M = (1/d) D2 H Pᵀ D1 H M), acting on M's rows. */
+        private DMatrixRMaj rows(DMatrixRMaj m, boolean transposed) {
+            int d = signs1.length;
+            double[][] r = new double[d][];
+            for (int i = 0; i < d; i++) {
+                r[i] = Arrays.copyOfRange(m.data, i * d, (i + 1) * d);
+            }
+            double[][] out = new double[d][];
+            if (!transposed) {
+                scaleRows(r, signs2);
+                hadamardColumns(r);
+                for (int i = 0; i < d; i++) {
+                    out[i] = r[permutation[i]]; // (P M)_i = M_π(i)
+                }
+                scaleRows(out, signs1);
+                hadamardColumns(out);
+            } else {
+                hadamardColumns(r);
+                scaleRows(r, signs1);
+                for (int i = 0; i < d; i++) {
+                    out[permutation[i]] = r[i]; // (Pᵀ M)_π(i) = M_i
+                }
+                hadamardColumns(out);
+                scaleRows(out, signs2);
+            }
+            DMatrixRMaj q = new DMatrixRMaj(out);
+            CommonOps_DDRM.divide(q, d);
+            return q;
+        }
+
+        private static void scaleRows(double[][] m, double[] s) {
+            for (int i = 0; i < m.length; i++) {
+                for (int j = 0; j < m[i].length; j++) {
+                    m[i][j] *= s[i];
                 }
             }
         }
-        hadamardColumns(shuffled);
-        return Nd4j.createFromArray(shuffled).castTo(DataType.DOUBLE).divi(d);
+
+        private static DMatrixRMaj transpose(DMatrixRMaj m) {
+            return CommonOps_DDRM.transpose(m, null);
+        }
+    }
+
+    static DMatrixRMaj diagonalMatrix(double[] values) {
+        return CommonOps_DDRM.diag(values);
+    }
+
+    /** diag(s) M diag(s). */
+    static DMatrixRMaj scaleRowsAndColumns(DMatrixRMaj m, double[] s) {
+        DMatrixRMaj c = m.copy();
+        for (int i = 0; i < m.numRows; i++) {
+            for (int j = 0; j < m.numCols; j++) {
+                c.data[i * m.numCols + j] *= s[i] * s[j];
+            }
+        }
+        return c;
     }
 
     /** m ← H m in place (d a power of two), one butterfly pass per bit. */
@@ -280,24 +480,37 @@ class FrechetDistanceTest {
         return m;
     }
 
-    private static INDArray row(double[] v) {
-        return Nd4j.createFromArray(v).reshape(1, v.length);
+    static DMatrixRMaj times(DMatrixRMaj a, DMatrixRMaj b) {
+        DMatrixRMaj c = new DMatrixRMaj(a.numRows, b.numCols);
+        CommonOps_MT_DDRM.mult(a, b, c);
+        return c;
     }
 
-    static INDArray symmetrise(INDArray m) {
-        return m.add(m.transpose()).muli(0.5);
-    }
-
-    static double[] toFlat(INDArray m) {
-        return Nd4j.toFlattened('c', m).toDoubleVector();
-    }
-
-    static double trace(INDArray m) {
-        double t = 0;
-        for (int i = 0; i < m.rows(); i++) {
-            t += m.getDouble(i, i);
+    /** A copy of m with column j multiplied by s[j]. */
+    static DMatrixRMaj scaleColumns(DMatrixRMaj m, double[] s) {
+        DMatrixRMaj c = m.copy();
+        for (int i = 0; i < m.numRows; i++) {
+            for (int j = 0; j < m.numCols; j++) {
+                c.set(i, j, m.get(i, j) * s[j]);
+            }
         }
-        return t;
+        return c;
+    }
+
+    static DMatrixRMaj symmetrise(DMatrixRMaj m) {
+        DMatrixRMaj t = new DMatrixRMaj(m.numCols, m.numRows);
+        CommonOps_DDRM.transpose(m, t);
+        DMatrixRMaj s = new DMatrixRMaj(m.numRows, m.numCols);
+        CommonOps_DDRM.add(0.5, m, 0.5, t, s);
+        return s;
+    }
+
+    static double[] toFlat(DMatrixRMaj m) {
+        return m.data.clone();
+    }
+
+    static double trace(DMatrixRMaj m) {
+        return CommonOps_DDRM.trace(m);
     }
 
     private static double squaredDistance(double[] a, double[] b) {
