@@ -4,6 +4,7 @@ import io.sparkgan.config.ConfigException;
 import io.sparkgan.data.DataException;
 import io.sparkgan.eval.EvaluationException;
 import io.sparkgan.io.DirectoryLease;
+import io.sparkgan.runtime.WrongKernelException;
 import io.sparkgan.step.TrainingException;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
@@ -50,6 +51,11 @@ public final class Main implements Runnable {
     }
 
     private static int report(Exception e, PrintWriter err) {
+        WrongKernelException wrongKernel = WrongKernelException.in(e); // from any JVM, even as Spark's text
+        if (wrongKernel != null) {
+            err.println("sparkgan: " + wrongKernel.getMessage());
+            return FAILED;
+        }
         Throwable cause = unwrap(e);
         if (cause instanceof ConfigException) {
             err.println("sparkgan: " + cause.getMessage());

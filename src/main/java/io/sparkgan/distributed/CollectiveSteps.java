@@ -3,6 +3,7 @@ package io.sparkgan.distributed;
 import io.sparkgan.config.TrainConfig;
 import io.sparkgan.data.WorkerInput;
 import io.sparkgan.runtime.ExecutorThreads;
+import io.sparkgan.runtime.WrongKernelException;
 import io.sparkgan.step.GanState;
 import io.sparkgan.step.RoundCost;
 import io.sparkgan.step.StepStats;
@@ -13,6 +14,7 @@ import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaRDD;
@@ -53,6 +55,7 @@ final class CollectiveSteps implements StepRunner {
     private final GanState state;
     private final Rendezvous rendezvous;
     private final TaskSlots slots;
+    private final PlatformLog platforms;
     private boolean warm; // a job has run: the executors' code is compiled, their caches filled
     private boolean rerun; // the last job ran more than once
 
@@ -64,6 +67,7 @@ final class CollectiveSteps implements StepRunner {
         this.settings = settings;
         this.state = state;
         this.slots = new TaskSlots(sc);
+        this.platforms = new PlatformLog(sc);
         String advertised = sc.getConf().get("spark.driver.host");
         try {
             this.rendezvous = new Rendezvous(sc.getConf().get("spark.driver.bindAddress", advertised), advertised);
@@ -157,10 +161,15 @@ final class CollectiveSteps implements StepRunner {
                 slots.await(train.workers(), train.executorWaitSeconds(), from, stop);
                 rendezvous.expect(token, train.workers());
                 try {
-                    results = slots.run(group, train.workers(), () -> run(partitions.rdd(), job).toJavaRDD().collect());
+                    results = slots.run(group, train.workers(),
+                            () -> run(partitions.rdd(), job, platforms).toJavaRDD().collect());
                     slots.started();
                     rerun = attempt > 1;
                 } catch (Exception e) { // Spark's SparkException is checked, but Scala throws it undeclared
+                    WrongKernelException wrongKernel = WrongKernelException.in(e);
+                    if (wrongKernel != null) {
+                        throw wrongKernel; // the same kernel would be as wrong on the next attempt
+                    }
                     if (slots.stranded() || TaskSlots.isSlotShortage(e)) { // the job never started: not a failed attempt
                         slots.shortage(train.workers(), train.executorWaitSeconds(), from, stop);
                         attempt--;
@@ -200,14 +209,21 @@ final class CollectiveSteps implements StepRunner {
     }
 
     private static RDD<CollectiveWorker.Result> run(RDD<WorkerInput> partitions,
-                                                    Broadcast<CollectiveWorker.Job> job) {
+                                                    Broadcast<CollectiveWorker.Job> job, PlatformLog log) {
         return partitions.barrier().mapPartitions(
                 (scala.Function1<Iterator<WorkerInput>,
-                        Iterator<CollectiveWorker.Result>> & Serializable) it ->
-                        JavaConverters.asScalaIteratorConverter(
-                                CollectiveWorker.run(JavaConverters.asJavaIteratorConverter(it).asJava(), job.value()))
-                                .asScala(),
+                        Iterator<CollectiveWorker.Result>> & Serializable) it -> {
+                    java.util.Iterator<CollectiveWorker.Result> results =
+                            CollectiveWorker.run(JavaConverters.asJavaIteratorConverter(it).asJava(), job.value());
+                    log.record();
+                    return JavaConverters.asScalaIteratorConverter(results).asScala();
+                },
                 false, ClassTag$.MODULE$.apply(CollectiveWorker.Result.class));
+    }
+
+    @Override
+    public List<Map<String, Object>> jvmsSinceLastCall() {
+        return platforms.drain();
     }
 
     @Override

@@ -3,6 +3,9 @@ package io.sparkgan.distributed;
 import io.sparkgan.config.TrainConfig;
 import io.sparkgan.data.DataException;
 import io.sparkgan.data.WorkerInput;
+import io.sparkgan.model.DcganKernelCases;
+import io.sparkgan.runtime.NativeSelfCheck;
+import io.sparkgan.runtime.Nd4jSetup;
 import io.sparkgan.step.GanState;
 import io.sparkgan.step.GanStep;
 import io.sparkgan.step.Round;
@@ -70,6 +73,10 @@ final class CollectiveWorker {
         String failure = null;
         long failedStep = -1;
         String host = SparkEnv.get().blockManager().blockManagerId().host();
+        // before joining the chain: a wrong kernel fails this task, and so the stage, with its own message
+        Nd4jSetup.threads(job.settings().threads());
+        NativeSelfCheck.require(DcganKernelCases.training(job.settings().architecture(),
+                job.settings().batchPerWorker()));
         AllReduceRounds rounds = null;
         ChainAllReduce.AddressExchange exchange = mine -> Rendezvous.exchange(job.rendezvous(), job.token(), rank, mine,
                 context::isInterrupted, STALL_MILLIS);

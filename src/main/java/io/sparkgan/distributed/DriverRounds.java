@@ -12,6 +12,7 @@ import io.sparkgan.step.StepStats;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -33,6 +34,7 @@ final class DriverRounds implements StepRunner, Rounds {
     private final TrainConfig train;
     private final RoundRequest.Settings settings;
     private final GanStep step;
+    private final PlatformLog platforms;
     private final Published generator = new Published();
     private final Published discriminator = new Published();
 
@@ -43,6 +45,7 @@ final class DriverRounds implements StepRunner, Rounds {
         this.train = train;
         this.settings = settings;
         this.step = new GanStep(train, this, state);
+        this.platforms = new PlatformLog(sc);
     }
 
     /** One step at a time, so that progress shows after every step. */
@@ -61,13 +64,22 @@ final class DriverRounds implements StepRunner, Rounds {
         Broadcast<float[]> g = generator.handle;
         Broadcast<float[]> d = discriminator.handle;
         sc.setJobDescription("sparkgan " + round.describe(train.steps(), train.dStepsPerGStep()));
-        List<PartitionResult> results = new ArrayList<>(
-                partitions.map(p -> PartitionWorker.run(request, g.value(), d.value(), p)).collect());
+        PlatformLog log = platforms;
+        List<PartitionResult> results = new ArrayList<>(partitions.map(p -> {
+            PartitionResult result = PartitionWorker.run(request, g.value(), d.value(), p);
+            log.record();
+            return result;
+        }).collect());
         results.sort(Comparator.comparingInt(PartitionResult::partition));
         RoundSums sums = RoundSums.inWorkerOrder(results.stream().map(PartitionResult::sums).toList());
         long bytes = 4 * floatsSent + results.stream().mapToLong(PartitionResult::gradientBytes).sum();
         return sums.withCost(new RoundCost(System.nanoTime() - started, sums.statistics().computeNanos(),
                 sums.statistics().dataWaitNanos(), broadcastNanos, bytes));
+    }
+
+    @Override
+    public List<Map<String, Object>> jvmsSinceLastCall() {
+        return platforms.drain();
     }
 
     @Override

@@ -1,11 +1,13 @@
 package io.sparkgan.distributed;
 
 import io.sparkgan.data.WorkerInput;
+import io.sparkgan.model.DcganKernelCases;
 import io.sparkgan.model.GanReplica;
 import io.sparkgan.model.GradientPenalty;
 import io.sparkgan.model.HostCopies;
 import io.sparkgan.runtime.GpuBinding;
 import io.sparkgan.runtime.Nd4jSetup;
+import io.sparkgan.runtime.NativeSelfCheck;
 import io.sparkgan.runtime.ReplicaCache;
 import io.sparkgan.step.Round;
 import io.sparkgan.step.RoundStatistics;
@@ -31,6 +33,7 @@ final class PartitionWorker {
         Round round = request.round();
         Nd4jSetup.threads(s.threads());
         GpuBinding.bindCurrentTask();
+        NativeSelfCheck.require(DcganKernelCases.training(s.architecture(), s.batchPerWorker())); // once per JVM
         GanReplica replica = ReplicaCache.get(s.architecture(), s.loss(), s.realTarget());
         replica.setGenerator(generator);
         replica.setDiscriminator(discriminator);

@@ -1,6 +1,8 @@
 package io.sparkgan.distributed;
 
 import io.sparkgan.step.StepStats;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -14,6 +16,12 @@ public interface StepRunner extends AutoCloseable {
      * step handed over. Throws {@code TrainingException} when training must stop.
      */
     void runSteps(long until, Consumer<StepStats> onStep);
+
+    /**
+     * The JVMs that ran steps since the last call ({@code runtime.JvmPlatforms} entries): what a
+     * checkpoint records about the machines its steps came from.
+     */
+    List<Map<String, Object>> jvmsSinceLastCall();
 
     /** A line for the log: how steps are run. */
     String describe();

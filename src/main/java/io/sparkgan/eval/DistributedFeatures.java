@@ -6,8 +6,10 @@ import io.sparkgan.io.Storage;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
 import io.sparkgan.model.GanReplica;
+import io.sparkgan.model.KernelCase;
 import io.sparkgan.model.Noise;
 import io.sparkgan.runtime.GpuBinding;
+import io.sparkgan.runtime.NativeSelfCheck;
 import io.sparkgan.runtime.Nd4jSetup;
 import io.sparkgan.runtime.ReplicaCache;
 import java.io.Serializable;
@@ -44,12 +46,13 @@ final class DistributedFeatures {
      * @param perClass classes to keep statistics of separately for intra-class FID (0: none)
      * @param probabilityClasses classes of the probabilities the Inception Score is computed on: the
      *     evaluator's, or InceptionV3's classifier when the model has it; 0 for no IS
+     * @param kernels the native kernels every task's JVM checks before its first task ({@link NativeSelfCheck})
      */
     record Job(ExtractorSpec extractor, int dimension, int classes, int batch, int kidRows, int threads,
-               int perClass, int probabilityClasses) implements Serializable {
+               int perClass, int probabilityClasses, List<KernelCase> kernels) implements Serializable {
 
         Job(ExtractorSpec extractor, int dimension, int classes, int batch, int kidRows, int threads) {
-            this(extractor, dimension, classes, batch, kidRows, threads, 0, classes);
+            this(extractor, dimension, classes, batch, kidRows, threads, 0, classes, List.of());
         }
 
         FeatureSummary summary(InceptionScore.Sums inceptionScore) {
@@ -74,6 +77,7 @@ final class DistributedFeatures {
                     .map(p -> {
                         Nd4jSetup.threads(job.threads());
                         GpuBinding.bindCurrentTask();
+                        NativeSelfCheck.require(job.kernels());
                         GanReplica replica = ReplicaCache.get(architecture, GanLoss.NON_SATURATING, 1.0);
                         replica.setGenerator(params.value());
                         FeatureExtractor extractor = Extractors.open(job.extractor(), sharedStorage.value());
@@ -134,6 +138,7 @@ final class DistributedFeatures {
                     .map(s -> {
                         Nd4jSetup.threads(job.threads());
                         GpuBinding.bindCurrentTask();
+                        NativeSelfCheck.require(job.kernels());
                         DatasetInfo d = sharedInfo.value();
                         FeatureExtractor extractor = Extractors.open(job.extractor(), sharedStorage.value());
                         long first = s * total / parts;

@@ -6,6 +6,7 @@ import io.sparkgan.data.DatasetInfo;
 import io.sparkgan.data.Hashes;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Storage;
+import io.sparkgan.runtime.NativeSelfCheck;
 import io.sparkgan.runtime.Nd4jSetup;
 import java.io.IOException;
 import java.time.Instant;
@@ -88,6 +89,9 @@ public final class EvaluatorTrainer {
         int epochs = settings.epochs();
         long seed = settings.seed();
         long started = System.nanoTime();
+        // the driver runs the network too: the held-out accuracy below, and saving it
+        NativeSelfCheck.require(EvalKernelCases.evaluator(info.size(), info.channels(), BATCH, true));
+        NativeSelfCheck.require(EvalKernelCases.evaluator(info.size(), info.channels(), 256, false));
         JavaRDD<DataSet> train = LabelledImages.minibatches(sc, storage, shardsLocation, info,
                 LabelledImages.Split.TRAIN, BATCH, settings.maxImages(), settings.threads()); // the master caches it
         JavaRDD<DataSet> test = LabelledImages.minibatches(sc, storage, shardsLocation, info,

@@ -9,7 +9,9 @@ import io.sparkgan.io.Storage;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
 import io.sparkgan.model.GanReplica;
+import io.sparkgan.model.KernelCase;
 import io.sparkgan.runtime.ExecutorThreads;
+import io.sparkgan.runtime.NativeSelfCheck;
 import io.sparkgan.train.Checkpoint;
 import io.sparkgan.train.SampleGrid;
 import java.io.ByteArrayInputStream;
@@ -86,15 +88,18 @@ public final class FidStage {
         if (architecture.conditional() && perClass == 0) {
             LOG.info("fid: intra-class FID is computed on the evaluator's features only; this report has none");
         }
+        List<KernelCase> kernels = EvalKernelCases.fid(architecture, fid, extractor.featureDim(),
+                spec.name().equals("evaluator"));
+        NativeSelfCheck.require(kernels); // the driver's, before anything is scored; every executor's in its tasks
         DistributedFeatures.Job job = new DistributedFeatures.Job(spec, extractor.featureDim(), extractor.classes(),
-                fid.batch(), kidRows, threads, perClass, extractor.probabilityClasses());
+                fid.batch(), kidRows, threads, perClass, extractor.probabilityClasses(), kernels);
 
         long realStarted = System.nanoTime();
         RealStatistics.Reference real = RealStatistics.cached(storage, config.data().shards(), info, spec, fid.samples(),
                 perClass > 0);
         boolean realComputed = real == null;
         if (realComputed) {
-            real = computeRealStatistics(sc, storage, config, info, extractor, threads, perClass);
+            real = computeRealStatistics(sc, storage, config, info, extractor, threads, perClass, kernels);
         }
         double realSeconds = realComputed ? (System.nanoTime() - realStarted) / 1e9 : 0;
 
@@ -156,7 +161,8 @@ public final class FidStage {
     private static RealStatistics.Reference computeRealStatistics(JavaSparkContext sc, Storage storage,
                                                                   SparkganConfig config, DatasetInfo info,
                                                                   FidReport.Extractor extractor, int threads,
-                                                                  int perClass) throws IOException {
+                                                                  int perClass, List<KernelCase> kernels)
+            throws IOException {
         FidConfig fid = config.fid();
         ExtractorSpec spec = extractor.spec();
         long started = System.nanoTime();
@@ -165,7 +171,7 @@ public final class FidStage {
         sc.setJobDescription("sparkgan fid: real-data statistics");
         int kidRows = (int) Math.ceil((double) Math.min(fid.samples(), KID_POOL) / info.shards().size());
         FeatureSummary summary = DistributedFeatures.ofDataset(sc, storage, new DistributedFeatures.Job(spec,
-                extractor.featureDim(), extractor.classes(), fid.batch(), kidRows, threads, perClass, 0),
+                extractor.featureDim(), extractor.classes(), fid.batch(), kidRows, threads, perClass, 0, kernels),
                 config.data().shards(), info, fid.samples());
         RealStatistics.Reference real = RealStatistics.save(storage, config.data().shards(), info, spec,
                 fid.samples(), summary);

@@ -4,6 +4,8 @@ import io.sparkgan.data.DataException;
 import io.sparkgan.data.DatasetInfo;
 import io.sparkgan.data.Shards;
 import io.sparkgan.io.Storage;
+import io.sparkgan.model.KernelCase;
+import io.sparkgan.runtime.NativeSelfCheck;
 import io.sparkgan.runtime.Nd4jSetup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,9 +49,12 @@ final class LabelledImages {
         Broadcast<Storage> sharedStorage = sc.broadcast(storage);
         Broadcast<DatasetInfo> sharedInfo = sc.broadcast(info);
         int shards = info.shards().size();
+        // checked where the minibatches are made, so before DL4J trains on them on that executor
+        List<KernelCase> kernels = EvalKernelCases.evaluator(info.size(), info.channels(), batch, split == Split.TRAIN);
         return sc.parallelize(IntStream.range(0, shards).boxed().toList(), shards)
                 .flatMap(s -> {
                     Nd4jSetup.threads(threads); // process-wide: DL4J's training tasks on this executor use it too
+                    NativeSelfCheck.require(kernels);
                     return read(sharedStorage.value(), new Path(dir), sharedInfo.value(), s, split, batch, keepEvery(info,
                             maxImages)).iterator();
                 });

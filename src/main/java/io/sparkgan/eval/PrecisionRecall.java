@@ -24,7 +24,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 final class PrecisionRecall {
     static final int K = 3;
-    private static final int BLOCK = 256;
+    static final int BLOCK = 256;
 
     record Result(double precision, double recall) {}
 

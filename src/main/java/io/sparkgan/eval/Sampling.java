@@ -6,8 +6,11 @@ import io.sparkgan.io.Json;
 import io.sparkgan.io.Png;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
+import io.sparkgan.model.DcganKernelCases;
+import io.sparkgan.model.KernelCase;
 import io.sparkgan.model.Noise;
 import io.sparkgan.runtime.GpuBinding;
+import io.sparkgan.runtime.NativeSelfCheck;
 import io.sparkgan.runtime.Nd4jSetup;
 import io.sparkgan.train.Checkpoint;
 import java.io.ByteArrayInputStream;
@@ -110,11 +113,14 @@ public final class Sampling {
         int latent = latentDim(graph, source.graph());
         int classCount = classCount(graph, latent);
         checkClasses(settings.classes(), classCount, checkpoint);
+        List<KernelCase> kernels = DcganKernelCases.exportedGenerator(name -> graph.hasVariable(name)
+                ? graph.getVariable(name).getShape() : null, settings.batch());
+        NativeSelfCheck.require(kernels); // the driver draws the interpolation strip
         storage.mkdirs(out);
         if (storage.exists(new Path(out, MANIFEST))) {
             storage.delete(new Path(out, MANIFEST)); // the directory is being rewritten: incomplete until the end
         }
-        long written = writeImages(sc, storage, graphBytes, latent, classCount, source, out, settings);
+        long written = writeImages(sc, storage, graphBytes, latent, classCount, source, out, settings, kernels);
         Path interpolation = settings.frames() > 0
                 ? writeInterpolation(storage, graph, latent, classCount, source, out, settings) : null;
         double seconds = (System.nanoTime() - started) / 1e9;
@@ -130,7 +136,8 @@ public final class Sampling {
      * whole batches per task. Returns how many were written.
      */
     private static long writeImages(JavaSparkContext sc, Storage storage, byte[] graphBytes, int latent,
-                                    int classCount, Source source, Path out, Settings settings) {
+                                    int classCount, Source source, Path out, Settings settings,
+                                    List<KernelCase> kernels) {
         List<long[]> batches = DistributedFeatures.evenBatches(0, Math.max(settings.count(), settings.batch()),
                 settings.batch());
         int tasks = Math.max(1, Math.min(batches.size(), sc.defaultParallelism()));
@@ -143,6 +150,7 @@ public final class Sampling {
             return sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks).map(t -> {
                 Nd4jSetup.threads(settings.threads());
                 GpuBinding.bindCurrentTask();
+                NativeSelfCheck.require(kernels);
                 SameDiff generator = load(sharedGraph.value());
                 long count = 0;
                 for (int b = t * batches.size() / tasks; b < (t + 1) * batches.size() / tasks; b++) {

@@ -76,7 +76,14 @@ public final class Checkpoint {
      *     settings that keep the parameter count but change what the parameters mean
      */
     public record Provenance(String runId, long seed, String configSha256, String datasetSha256,
-                             String sparkganVersion, int executorThreads, String normalisation) {}
+                             String sparkganVersion, int executorThreads, String normalisation,
+                             List<Map<String, Object>> jvms) {
+        /** The same, with the JVMs that ran this checkpoint's steps ({@code runtime.JvmPlatforms} entries). */
+        public Provenance withJvms(List<Map<String, Object>> ran) {
+            return new Provenance(runId, seed, configSha256, datasetSha256, sparkganVersion, executorThreads,
+                    normalisation, List.copyOf(ran));
+        }
+    }
 
     /** A checkpoint's generator: its exported graph, and which of the two it is ("ema" or "raw"). */
     public record GeneratorGraph(Path graph, String kind) {}
@@ -196,6 +203,8 @@ public final class Checkpoint {
         json.put("sparkgan_version", provenance.sparkganVersion());
         json.put("executor_threads", provenance.executorThreads());
         json.put("normalisation", provenance.normalisation());
+        // the machines whose kernels computed the steps since the last checkpoint: CPU, OpenBLAS core, self-check
+        json.set("jvms", Json.mapper().valueToTree(provenance.jvms()));
         json.put("created_at", Instant.now().toString());
         return json;
     }

@@ -5,6 +5,10 @@ import io.sparkgan.io.RunDirectory;
 import io.sparkgan.model.GanReplica;
 import io.sparkgan.step.GanState;
 import io.sparkgan.step.TrainingException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +30,24 @@ final class ResumeChecks {
             LOG.warn("train: resuming {} with {} native threads per task, but its checkpoint at step {} was trained"
                     + " with {}; the run may not end bit-identical to an uninterrupted one (set"
                     + " train.executor-threads = {} to keep it)", run.root(), threads, step, before, before);
+        }
+    }
+
+    /**
+     * Dense layers run OpenBLAS's sgemm, whose rounding depends on the core it picked for the CPU (or
+     * OPENBLAS_CORETYPE): a resume on JVMs with other cores than the checkpoint's steps ran on trains on
+     * correctly, but not to the bits an uninterrupted run would have.
+     */
+    static void warnOnOtherKernels(JsonNode checkpoint, List<Map<String, Object>> now, RunDirectory run, long step) {
+        Set<String> before = new TreeSet<>();
+        checkpoint.path("jvms").forEach(j -> before.add(j.path("openblas_core").asText()));
+        Set<String> after = new TreeSet<>();
+        now.forEach(j -> after.add(String.valueOf(j.get("openblas_core"))));
+        if (!before.isEmpty() && !before.equals(after)) {
+            LOG.warn("train: resuming {} on JVMs whose OpenBLAS runs the {} kernels, but the steps up to its checkpoint"
+                    + " at step {} ran with {}; training goes on correctly, but the run will not end bit-identical to"
+                    + " an uninterrupted one (OPENBLAS_CORETYPE set the same everywhere keeps the kernels)",
+                    run.root(), after, step, before);
         }
     }
 

@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -28,7 +30,7 @@ final class RunProvenance {
     static Checkpoint.Provenance forCheckpoints(SparkganConfig config, DatasetInfo info, int executorThreads) {
         return new Checkpoint.Provenance(config.runId(), config.train().seed(), configSha256(config),
                 info == null ? "" : info.contentSha256(), BuildInfo.version(), executorThreads,
-                normalisation(config));
+                normalisation(config), List.of());
     }
 
     /**
@@ -42,7 +44,7 @@ final class RunProvenance {
 
     /** provenance.json of a new run; {@code sync} is the mode train.sync = auto chose. */
     static String json(SparkganConfig config, JavaSparkContext sc, DatasetInfo info, TrainConfig.Sync sync,
-                       int executorThreads) {
+                       int executorThreads, List<Map<String, Object>> jvms) {
         ObjectNode p = Json.object();
         p.put("run_id", config.runId());
         p.put("started_at", Instant.now().toString());
@@ -67,6 +69,8 @@ final class RunProvenance {
             d.put("content_sha256", info.contentSha256());
             d.put("source_fingerprint", info.fingerprint());
         }
+        // the CPU, OpenBLAS core and self-check of each JVM known at the start (runtime.JvmPlatforms)
+        p.set("jvms", Json.mapper().valueToTree(jvms));
         return Json.pretty(p);
     }
 

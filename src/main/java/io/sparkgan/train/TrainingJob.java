@@ -18,11 +18,14 @@ import io.sparkgan.io.Json;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import io.sparkgan.model.Dcgan;
+import io.sparkgan.model.DcganKernelCases;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanReplica;
 import io.sparkgan.model.Noise;
 import io.sparkgan.model.SpectralNorm;
 import io.sparkgan.runtime.ExecutorThreads;
+import io.sparkgan.runtime.JvmPlatforms;
+import io.sparkgan.runtime.NativeSelfCheck;
 import io.sparkgan.step.GanState;
 import io.sparkgan.step.TrainingException;
 import java.io.IOException;
@@ -30,6 +33,7 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -93,6 +97,9 @@ public final class TrainingJob {
     public static Result run(SparkganConfig config, JavaSparkContext sc, Storage storage, boolean fresh)
             throws IOException {
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
+        if (!config.model().conditional()) { // a conditional G's shapes wait for the dataset's classes
+            checkKernels(config, config.architecture());
+        }
         TrainConfig.Sync sync = Synchronisation.choose(sc, config.train()); // a mode that cannot run touches nothing
         // The run's lease before anything else: a second driver on this run refuses at once, not after
         // it has waited for executors (which the first one holds) and loaded the data.
@@ -101,6 +108,15 @@ public final class TrainingJob {
             ShardReader shards = TrainingData.reader(sc, storage, config.data(), info);
             return train(config, sc, storage, shards, info, fresh, sync, lease);
         }
+    }
+
+    /**
+     * The driver's native kernels at this run's shapes (it trains in local mode, and draws the sample
+     * grids), checked before the run directory is touched; executors check theirs in their first task.
+     */
+    private static void checkKernels(SparkganConfig config, GanArchitecture architecture) {
+        NativeSelfCheck.require(DcganKernelCases.training(architecture, config.train().batchPerWorker()));
+        NativeSelfCheck.require(DcganKernelCases.generator(architecture, config.train().sampleCount(), false));
     }
 
     /** Trains on the images {@code shards} reads, resuming if interrupted. */
@@ -118,7 +134,8 @@ public final class TrainingJob {
     public static Result train(SparkganConfig config, JavaSparkContext sc, Storage storage, ShardReader shards,
                                DatasetInfo info, boolean fresh) throws IOException {
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
-        architecture(config, info); // a conditional GAN on unlabelled data stops here, before touching the run
+        // a conditional GAN on unlabelled data stops here, before touching the run; so does a wrong kernel
+        checkKernels(config, architecture(config, info));
         TrainConfig.Sync sync = Synchronisation.choose(sc, config.train());
         try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "train", config.leaseTimeout())) {
             return train(config, sc, storage, shards, info, fresh, sync, lease);
@@ -142,7 +159,10 @@ public final class TrainingJob {
             return finished;
         }
         int threads = ExecutorThreads.forTasks(sc, train.executorThreads());
-        TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync, threads, lease);
+        // the executors' self-check before the first step, and the machines the run starts on
+        List<Map<String, Object>> jvms = JvmPlatforms.withExecutors(JvmPlatforms.here(), JvmPlatforms.ofExecutors(sc,
+                DcganKernelCases.training(architecture, train.batchPerWorker()), threads));
+        TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync, threads, jvms, lease);
         SampleOrder order = TrainingData.order(train, config.data(), shards);
         JavaRDD<WorkerInput> inputs = TrainingData.inputs(sc, shards, order, train.workers());
         try (StepRunner steps = Synchronisation.start(sync, sc, inputs, architecture, train, threads,
@@ -203,7 +223,8 @@ public final class TrainingJob {
     /** The job that continues the run from its newest committed checkpoint, or starts it at step 0. */
     private static TrainingJob resumeOrStart(SparkganConfig config, JavaSparkContext sc, Storage storage,
                                              RunDirectory run, GanReplica replica, DatasetInfo info,
-                                             TrainConfig.Sync sync, int threads, DirectoryLease lease)
+                                             TrainConfig.Sync sync, int threads,
+                                             List<Map<String, Object>> jvms, DirectoryLease lease)
             throws IOException {
         TrainConfig train = config.train();
         Checkpoint.Provenance provenance = RunProvenance.forCheckpoints(config, info, threads);
@@ -216,6 +237,7 @@ public final class TrainingJob {
             GanState state = Checkpoint.read(storage, run, from, train, spectralNorm(config, replica.architecture()));
             ResumeChecks.requireSameModel(state, replica, run, from);
             ResumeChecks.warnOnOtherThreads(recorded, threads, run, from);
+            ResumeChecks.warnOnOtherKernels(recorded, jvms, run, from);
             MetricsLog metrics = MetricsLog.resume(storage, run.metrics(), from, lease::check);
             storage.writeString(run.runConf(), config.renderedForRunDirectory());
             LOG.info("train: resuming {} from its checkpoint at step {} (of {})", run.root(), from, train.steps());
@@ -228,7 +250,7 @@ public final class TrainingJob {
         }
         storage.mkdirs(run.root());
         storage.writeString(run.runConf(), config.renderedForRunDirectory());
-        storage.writeString(run.provenance(), RunProvenance.json(config, sc, info, sync, threads));
+        storage.writeString(run.provenance(), RunProvenance.json(config, sc, info, sync, threads, jvms));
         GanArchitecture architecture = replica.architecture();
         GanState state = new GanState(Dcgan.generatorLayout(architecture).initialise(Noise.seed(train.seed(), 'G')),
                 Dcgan.discriminatorLayout(architecture).initialise(Noise.seed(train.seed(), 'D')), train,
@@ -251,7 +273,7 @@ public final class TrainingJob {
                     writeSample();
                 }
                 if (done % train.checkpointEvery() == 0 || last) {
-                    writeCheckpoint();
+                    writeCheckpoint(steps.jvmsSinceLastCall());
                 }
             }
         } catch (IOException | UncheckedIOException e) { // a sample grid or metrics.jsonl that cannot be written
@@ -291,12 +313,13 @@ public final class TrainingJob {
                 train.seed(), train.sampleCount(), config.runId(), state.step()));
     }
 
-    private void writeCheckpoint() throws IOException {
+    /** A checkpoint of the current state; {@code jvms} ran its steps since the last one. */
+    private void writeCheckpoint(List<Map<String, Object>> jvms) throws IOException {
         long step = state.step();
         metrics.flush();
         long writeStarted = System.nanoTime();
         try {
-            Path dir = Checkpoint.write(storage, run, state, replica, provenance, lease);
+            Path dir = Checkpoint.write(storage, run, state, replica, provenance.withJvms(jvms), lease);
             double seconds = (System.nanoTime() - writeStarted) / 1e9;
             checkpointSeconds += seconds;
             LOG.info("train: checkpoint {} ({})", dir, Progress.duration(seconds));

@@ -10,6 +10,7 @@ import io.sparkgan.io.Json;
 import io.sparkgan.io.Npy;
 import io.sparkgan.io.NpyArray;
 import io.sparkgan.io.Png;
+import io.sparkgan.runtime.NativePlatform;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -210,6 +211,16 @@ class TrainingIntegrationTest {
         assertEquals(1600, p.path("dataset").path("count").asInt());
         assertEquals(64, p.path("dataset").path("content_sha256").asText().length());
         assertTrue(Files.readString(run.resolve("run.conf")).contains("steps=30"));
+        // the machines: local mode has one JVM, the driver, which is also the executor
+        NativePlatform here = NativePlatform.current();
+        assertEquals(1, p.path("jvms").size(), p.toPrettyString());
+        JsonNode jvm = p.path("jvms").get(0);
+        assertEquals("driver", jvm.path("role").asText());
+        assertEquals(here.cpuModelName(), jvm.path("cpu_model_name").asText());
+        assertEquals(here.openBlasCore(), jvm.path("openblas_core").asText());
+        assertEquals(here.isaFlags().size(), jvm.path("isa_flags").size());
+        assertEquals("ok", jvm.path("self_check").path("result").asText(), jvm.toPrettyString());
+        assertTrue(jvm.path("self_check").path("kernels_checked").asInt() >= 10, jvm.toPrettyString());
     }
 
     @Test
@@ -251,6 +262,10 @@ class TrainingIntegrationTest {
         }
         JsonNode success = Json.parse(Files.readString(run.resolve("_SUCCESS")));
         assertEquals(state.path("params_sha256").path("generator"), success.path("params_sha256").path("generator"));
+        // the JVMs that ran steps 21-30, with the kernels they ran
+        assertEquals(1, state.path("jvms").size(), state.toPrettyString());
+        assertEquals(NativePlatform.current().openBlasCore(), state.path("jvms").get(0).path("openblas_core").asText());
+        assertEquals("ok", state.path("jvms").get(0).path("self_check").path("result").asText());
     }
 
     @Test

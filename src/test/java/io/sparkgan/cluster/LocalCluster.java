@@ -120,4 +120,21 @@ final class LocalCluster implements AutoCloseable {
         Process p = script(dir, "stop").redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
         p.waitFor(1, TimeUnit.MINUTES);
     }
+
+    /** The last 60 lines of a console log, for assertion messages. */
+    static String tail(String log) {
+        List<String> lines = log.lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
 }

@@ -58,7 +58,7 @@ class StandaloneClusterIT {
             jar = jars.filter(p -> p.getFileName().toString().matches("sparkgan-.*-spark\\.jar")).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no target/sparkgan-*-spark.jar: run ./mvnw verify"));
         }
-        deleteRecursively(WORK);
+        LocalCluster.deleteRecursively(WORK);
         Files.createDirectories(WORK);
         cluster = LocalCluster.start(WORK.resolve("cluster"), 2);
     }
@@ -132,7 +132,7 @@ class StandaloneClusterIT {
         Process p = submit(config, runId, stage, line -> false, new CountDownLatch(1), args);
         assertTrue(p.waitFor(6, TimeUnit.MINUTES), runId + " " + stage + " timed out");
         String log = Files.readString(WORK.resolve(runId + "-" + stage + ".log"));
-        assertEquals(0, p.exitValue(), runId + " " + stage + " failed:\n" + tail(log));
+        assertEquals(0, p.exitValue(), runId + " " + stage + " failed:\n" + LocalCluster.tail(log));
         return log;
     }
 
@@ -160,7 +160,7 @@ class StandaloneClusterIT {
         run(config, "e2e", "prepare");
         assertTrue(Files.exists(WORK.resolve("shards/dataset.json")));
         String train = run(config, "e2e", "train");
-        assertTrue(train.contains("(train.sync = collective)"), tail(train));
+        assertTrue(train.contains("(train.sync = collective)"), LocalCluster.tail(train));
         JsonNode onCluster = success("e2e");
         JsonNode local = localRun(config, "e2e-local");
         assertEquals(local.path("params_sha256"), onCluster.path("params_sha256"),
@@ -203,8 +203,8 @@ class StandaloneClusterIT {
             Process full = submit(config, "hdfs", "train", "hdfs-train-full", line -> false, new CountDownLatch(1));
             assertTrue(full.waitFor(6, TimeUnit.MINUTES), "the run stopped");
             String log = Files.readString(WORK.resolve("hdfs-train-full.log"));
-            assertEquals(1, full.exitValue(), tail(log));
-            String message = log.lines().filter(l -> l.startsWith("sparkgan: step ")).findFirst().orElse(tail(log));
+            assertEquals(1, full.exitValue(), LocalCluster.tail(log));
+            String message = log.lines().filter(l -> l.startsWith("sparkgan: step ")).findFirst().orElse(LocalCluster.tail(log));
             assertTrue(message.contains("quota") && message.contains("The filesystem is full")
                     && message.endsWith("The last good checkpoint is " + root + "/runs/hdfs/checkpoints/step-00000010."),
                     message);
@@ -212,7 +212,7 @@ class StandaloneClusterIT {
 
             String train = run(config, "hdfs", "train");
             assertTrue(train.contains("(train.sync = collective)") && train.contains("from its checkpoint at step 10"),
-                    tail(train));
+                    LocalCluster.tail(train));
             Storage storage = new Storage(new Configuration());
             JsonNode onCluster = Json.parse(storage.readString(Storage.qualify(root + "/runs/hdfs/_SUCCESS")));
             assertEquals(localRun(config, "hdfs-local", "output.dir=" + WORK.resolve("runs")).path("params_sha256"),
@@ -252,7 +252,7 @@ class StandaloneClusterIT {
         LocalCluster.kill(executors.get(0));
         assertTrue(train.waitFor(6, TimeUnit.MINUTES), "the run ended");
         String log = Files.readString(WORK.resolve(runId + "-train.log"));
-        assertEquals(0, train.exitValue(), tail(log));
+        assertEquals(0, train.exitValue(), LocalCluster.tail(log));
         assertFalse(cluster.executorPids().contains(executors.get(0)));
         System.out.printf("%s: executor %d killed; the run ended %.1f s later%n", runId, executors.get(0),
                 (System.nanoTime() - killed) / 1e9);
@@ -272,7 +272,7 @@ class StandaloneClusterIT {
     void anExecutorKilledInTheMiddleOfACollectiveJobIsReplacedAndTheRunEndsBitIdentical() throws Exception {
         Path config = config("kill-collective", SLOWER);
         String log = runAndKillAnExecutor(config, "killed-collective");
-        assertTrue(log.contains("the collective job for steps 2-30 failed (attempt 1 of 8)"), tail(log));
+        assertTrue(log.contains("the collective job for steps 2-30 failed (attempt 1 of 8)"), LocalCluster.tail(log));
         assertEquals(localRun(config, "killed-collective-local").path("params_sha256"),
                 success("killed-collective").path("params_sha256"));
     }
@@ -283,7 +283,7 @@ class StandaloneClusterIT {
         Path config = config("kill-driver", Stream.concat(Stream.of(SLOWER), Stream.of("sync = driver"))
                 .toArray(String[]::new));
         String log = runAndKillAnExecutor(config, "killed-driver");
-        assertTrue(log.contains("(train.sync = driver)") && log.contains("Lost executor"), tail(log));
+        assertTrue(log.contains("(train.sync = driver)") && log.contains("Lost executor"), LocalCluster.tail(log));
         assertEquals(localRun(config, "killed-driver-local").path("params_sha256"),
                 success("killed-driver").path("params_sha256"));
     }
@@ -307,7 +307,7 @@ class StandaloneClusterIT {
         assertFalse(Files.exists(WORK.resolve("runs/driver-killed/_SUCCESS")), "killed before the end");
 
         String log = run(config, "driver-killed", "train");
-        assertTrue(log.contains("resuming ") && log.contains("from its checkpoint at step 30"), tail(log));
+        assertTrue(log.contains("resuming ") && log.contains("from its checkpoint at step 30"), LocalCluster.tail(log));
         assertEquals(localRun(config, "driver-killed-local").path("params_sha256"),
                 success("driver-killed").path("params_sha256"));
     }
@@ -335,13 +335,13 @@ class StandaloneClusterIT {
         System.out.printf("leased: the second driver refused %.1f s after it was submitted%n",
                 (System.nanoTime() - second) / 1e9);
         String refused = Files.readString(WORK.resolve("leased-train-2.log"));
-        assertEquals(1, other.exitValue(), tail(refused));
-        String message = refused.lines().filter(l -> l.contains("is in use by")).findFirst().orElse(tail(refused));
+        assertEquals(1, other.exitValue(), LocalCluster.tail(refused));
+        String message = refused.lines().filter(l -> l.contains("is in use by")).findFirst().orElse(LocalCluster.tail(refused));
         assertTrue(message.matches("sparkgan: .*/runs/leased is in use by .*pid \\d+.*, which holds its lease \\(since"
                 + " .*\\) and is renewing it\\. .*"), message);
 
         assertTrue(first.waitFor(6, TimeUnit.MINUTES), "the first driver finished");
-        assertEquals(0, first.exitValue(), tail(Files.readString(WORK.resolve("leased-train.log"))));
+        assertEquals(0, first.exitValue(), LocalCluster.tail(Files.readString(WORK.resolve("leased-train.log"))));
         List<Long> logged = Files.readAllLines(WORK.resolve("runs/leased/metrics.jsonl")).stream()
                 .map(l -> Json.parse(l).path("step").asLong()).toList();
         assertEquals(LongStream.concat(LongStream.of(1), LongStream.rangeClosed(1, 15).map(i -> 20 * i)).boxed()
@@ -366,27 +366,34 @@ class StandaloneClusterIT {
         cluster.killWorker(2);
         assertTrue(train.waitFor(3, TimeUnit.MINUTES), "the run stopped");
         String log = Files.readString(WORK.resolve("lost-train.log"));
-        assertEquals(1, train.exitValue(), tail(log));
-        String message = log.lines().filter(l -> l.startsWith("sparkgan: steps ")).findFirst().orElse(tail(log));
+        assertEquals(1, train.exitValue(), LocalCluster.tail(log));
+        String message = log.lines().filter(l -> l.startsWith("sparkgan: steps ")).findFirst().orElse(LocalCluster.tail(log));
         assertTrue(message.matches("sparkgan: steps 31-60: the collective job needs 2 task slots and the cluster has"
                 + " had 1 for 10 s: executor \\d+ \\(.*\\) lost, and no replacement came within"
                 + " train.executor-wait-seconds = 10\\. .* The last good checkpoint is .*/lost/checkpoints/"
                 + "step-00000030\\."), message);
     }
 
-    private static String tail(String log) {
-        List<String> lines = log.lines().toList();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                Files.deleteIfExists(p);
-            }
+    /** A wrong kernel on the executors only (injected as spark.executorEnv would carry OPENBLAS_CORETYPE)
+     * stops the run before any step: one line naming the executor, kernel and CPU; no stack trace. */
+    @Test
+    void anExecutorWithAWrongKernelStopsTheRunNamingIt() throws Exception {
+        submitOptions = "--conf spark.executorEnv.SPARKGAN_SELFCHECK_PERTURB=conv2d_bp";
+        try {
+            Process train = submit(config("wrong-kernel"), "wrong-kernel", "train", l -> false, new CountDownLatch(1));
+            assertTrue(train.waitFor(4, TimeUnit.MINUTES), "the run stopped");
+            String log = Files.readString(WORK.resolve("wrong-kernel-train.log"));
+            assertEquals(1, train.exitValue(), LocalCluster.tail(log));
+            List<String> messages = log.lines().filter(l -> l.startsWith("sparkgan: ")).toList();
+            assertEquals(1, messages.size(), LocalCluster.tail(log));
+            assertTrue(messages.get(0).matches("sparkgan: native kernel self-check failed on host \\S+ \\(executor"
+                    + " \\d+\\): conv2d_bp float \\[32,1,28,28\\]->\\[32,16,14,14\\] k4 s2 p1 gives wrong numbers .*"
+                    + " OpenBLAS \\S+ core \\S+.*spark\\.executorEnv\\.ONEDNN_MAX_CPU_ISA=AVX2.*"), messages.get(0));
+            assertTrue(log.lines().noneMatch(l -> l.startsWith("\tat ") || l.startsWith("Caused by")),
+                    "no stack trace anywhere on the console:\n" + LocalCluster.tail(log));
+            assertFalse(Files.exists(WORK.resolve("runs/wrong-kernel/checkpoints/step-00000010")), "no step ran");
+        } finally {
+            submitOptions = "";
         }
     }
 }
