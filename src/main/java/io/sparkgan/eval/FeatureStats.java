@@ -96,6 +96,9 @@ public final class FeatureStats implements Serializable {
         INDArray centred = x.subRowVector(batchMean);
         INDArray product = Nd4j.gemm(centred, centred, true, false);
         double[] batchScatter = Nd4j.toFlattened('c', product).toDoubleVector();
+        double[] c = Nd4j.toFlattened('c', centred).toDoubleVector();
+        CheckedProduct.verify("the feature statistics' scatter Xcᵀ·Xc", batchScatter, dimension, (int) n, dimension,
+                CheckedProduct.rowMajor(c, dimension, true), CheckedProduct.rowMajor(c, dimension, false));
         // gemm rounds (i, j) and (j, i) along different paths; keep the stored matrix exactly symmetric.
         for (int i = 0; i < dimension; i++) {
             for (int j = i + 1; j < dimension; j++) {

@@ -42,7 +42,7 @@ public final class FrechetDistance {
      * The version of the metric code, kept with cached real statistics and in every FID report, so that
      * figures from an earlier computation are not reused. 1: LAPACK {@code dsyev} and ND4J products
      * through OpenBLAS (wrong at d ≥ 160 where OpenBLAS 0.3.19 runs its SkylakeX kernels); 2: this
-     * class, in pure Java.
+     * class, in pure Java, and the metrics' native products checked ({@link CheckedProduct}).
      */
     public static final int VERSION = 2;
 

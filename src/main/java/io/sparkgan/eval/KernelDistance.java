@@ -80,10 +80,20 @@ public final class KernelDistance {
         long m = x.rows();
         long n = y.rows();
         double d = x.columns();
-        double xx = kernelSum(x.mmul(x.transpose()), d, true);
-        double yy = kernelSum(y.mmul(y.transpose()), d, true);
-        double xy = kernelSum(x.mmul(y.transpose()), d, false);
+        double[] xs = Nd4j.toFlattened('c', x).toDoubleVector();
+        double[] ys = Nd4j.toFlattened('c', y).toDoubleVector();
+        double xx = kernelSum(checked(x.mmul(x.transpose()), xs, xs, (int) d), (int) m, d, true);
+        double yy = kernelSum(checked(y.mmul(y.transpose()), ys, ys, (int) d), (int) n, d, true);
+        double xy = kernelSum(checked(x.mmul(y.transpose()), xs, ys, (int) d), (int) m, d, false);
         return xx / (m * (m - 1.0)) + yy / (n * (n - 1.0)) - 2 * xy / ((double) m * n);
+    }
+
+    /** The matrix of dot products P·Qᵀ, as its values, after {@link CheckedProduct} found it right. */
+    private static double[] checked(INDArray dots, double[] p, double[] q, int d) {
+        double[] values = Nd4j.toFlattened('c', dots).toDoubleVector();
+        CheckedProduct.verify("KID's kernel matrix", values, (int) dots.rows(), d, (int) dots.columns(),
+                CheckedProduct.rowMajor(p, d, false), CheckedProduct.rowMajor(q, d, true));
+        return values;
     }
 
     /**
@@ -92,10 +102,8 @@ public final class KernelDistance {
      * three or four ND4J operations it replaces would each take to dispatch. Rows are summed first
      * so rounding grows with m rather than m².
      */
-    private static double kernelSum(INDArray dots, double d, boolean withoutDiagonal) {
-        int rows = (int) dots.rows();
-        int columns = (int) dots.columns();
-        double[] values = Nd4j.toFlattened('c', dots).toDoubleVector();
+    private static double kernelSum(double[] values, int rows, double d, boolean withoutDiagonal) {
+        int columns = values.length / rows;
         double total = 0;
         for (int i = 0; i < rows; i++) {
             double rowSum = 0;

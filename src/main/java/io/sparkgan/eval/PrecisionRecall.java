@@ -53,9 +53,10 @@ final class PrecisionRecall {
     static double[] kthNeighbourDistances(INDArray points) {
         int n = (int) points.rows();
         double[] radii = new double[n];
+        double[] flat = Nd4j.toFlattened('c', points).toDoubleVector();
         for (int from = 0; from < n; from += BLOCK) {
             int to = Math.min(n, from + BLOCK);
-            double[][] d = squaredDistances(rows(points, from, to), points);
+            double[][] d = squaredDistances(rows(points, from, to), points, flat, from, flat);
             for (int i = 0; i < d.length; i++) {
                 d[i][from + i] = Double.POSITIVE_INFINITY; // not its own neighbour
                 radii[from + i] = kthSmallest(d[i], K);
@@ -68,9 +69,11 @@ final class PrecisionRecall {
     static double fractionInside(INDArray points, INDArray manifold, double[] radii) {
         int n = (int) points.rows();
         long inside = 0;
+        double[] pointsFlat = Nd4j.toFlattened('c', points).toDoubleVector();
+        double[] manifoldFlat = Nd4j.toFlattened('c', manifold).toDoubleVector();
         for (int from = 0; from < n; from += BLOCK) {
             int to = Math.min(n, from + BLOCK);
-            double[][] d = squaredDistances(rows(points, from, to), manifold);
+            double[][] d = squaredDistances(rows(points, from, to), manifold, pointsFlat, from, manifoldFlat);
             for (double[] row : d) {
                 for (int j = 0; j < row.length; j++) {
                     if (row[j] <= radii[j]) {
@@ -87,15 +90,25 @@ final class PrecisionRecall {
         return points.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
     }
 
-    /** ‖aᵢ − bⱼ‖² for every pair, clamped at 0 (the expansion can round slightly below). */
-    private static double[][] squaredDistances(INDArray a, INDArray b) {
-        INDArray aa = a.mul(a).sum(1).reshape(a.rows(), 1);
-        INDArray bb = b.mul(b).sum(1).reshape(1, b.rows());
-        INDArray d = a.mmul(b.transpose()).muli(-2).addiColumnVector(aa).addiRowVector(bb);
-        double[][] out = d.toDoubleMatrix();
-        for (double[] row : out) {
-            for (int j = 0; j < row.length; j++) {
-                row[j] = Math.max(0, row[j]);
+    /**
+     * ‖aᵢ − bⱼ‖² for every pair, as ‖aᵢ‖² − 2 aᵢ·bⱼ + ‖bⱼ‖² clamped at 0 (the expansion can round
+     * slightly below). The dot products are the native product, checked ({@link CheckedProduct}) against
+     * the same rows held in plain arrays: {@code a} is rows [aFrom, …) of {@code aFlat}, {@code b} all of
+     * {@code bFlat}.
+     */
+    private static double[][] squaredDistances(INDArray a, INDArray b, double[] aFlat, int aFrom, double[] bFlat) {
+        int m = (int) a.rows();
+        int n = (int) b.rows();
+        int d = (int) a.columns();
+        double[] aa = a.mul(a).sum(1).toDoubleVector();
+        double[] bb = b.mul(b).sum(1).toDoubleVector();
+        double[] dots = Nd4j.toFlattened('c', a.mmul(b.transpose())).toDoubleVector();
+        CheckedProduct.verify("precision/recall's distances", dots, m, d, n,
+                (i, p) -> aFlat[(aFrom + i) * d + p], CheckedProduct.rowMajor(bFlat, d, true));
+        double[][] out = new double[m][n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                out[i][j] = Math.max(0, -2 * dots[i * n + j] + aa[i] + bb[j]);
             }
         }
         return out;

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.SparkEnv;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,6 +111,20 @@ public final class NativeSelfCheck {
                 + r.output() + " off by " + String.format(Locale.ROOT, "%.3g", r.worstError())
                 + " where a correct kernel stays within " + String.format(Locale.ROOT, "%.3g", r.bound()) + ") on "
                 + NativePlatform.current().summary() + ". Nothing was computed with it. " + advice(r.kernel());
+    }
+
+    /**
+     * The line for a native double product that a metric checked on its own matrices and found wrong
+     * (after the self-check at its shape had passed): the BLAS gives wrong numbers for this data.
+     */
+    public static String wrongProductMessage(String what, int m, int k, int n, int column, double error,
+                                             double bound) {
+        return "a native double product computed wrong numbers on " + where() + ": " + what + " ([" + m + "," + k
+                + "]x[" + k + "," + n + "], column " + column + " of its check off by "
+                + String.format(Locale.ROOT, "%.3g", error) + " where a correct product stays within "
+                + String.format(Locale.ROOT, "%.3g", bound) + ") on " + NativePlatform.current().summary()
+                + ". The scores were not written. " + advice(KernelCase.gemm(DataType.DOUBLE, m, k, n, false,
+                false));
     }
 
     private static String advice(KernelCase kernel) {

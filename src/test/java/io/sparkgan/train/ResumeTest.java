@@ -5,15 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.LogCapture;
 import io.sparkgan.TestSpark;
 import io.sparkgan.io.Json;
+import io.sparkgan.io.RunDirectory;
 import io.sparkgan.step.TrainingException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -139,6 +143,32 @@ class ResumeTest {
                 " with 2 native threads per task, but its checkpoint at step 2 was trained with 1"), log);
         assertEquals(2, Json.parse(Files.readString(tmp.resolve("threads/checkpoints/step-00000004/state.json")))
                 .path("executor_threads").asInt(), "the checkpoints it writes record the count it ran with");
+    }
+
+    /**
+     * Dense layers' sgemm rounds by the OpenBLAS core: a resume on JVMs running other cores than the
+     * checkpoint's steps did is said (the core of each JVM comes from its state.json and this run's).
+     */
+    @Test
+    void aResumeUnderOtherOpenBlasKernelsIsReported() throws IOException {
+        train("cores", 2, false);
+        JsonNode state = Json.parse(Files.readString(
+                tmp.resolve("cores/checkpoints/step-00000002/state.json")));
+        String core = state.path("jvms").get(0).path("openblas_core").asText();
+        assertFalse(core.isEmpty(), state.toPrettyString());
+        RunDirectory run = new RunDirectory(new org.apache.hadoop.fs.Path(tmp.resolve("cores").toUri())); // Hadoop's
+        String log;
+        try (LogCapture capture = new LogCapture()) {
+            ResumeChecks.warnOnOtherKernels(state, List.of(Map.of("openblas_core", core)), run, 2);
+            assertEquals("", capture.text(), "the same kernels: nothing to say");
+            ResumeChecks.warnOnOtherKernels(state, List.of(Map.of("openblas_core", "another-core"),
+                    Map.of("openblas_core", core)), run, 2);
+            log = capture.text();
+        }
+        assertTrue(log.contains("WARN  io.sparkgan.train.TrainingJob: train: resuming ") && log.contains(
+                "on JVMs whose OpenBLAS runs the " + new TreeSet<>(List.of("another-core", core)) + " kernels, but the"
+                + " steps up to its checkpoint"
+                + " at step 2 ran with [" + core + "]"), log);
     }
 
     @Test
