@@ -6,6 +6,7 @@ import io.sparkgan.model.DcganKernelCases;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.KernelCase;
 import io.sparkgan.model.KernelSelfCheck;
+import io.sparkgan.runtime.GpuBinding;
 import io.sparkgan.runtime.NativePlatform;
 import io.sparkgan.runtime.NativeSelfCheck;
 import java.io.Serializable;
@@ -37,7 +38,8 @@ final class KernelChecks {
         Set<KernelCase> cases = new LinkedHashSet<>(DcganKernelCases.training(a, config.train().batchPerWorker()));
         cases.addAll(DcganKernelCases.generator(a, config.train().sampleCount(), false));
         boolean evaluator = !config.fid().extractor().equals("inception");
-        cases.addAll(EvalKernelCases.fid(a, config.fid(), evaluator ? 128 : 2048, evaluator));
+        cases.addAll(EvalKernelCases.fid(a, config.fid(), EvalKernelCases.featureDimension(config.fid().extractor()),
+                evaluator));
         cases.addAll(EvalKernelCases.evaluator(a.imageSize(), a.channels(), 32, true));
         return new ArrayList<>(cases);
     }
@@ -58,6 +60,7 @@ final class KernelChecks {
     }
 
     private static OnExecutor here(List<KernelCase> cases) {
+        GpuBinding.bindCurrentTask();
         List<String> lines = new ArrayList<>();
         boolean wrong = false;
         for (KernelSelfCheck.Result r : NativeSelfCheck.report(cases)) {

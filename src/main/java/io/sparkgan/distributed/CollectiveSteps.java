@@ -14,8 +14,8 @@ import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -163,6 +163,7 @@ final class CollectiveSteps implements StepRunner {
                 try {
                     results = slots.run(group, train.workers(),
                             () -> run(partitions.rdd(), job, platforms).toJavaRDD().collect());
+                    platforms.absorb();
                     slots.started();
                     rerun = attempt > 1;
                 } catch (Exception e) { // Spark's SparkException is checked, but Scala throws it undeclared
@@ -213,8 +214,8 @@ final class CollectiveSteps implements StepRunner {
         return partitions.barrier().mapPartitions(
                 (scala.Function1<Iterator<WorkerInput>,
                         Iterator<CollectiveWorker.Result>> & Serializable) it -> {
-                    java.util.Iterator<CollectiveWorker.Result> results =
-                            CollectiveWorker.run(JavaConverters.asJavaIteratorConverter(it).asJava(), job.value());
+                    var results = CollectiveWorker.run(JavaConverters.asJavaIteratorConverter(it).asJava(),
+                            job.value());
                     log.record();
                     return JavaConverters.asScalaIteratorConverter(results).asScala();
                 },

@@ -70,6 +70,7 @@ final class DriverRounds implements StepRunner, Rounds {
             log.record();
             return result;
         }).collect());
+        platforms.absorb();
         results.sort(Comparator.comparingInt(PartitionResult::partition));
         RoundSums sums = RoundSums.inWorkerOrder(results.stream().map(PartitionResult::sums).toList());
         long bytes = 4 * floatsSent + results.stream().mapToLong(PartitionResult::gradientBytes).sum();

@@ -15,10 +15,13 @@ import org.apache.spark.util.CollectionAccumulator;
  * writes a checkpoint ({@code state.json}'s {@code jvms}).
  */
 final class PlatformLog implements Serializable {
-    private final CollectionAccumulator<Map<String, Object>> seen;
+    private final CollectionAccumulator<Map<String, Object>> seen = new CollectionAccumulator<>();
+    /** On the driver: what the jobs since the last checkpoint recorded, one entry per JVM. */
+    private final transient Map<String, Map<String, Object>> sinceCheckpoint = new TreeMap<>();
 
     PlatformLog(JavaSparkContext sc) {
-        this.seen = sc.sc().collectionAccumulator("sparkgan: JVMs that ran steps");
+        // unnamed: Spark copies a named accumulator's whole value into every task's UI record
+        sc.sc().register(seen);
     }
 
     /** In a task: this JVM ran steps. */
@@ -26,13 +29,19 @@ final class PlatformLog implements Serializable {
         seen.add(JvmPlatforms.here());
     }
 
-    /** On the driver: the distinct JVMs recorded since the last call, by executor and host. */
-    List<Map<String, Object>> drain() {
-        Map<String, Map<String, Object>> byKey = new TreeMap<>();
+    /** On the driver, after each job: keeps one entry per JVM, so the accumulator stays small. */
+    void absorb() {
         for (Map<String, Object> p : seen.value()) {
-            byKey.putIfAbsent(JvmPlatforms.key(p), p);
+            sinceCheckpoint.putIfAbsent(JvmPlatforms.key(p), p);
         }
         seen.reset();
-        return new ArrayList<>(byKey.values());
+    }
+
+    /** On the driver: the distinct JVMs recorded since the last call, by executor and host. */
+    List<Map<String, Object>> drain() {
+        absorb();
+        List<Map<String, Object>> jvms = new ArrayList<>(sinceCheckpoint.values());
+        sinceCheckpoint.clear();
+        return jvms;
     }
 }

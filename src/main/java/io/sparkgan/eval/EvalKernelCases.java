@@ -23,6 +23,14 @@ public final class EvalKernelCases {
     private EvalKernelCases() {
     }
 
+    /** InceptionV3's pool3 width; the FID stage reads the real one off the model it loads. */
+    private static final int INCEPTION_FEATURES = 2048;
+
+    /** The features' width before an extractor is loaded ({@code doctor}): the evaluator's 128, InceptionV3's 2048. */
+    public static int featureDimension(String extractor) {
+        return extractor.equals("inception") ? INCEPTION_FEATURES : EvaluatorClassifier.FEATURES;
+    }
+
     /**
      * The FID stage: G's forward pass at {@code fid.batch}, the evaluator's forward pass when it is the
      * extractor, and the double products of the feature statistics, KID and precision/recall.

@@ -106,8 +106,13 @@ public record KernelCase(Kind kind, DataType dtype, int[] dims) implements Seria
     }
 
     @Override
+    public int[] dims() {
+        return dims.clone();
+    }
+
+    @Override
     public int hashCode() {
-        return 31 * (31 * kind.hashCode() + dtype.hashCode()) + Arrays.hashCode(dims);
+        return 31 * (31 * kind.ordinal() + dtype.ordinal()) + Arrays.hashCode(dims);
     }
 
     @Override

@@ -54,6 +54,7 @@ public final class JvmPlatforms {
         Map<String, Map<String, Object>> byKey = new TreeMap<>();
         for (Map<String, Object> p : sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks).map(t -> {
             Nd4jSetup.threads(threads);
+            GpuBinding.bindCurrentTask();
             NativeSelfCheck.require(cases);
             return here();
         }).collect()) {
@@ -71,11 +72,18 @@ public final class JvmPlatforms {
         return new ArrayList<>(byKey.values());
     }
 
+    private static volatile String host;
+
     private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            return "unknown";
+        String h = host;
+        if (h == null) {
+            try {
+                h = InetAddress.getLocalHost().getHostName();
+            } catch (Exception e) {
+                h = "unknown";
+            }
+            host = h;
         }
+        return h;
     }
 }

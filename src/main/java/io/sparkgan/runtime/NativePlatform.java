@@ -138,7 +138,7 @@ public record NativePlatform(String cpuModelName, String vendor, String family, 
 
     /** A C function of no arguments returning a string, or null when no loaded library has it. */
     private static String call(String symbol) {
-        org.bytedeco.javacpp.Pointer address = Loader.addressof(symbol);
+        var address = Loader.addressof(symbol); // JavaCPP's Pointer, not JNA's
         if (address == null || address.isNull()) {
             return null;
         }

@@ -132,13 +132,17 @@ public final class NativeSelfCheck {
                 + " spark.executorEnv.%1$s=%2$s for executors; spark.yarn.appMasterEnv.%1$s=%2$s for a YARN"
                 + " cluster-mode driver): a running JVM cannot switch kernels. `sparkgan doctor --executors` checks"
                 + " every executor.";
+        // the next instruction set down that this CPU has: naming one it lacks would crash the next run
+        boolean avx2 = NativePlatform.current().isaFlags().contains("avx2");
         if (kernel.kind() == KernelCase.Kind.GEMM) {
-            return "OpenBLAS picked kernels for this CPU that are wrong: set OPENBLAS_CORETYPE=HASWELL"
-                    + String.format(Locale.ROOT, places, "OPENBLAS_CORETYPE", "HASWELL");
+            String core = avx2 ? "HASWELL" : "NEHALEM";
+            return "OpenBLAS picked kernels for this CPU that are wrong: set OPENBLAS_CORETYPE=" + core
+                    + String.format(Locale.ROOT, places, "OPENBLAS_CORETYPE", core);
         }
-        return "oneDNN's code for this CPU is wrong: cap its instruction set with ONEDNN_MAX_CPU_ISA=AVX2"
+        String isa = avx2 ? "AVX2" : "SSE41";
+        return "oneDNN's code for this CPU is wrong: cap its instruction set with ONEDNN_MAX_CPU_ISA=" + isa
                 + " (DNNL_MAX_CPU_ISA before oneDNN 2.5)" + String.format(Locale.ROOT, places, "ONEDNN_MAX_CPU_ISA",
-                "AVX2");
+                isa);
     }
 
     /** "host h (executor 3)", "host h (the driver)". */

@@ -33,8 +33,8 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -160,9 +160,9 @@ public final class TrainingJob {
         }
         int threads = ExecutorThreads.forTasks(sc, train.executorThreads());
         // the executors' self-check before the first step, and the machines the run starts on
-        List<Map<String, Object>> jvms = JvmPlatforms.withExecutors(JvmPlatforms.here(), JvmPlatforms.ofExecutors(sc,
-                DcganKernelCases.training(architecture, train.batchPerWorker()), threads));
-        TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync, threads, jvms, lease);
+        List<Map<String, Object>> executors = JvmPlatforms.ofExecutors(sc,
+                DcganKernelCases.training(architecture, train.batchPerWorker()), threads);
+        TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync, threads, executors, lease);
         SampleOrder order = TrainingData.order(train, config.data(), shards);
         JavaRDD<WorkerInput> inputs = TrainingData.inputs(sc, shards, order, train.workers());
         try (StepRunner steps = Synchronisation.start(sync, sc, inputs, architecture, train, threads,
@@ -224,7 +224,7 @@ public final class TrainingJob {
     private static TrainingJob resumeOrStart(SparkganConfig config, JavaSparkContext sc, Storage storage,
                                              RunDirectory run, GanReplica replica, DatasetInfo info,
                                              TrainConfig.Sync sync, int threads,
-                                             List<Map<String, Object>> jvms, DirectoryLease lease)
+                                             List<Map<String, Object>> executors, DirectoryLease lease)
             throws IOException {
         TrainConfig train = config.train();
         Checkpoint.Provenance provenance = RunProvenance.forCheckpoints(config, info, threads);
@@ -237,7 +237,7 @@ public final class TrainingJob {
             GanState state = Checkpoint.read(storage, run, from, train, spectralNorm(config, replica.architecture()));
             ResumeChecks.requireSameModel(state, replica, run, from);
             ResumeChecks.warnOnOtherThreads(recorded, threads, run, from);
-            ResumeChecks.warnOnOtherKernels(recorded, jvms, run, from);
+            ResumeChecks.warnOnOtherKernels(recorded, executors, run, from); // the JVMs that will run steps
             MetricsLog metrics = MetricsLog.resume(storage, run.metrics(), from, lease::check);
             storage.writeString(run.runConf(), config.renderedForRunDirectory());
             LOG.info("train: resuming {} from its checkpoint at step {} (of {})", run.root(), from, train.steps());
@@ -250,7 +250,8 @@ public final class TrainingJob {
         }
         storage.mkdirs(run.root());
         storage.writeString(run.runConf(), config.renderedForRunDirectory());
-        storage.writeString(run.provenance(), RunProvenance.json(config, sc, info, sync, threads, jvms));
+        storage.writeString(run.provenance(), RunProvenance.json(config, sc, info, sync, threads,
+                JvmPlatforms.withExecutors(JvmPlatforms.here(), executors)));
         GanArchitecture architecture = replica.architecture();
         GanState state = new GanState(Dcgan.generatorLayout(architecture).initialise(Noise.seed(train.seed(), 'G')),
                 Dcgan.discriminatorLayout(architecture).initialise(Noise.seed(train.seed(), 'D')), train,

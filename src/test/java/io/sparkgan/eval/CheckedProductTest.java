@@ -35,7 +35,7 @@ class CheckedProductTest {
                 () -> CheckedProduct.verify("a test product", oneEntry, m, k, n, left, right)).getMessage();
         assertTrue(message.startsWith("a native double product computed wrong numbers on host "), message);
         assertTrue(message.contains(": a test product ([300,200]x[200,150], column 33 of its check off by "), message);
-        assertTrue(message.contains("OPENBLAS_CORETYPE=HASWELL"), message);
+        assertTrue(message.contains("OPENBLAS_CORETYPE="), message);
         assertEquals(-1, message.indexOf('\n'));
 
         double[] swapped = c.clone();
