@@ -11,7 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A known-answer check of one native kernel at one shape: the kernel runs on seeded random inputs,
- * and sampled elements of each of its outputs are compared with {@link KernelReference}'s plain-Java
+ * and 128 sampled elements of each of its outputs are compared with {@link KernelReference}'s plain-Java
  * double results against the rounding bound a correct kernel meets: |ŷ − y| ≤ c·(k + 1)·u·Σ|terms|
  * for a sum of k products (c = 2 for float, 4 for double, u the type's unit roundoff), a few u of the
  * result for the elementwise kernels. A wrong kernel misses by orders of magnitude: OpenBLAS 0.3.19's
@@ -27,8 +27,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * wrong kernel is caught, on a driver, a forked JVM or an executor. Nothing else reads it.
  */
 public final class KernelSelfCheck {
-    /** Output elements compared per output array (all of them when fewer). */
-    static final int SAMPLES = 256;
+    /** Output elements compared per output array (all of them when fewer): a wrong kernel spoils many. */
+    static final int SAMPLES = 128;
     private static final double FLOAT_U = 0x1p-24;
     private static final double DOUBLE_U = 0x1p-53;
     /**

@@ -98,7 +98,7 @@ public final class TrainingJob {
             throws IOException {
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
         if (!config.model().conditional()) { // a conditional G's shapes wait for the dataset's classes
-            checkKernels(config, config.architecture());
+            checkKernels(config, sc, config.architecture());
         }
         TrainConfig.Sync sync = Synchronisation.choose(sc, config.train()); // a mode that cannot run touches nothing
         // The run's lease before anything else: a second driver on this run refuses at once, not after
@@ -111,11 +111,14 @@ public final class TrainingJob {
     }
 
     /**
-     * The driver's native kernels at this run's shapes (it trains in local mode, and draws the sample
-     * grids), checked before the run directory is touched; executors check theirs in their first task.
+     * The driver's native kernels at this run's shapes, checked before the run directory is touched: it
+     * draws the sample grids, and in local mode it is the executor too. Executors check theirs before
+     * their first task.
      */
-    private static void checkKernels(SparkganConfig config, GanArchitecture architecture) {
-        NativeSelfCheck.require(DcganKernelCases.training(architecture, config.train().batchPerWorker()));
+    private static void checkKernels(SparkganConfig config, JavaSparkContext sc, GanArchitecture architecture) {
+        if (sc.isLocal()) {
+            NativeSelfCheck.require(DcganKernelCases.training(architecture, config.train().batchPerWorker()));
+        }
         NativeSelfCheck.require(DcganKernelCases.generator(architecture, config.train().sampleCount(), false));
     }
 
@@ -135,7 +138,7 @@ public final class TrainingJob {
                                DatasetInfo info, boolean fresh) throws IOException {
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
         // a conditional GAN on unlabelled data stops here, before touching the run; so does a wrong kernel
-        checkKernels(config, architecture(config, info));
+        checkKernels(config, sc, architecture(config, info));
         TrainConfig.Sync sync = Synchronisation.choose(sc, config.train());
         try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "train", config.leaseTimeout())) {
             return train(config, sc, storage, shards, info, fresh, sync, lease);
