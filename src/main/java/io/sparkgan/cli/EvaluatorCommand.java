@@ -1,7 +1,7 @@
 package io.sparkgan.cli;
 
 import io.sparkgan.config.SparkganConfig;
-import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.data.HeldDataset;
 import io.sparkgan.data.Preparer;
 import io.sparkgan.eval.EvaluatorTrainer;
 import io.sparkgan.eval.FidStage;
@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "evaluator", mixinStandardHelpOptions = true,
         description = {"Train the FID evaluator classifier for data.source on Spark (DL4J parameter averaging) and",
-                "keep it in <data.shards>/fid/; fid reuses it. Prints its location and held-out accuracy."})
+                "keep it in fid/ beside the dataset's shards; fid reuses it. Prints its location and held-out accuracy."})
 final class EvaluatorCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Train a new one even when one is cached for this dataset.")
     boolean force;
@@ -33,11 +33,14 @@ final class EvaluatorCommand implements Callable<Integer> {
         SparkganConfig config = options.load();
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "evaluator")) {
             Storage storage = new Storage(sc.hadoopConfiguration());
-            DatasetInfo info = Preparer.prepare(sc, config.data(), storage, config.leaseTimeout());
-            EvaluatorTrainer.Settings settings = FidStage.evaluatorSettings(sc, config);
-            EvaluatorTrainer.Stored stored = force
-                    ? EvaluatorTrainer.train(sc, storage, config.data().shards(), info, settings)
-                    : EvaluatorTrainer.findOrTrain(sc, storage, config.data().shards(), info, settings);
+            EvaluatorTrainer.Stored stored;
+            try (HeldDataset data = Preparer.prepareAndHold(sc, config.data(), storage, config.leaseTimeout(),
+                    "evaluator")) {
+                EvaluatorTrainer.Settings settings = FidStage.evaluatorSettings(sc, config);
+                String dir = data.dataset().dir();
+                stored = force ? EvaluatorTrainer.train(sc, storage, dir, data.info(), settings)
+                        : EvaluatorTrainer.findOrTrain(sc, storage, dir, data.info(), settings);
+            }
             var json = Json.object();
             json.put("uri", stored.uri());
             json.put("sha256", stored.sha256());

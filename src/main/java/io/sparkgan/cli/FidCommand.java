@@ -8,7 +8,7 @@ import com.typesafe.config.ConfigValueType;
 import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.ConfigLoader;
 import io.sparkgan.config.SparkganConfig;
-import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.data.HeldDataset;
 import io.sparkgan.data.Preparer;
 import io.sparkgan.eval.EvaluationException;
 import io.sparkgan.eval.FidStage;
@@ -93,8 +93,10 @@ final class FidCommand implements Callable<Integer> {
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "fid " + config.runId())) {
             Storage storage = new Storage(sc.hadoopConfiguration());
             List<Long> steps = select(Checkpoint.committed(storage, run), checkpoints, run);
-            DatasetInfo info = Preparer.prepare(sc, config.data(), storage, config.leaseTimeout());
-            FidStage.run(sc, storage, config, info, run, steps, rescore);
+            try (HeldDataset data = Preparer.prepareAndHold(sc, config.data(), storage, config.leaseTimeout(),
+                    "fid " + run.root())) {
+                FidStage.run(sc, storage, config, data.dataset(), run, steps, rescore);
+            }
             spec.commandLine().getOut().println(new Path(run.fid(), "report.html"));
         }
         return 0;

@@ -35,19 +35,20 @@ final class TrainCommand implements Callable<Integer> {
         SparkganConfig config = options.load();
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "train " + config.runId())) {
             Storage storage = new Storage(sc.hadoopConfiguration());
-            TrainingJob.Result result = TrainingJob.run(config, sc, storage, fresh);
-            boolean scored = storage.exists(new Path(result.run().fid(), "report.json"));
-            if (config.fid().enabled() && !(result.alreadyFinished() && scored)) {
-                try {
-                    FidStage.run(sc, storage, config, result.dataset(), result.run(), List.of(result.steps()));
-                } catch (RuntimeException | IOException e) {
-                    // The run is complete (_SUCCESS) before scoring starts: say so, and how to score it later.
-                    throw new EvaluationException("training finished and " + result.run().root() + " is complete, but"
-                            + " the FID stage failed: " + (e.getMessage() != null ? e.getMessage() : e.toString())
-                            + " — score it later with: sparkgan fid --run " + result.run().root()
-                            + " --checkpoints last", e);
+            TrainingJob.Result result = TrainingJob.run(config, sc, storage, fresh, (trained, dataset) -> {
+                boolean scored = storage.exists(new Path(trained.run().fid(), "report.json"));
+                if (config.fid().enabled() && !(trained.alreadyFinished() && scored)) {
+                    try {
+                        FidStage.run(sc, storage, config, dataset, trained.run(), List.of(trained.steps()));
+                    } catch (RuntimeException | IOException e) {
+                        // The run is complete (_SUCCESS) before scoring starts: say so, and how to score it later.
+                        throw new EvaluationException("training finished and " + trained.run().root() + " is complete,"
+                                + " but the FID stage failed: " + (e.getMessage() != null ? e.getMessage() : e.toString())
+                                + " — score it later with: sparkgan fid --run " + trained.run().root()
+                                + " --checkpoints last", e);
+                    }
                 }
-            }
+            });
             spec.commandLine().getOut().println(result.run().root());
         }
         return 0;

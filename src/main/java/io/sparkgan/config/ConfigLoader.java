@@ -81,6 +81,17 @@ public final class ConfigLoader {
             runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
             resolved = resolved.withValue("run.id", ConfigValueFactory.fromAnyRef(runId, "generated run id"));
         }
+        SparkganConfig typed = TypedSections.typed(resolved, user.hasPath("spark.master"));
+        if (!typed.data().shards().isBlank()) {
+            return typed;
+        }
+        String root = resolved.getValue("data.shards-root").unwrapped().toString();
+        if (root.isBlank()) {
+            throw new ConfigException("data.shards-root: expected a directory URI under which data.shards folders"
+                    + " are made when data.shards is not set, got an empty string");
+        }
+        resolved = resolved.withValue("data.shards", ConfigValueFactory.fromAnyRef(typed.data().defaultShards(root),
+                "data.shards-root and the settings that change the shards' bytes"));
         return TypedSections.typed(resolved, user.hasPath("spark.master"));
     }
 

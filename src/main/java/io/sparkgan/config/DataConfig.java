@@ -1,6 +1,10 @@
 package io.sparkgan.config;
 
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * What to prepare and how, and how training reads it (the {@code data} section of reference.conf).
@@ -26,5 +30,36 @@ public record DataConfig(String source, String shards, int imageSize, int channe
     /** Source ids per shard: as many records as data.shard-size holds, at least one. */
     public int idsPerShard() {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, shardSize / recordBytes()));
+    }
+
+    /**
+     * The settings besides the source that a prepared dataset's bytes follow from, as one string:
+     * part of its fingerprint, and of the name of its default folder.
+     */
+    public String byteSettings() {
+        return "size=" + imageSize + "|channels=" + channels + "|split=" + split + "|limit=" + limit
+                + "|convert=" + convertChannels + "|max-pixels=" + maxPixels + "|ids-per-shard=" + idsPerShard();
+    }
+
+    /**
+     * The folder data.shards names when it is not set: one under {@code root} per source and
+     * settings, named after them for people ({@code fashion-mnist-28px-grey-3fa2c1d0}) and told apart
+     * by a hash of everything that changes the bytes, so that other settings never meet a dataset
+     * prepared with these.
+     */
+    public String defaultShards(String root) {
+        String trimmed = source.replaceAll("/+$", "");
+        String stem = trimmed.substring(trimmed.lastIndexOf('/') + 1).replaceAll("\\.[A-Za-z0-9]+$", "")
+                .replaceAll("[^A-Za-z0-9._-]", "_");
+        String hash;
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest((source + "|" + byteSettings()).getBytes(StandardCharsets.UTF_8));
+            hash = HexFormat.of().formatHex(digest, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+        return root.replaceAll("/+$", "") + "/" + (stem.isEmpty() ? "dataset" : stem) + "-" + imageSize + "px-"
+                + (channels == 1 ? "grey" : "rgb") + "-" + hash;
     }
 }

@@ -54,7 +54,7 @@ final class TypedSections {
     private static DataConfig data(KeyReader r) {
         DataConfig data = new DataConfig(
                 r.nonEmpty("data.source", "a dataset manifest, CSV manifest, image folder or idx folder"),
-                r.nonEmpty("data.shards", "a directory URI for prepared shards"),
+                r.string("data.shards"), // empty: ConfigLoader names the default folder
                 r.integer("data.image-size", 8, 1024),
                 r.integer("data.channels", 1, 3),
                 r.nonEmpty("data.split", "a split name such as train or test"),

@@ -8,18 +8,26 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The content of {@code <data.shards>/dataset.json}, which is written last and so marks a complete
  * prepared dataset. Pixels are stored as uint8 and normalised to [-1, 1] when read (x / 127.5 − 1).
  *
  * @param idsPerShard n: shard k holds the accepted images of source ids [k·n, (k+1)·n)
+ * @param preparedBy what wrote it: sparkgan's version, the command, the host and the user (empty in a
+ *     dataset.json written before it was recorded)
+ * @param settings the settings its bytes follow from, by configuration key ({@link DatasetSettings};
+ *     empty before they were recorded)
  */
 public record DatasetInfo(String name, String source, String fingerprint, long count, int channels, int size,
                           List<String> classes, long[] labelCounts, long idsPerShard, List<Shard> shards,
-                          String contentSha256, long rejected, String createdAt) implements Serializable {
+                          String contentSha256, long rejected, String createdAt, String preparedBy,
+                          Map<String, String> settings) implements Serializable {
 
     /** 1: .npz shards (images and labels arrays); 2: .npy record shards ({@link Shards}). */
     public static final int FORMAT_VERSION = 2;
@@ -81,6 +89,9 @@ public record DatasetInfo(String name, String source, String fingerprint, long c
         root.put("content_sha256", contentSha256);
         root.put("rejected", rejected);
         root.put("created_at", createdAt);
+        root.put("prepared_by", preparedBy);
+        ObjectNode settingsNode = root.putObject("settings");
+        settings.forEach(settingsNode::put);
         return Json.pretty(root);
     }
 
@@ -99,11 +110,14 @@ public record DatasetInfo(String name, String source, String fingerprint, long c
         List<Shard> shards = new ArrayList<>();
         root.path("shards").forEach(s -> shards.add(new Shard(s.path("index").asInt(), s.path("file").asText(),
                 s.path("count").asLong(), s.path("bytes").asLong(), s.path("sha256").asText())));
+        Map<String, String> settings = new LinkedHashMap<>();
+        root.path("settings").fields().forEachRemaining(e -> settings.put(e.getKey(), e.getValue().asText()));
         JsonNode shape = root.path("shape");
         return new DatasetInfo(root.path("name").asText(), root.path("source").asText(),
                 root.path("source_fingerprint").asText(), root.path("count").asLong(), shape.get(0).asInt(),
                 shape.get(1).asInt(), List.copyOf(classes), counts, root.path("ids_per_shard").asLong(),
                 List.copyOf(shards),
-                root.path("content_sha256").asText(), root.path("rejected").asLong(), root.path("created_at").asText());
+                root.path("content_sha256").asText(), root.path("rejected").asLong(), root.path("created_at").asText(),
+                root.path("prepared_by").asText(""), Collections.unmodifiableMap(settings));
     }
 }

@@ -38,79 +38,163 @@ public final class Preparer {
     private Preparer() {
     }
 
-    /** As {@link #prepare(JavaSparkContext, DataConfig, Storage, Duration)} with the default lease timeout. */
-    public static DatasetInfo prepare(JavaSparkContext sc, DataConfig data, Storage storage) throws IOException {
-        return prepare(sc, data, storage, DEFAULT_LEASE_TIMEOUT);
+    /** As {@link #prepare(JavaSparkContext, DataConfig, Storage, Duration, boolean)}: no replacing, the default lease timeout. */
+    public static PreparedDataset prepare(JavaSparkContext sc, DataConfig data, Storage storage) throws IOException {
+        return prepare(sc, data, storage, DEFAULT_LEASE_TIMEOUT, false);
     }
 
     /**
-     * Prepares the dataset, or returns the existing one when its fingerprint matches. Writing takes
-     * the lease of data.shards ({@link DirectoryLease}), so two prepares never interleave their files.
+     * The dataset in data.shards when it was prepared from this source with these settings; else, when
+     * data.shards holds none, prepares it. A dataset prepared otherwise is refused, naming both, unless
+     * {@code replace}: then the new one is written as the next generation beside it
+     * ({@link DatasetGenerations}), and the old one goes once no job reads it. Writing takes the lease
+     * of data.shards ({@link DirectoryLease}), so two prepares never interleave their files.
      */
-    public static DatasetInfo prepare(JavaSparkContext sc, DataConfig data, Storage storage, Duration leaseTimeout)
-            throws IOException {
-        Path dir = Storage.qualify(data.shards());
+    public static PreparedDataset prepare(JavaSparkContext sc, DataConfig data, Storage storage,
+                                          Duration leaseTimeout, boolean replace) throws IOException {
+        Path root = Storage.qualify(data.shards());
         DatasetSource source = DatasetSources.open(data, storage);
         String fingerprint = fingerprint(source.fingerprint(), data);
-        DatasetInfo existing = reusable(storage, dir, fingerprint, data, true);
+        Map<String, String> settings = DatasetSettings.of(data, source.fingerprint());
+        PreparedDataset existing = reusable(storage, root, fingerprint, settings, data, replace);
         if (existing != null) {
             return existing;
         }
-        try (DirectoryLease lease = DirectoryLease.acquire(storage, dir, "prepare", leaseTimeout)) {
-            existing = reusable(storage, dir, fingerprint, data, false); // another prepare may have finished meanwhile
+        try (DirectoryLease lease = DirectoryLease.acquire(storage, root, "prepare", leaseTimeout)) {
+            existing = reusable(storage, root, fingerprint, settings, data, replace); // another prepare may have finished
             if (existing != null) {
                 return existing;
             }
+            DatasetGenerations.Listing listing = DatasetGenerations.list(storage, root);
+            long generation = target(storage, root, listing, fingerprint);
+            Path dir = DatasetGenerations.dir(root, generation);
             Map<Integer, ShardTask.Result> earlier = ShardRecords.read(storage, dir, fingerprint);
-            removeOurFiles(storage, dir, earlier);
+            DatasetGenerations.removePrepareFiles(storage, dir, kept(dir, earlier));
             storage.mkdirs(dir);
-            return write(sc, source, fingerprint, data, storage, dir, lease, earlier);
+            DatasetInfo info = write(sc, source, fingerprint, settings, data, storage, dir, lease, earlier);
+            PreparedDataset written = new PreparedDataset(root.toString(), generation, dir.toString(), info);
+            if (listing.current() >= 0) {
+                LOG.info("prepare: {} is the current dataset of {}, replacing generation {}", written.describe(),
+                        root, listing.current());
+                lease.check();
+                DatasetGenerations.removeReplaced(storage, root, leaseTimeout, true);
+            }
+            return written;
         }
     }
 
-    /** The prepared dataset in {@code dir} when it was made from this source with these settings. */
-    private static DatasetInfo reusable(Storage storage, Path dir, String fingerprint, DataConfig data,
-                                        boolean sayWhy) throws IOException {
-        Path infoPath = new Path(dir, DatasetInfo.FILE);
-        if (storage.exists(infoPath)) {
-            DatasetInfo existing;
+    /**
+     * Holds the dataset for a job that reads it ({@code what}: e.g. "train hdfs:///runs/r7"), preparing
+     * it first if data.shards holds none; a dataset prepared otherwise is refused.
+     */
+    public static HeldDataset prepareAndHold(JavaSparkContext sc, DataConfig data, Storage storage,
+                                             Duration leaseTimeout, String what) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            PreparedDataset dataset = prepare(sc, data, storage, leaseTimeout, false);
             try {
-                existing = DatasetInfo.fromJson(storage.readString(infoPath));
-            } catch (DatasetInfo.OtherFormat e) {
-                if (e.version > DatasetInfo.FORMAT_VERSION) {
-                    throw new DataException("prepare: " + dir + " holds a dataset in format " + e.version + ", written by a"
-                            + " newer sparkgan; this one writes format " + DatasetInfo.FORMAT_VERSION + " and leaves it"
-                            + " alone: use the newer version, or another data.shards");
+                return HeldDataset.hold(storage, dataset, what, leaseTimeout);
+            } catch (HeldDataset.ReplacedMeanwhile e) {
+                if (attempt >= 3) {
+                    throw new DataException(e.getMessage() + ", again and again; run the job again once data.shards"
+                            + " has settled");
                 }
-                if (sayWhy) {
-                    LOG.info("prepare: {} holds shards in format {} (an earlier sparkgan); preparing them again in"
-                            + " format {}", dir, e.version, DatasetInfo.FORMAT_VERSION);
-                }
-                return null;
-            }
-            if (existing.fingerprint().equals(fingerprint) && shardsPresent(storage, dir, existing)) {
-                DataException tooMany = tooManyRejects(existing.rejected(), existing.count() + existing.rejected(), data,
-                        dir, "");
-                if (tooMany != null) {
-                    throw tooMany; // data.max-reject-fraction is not part of the fingerprint: check it here too
-                }
-                LOG.info("prepare: reusing {} images in {} (source and settings unchanged)", existing.count(), dir);
-                return existing;
-            }
-            if (sayWhy) {
-                LOG.info("prepare: {} holds a dataset prepared from other input or settings; preparing again", dir);
+                LOG.info("{}: {}; looking again", what, e.getMessage()); // the next prepare reuses it or refuses it
             }
         }
-        return null;
+    }
+
+    /**
+     * The current dataset in data.shards when it was made from this source with these settings and is
+     * whole; null when there is none, or it is to be replaced; refused when it was made otherwise.
+     */
+    private static PreparedDataset reusable(Storage storage, Path root, String fingerprint,
+                                            Map<String, String> settings, DataConfig data, boolean replace)
+            throws IOException {
+        PreparedDataset current;
+        try {
+            current = DatasetGenerations.current(storage, root);
+        } catch (DatasetInfo.OtherFormat e) {
+            if (e.version > DatasetInfo.FORMAT_VERSION) {
+                throw new DataException("prepare: " + root + " holds a dataset in format " + e.version + ", written by a"
+                        + " newer sparkgan; this one writes format " + DatasetInfo.FORMAT_VERSION + " and leaves it"
+                        + " alone: use the newer version, or another data.shards");
+            }
+            if (!replace) {
+                throw new DataException("prepare: " + root + " holds a dataset in format " + e.version + " (an earlier"
+                        + " sparkgan's), which this one does not read; replace it with `sparkgan prepare --replace`,"
+                        + " or point data.shards at another folder");
+            }
+            return null;
+        }
+        if (current == null) {
+            return null;
+        }
+        if (!current.info().fingerprint().equals(fingerprint)) {
+            if (replace) {
+                return null;
+            }
+            throw new DataException(DatasetSettings.refusal(current, settings, fingerprint));
+        }
+        String damage = damage(storage, current);
+        if (damage != null) {
+            if (replace) {
+                return null;
+            }
+            throw new DataException("prepare: " + current.describe() + " is damaged: " + damage + ". A prepared dataset"
+                    + " is never rewritten in place; `sparkgan prepare --replace` prepares it again as a new"
+                    + " generation");
+        }
+        DataException tooMany = tooManyRejects(current.info().rejected(),
+                current.info().count() + current.info().rejected(), data, current.dirPath(), "");
+        if (tooMany != null) {
+            throw tooMany; // data.max-reject-fraction is not part of the fingerprint: check it here too
+        }
+        LOG.info("prepare: reusing {} images in {} (source and settings unchanged{})", current.info().count(),
+                current.describe(), replace ? "; --replace has nothing to replace" : "");
+        return current;
+    }
+
+    /**
+     * The generation to write: an unfinished one newer than the current that an interrupted prepare of
+     * this fingerprint left (resumed), else the next number; other unfinished ones go, since no job
+     * reads a generation without its dataset.json.
+     */
+    private static long target(Storage storage, Path root, DatasetGenerations.Listing listing, String fingerprint)
+            throws IOException {
+        long current = listing.current();
+        long target = -1;
+        for (long g : listing.unfinished().descendingSet()) {
+            if (g < current) {
+                continue; // what an interrupted removal left: removeReplaced's
+            }
+            if (target < 0 && !ShardRecords.read(storage, DatasetGenerations.dir(root, g), fingerprint).isEmpty()) {
+                target = g;
+            } else {
+                DatasetGenerations.remove(storage, root, g);
+            }
+        }
+        return target >= 0 ? target : current < 0 ? 0 : listing.newest() + 1;
+    }
+
+    /** The files of an interrupted prepare's complete shards: kept when it is resumed. */
+    private static Set<String> kept(Path dir, Map<Integer, ShardTask.Result> earlier) {
+        Set<String> kept = new HashSet<>();
+        for (ShardTask.Result r : earlier.values()) {
+            kept.add(ShardRecords.path(dir, r.index()).getName());
+            if (r.shard() != null) {
+                kept.add(r.shard().file());
+            }
+        }
+        return kept;
     }
 
     /**
      * Runs a task for every shard but those an earlier, interrupted prepare of the same fingerprint
      * completed ({@code earlier}), then commits.
      */
-    private static DatasetInfo write(JavaSparkContext sc, DatasetSource source, String fingerprint, DataConfig data,
-                                     Storage storage, Path dir, DirectoryLease lease,
-                                     Map<Integer, ShardTask.Result> earlier) throws IOException {
+    private static DatasetInfo write(JavaSparkContext sc, DatasetSource source, String fingerprint,
+                                     Map<String, String> settings, DataConfig data, Storage storage, Path dir,
+                                     DirectoryLease lease, Map<Integer, ShardTask.Result> earlier) throws IOException {
         long total = source.size(data.limit());
         int n = data.idsPerShard();
         int shards = (int) ((total + n - 1) / n);
@@ -153,12 +237,13 @@ public final class Preparer {
         }
         lease.check();
         removeLeftovers(storage, dir);
-        return commit(source, fingerprint, data, storage, dir, results, total);
+        return commit(source, fingerprint, settings, data, storage, dir, results, total);
     }
 
     /** rejects.csv, then dataset.json (last) unless too much was rejected, in which case the shards go. */
-    private static DatasetInfo commit(DatasetSource source, String fingerprint, DataConfig data, Storage storage,
-                                      Path dir, List<ShardTask.Result> results, long items) throws IOException {
+    private static DatasetInfo commit(DatasetSource source, String fingerprint, Map<String, String> settings,
+                                      DataConfig data, Storage storage, Path dir, List<ShardTask.Result> results,
+                                      long items) throws IOException {
         List<DatasetInfo.Shard> shards = new ArrayList<>();
         List<Reject> rejects = new ArrayList<>();
         long[] labelCounts = new long[Math.max(1, source.classes().size())];
@@ -189,7 +274,8 @@ public final class Preparer {
         DatasetInfo info = new DatasetInfo(source.name(), data.source(), fingerprint, accepted,
                 data.channels(), data.imageSize(), source.classes(),
                 source.classes().isEmpty() ? new long[0] : labelCounts, data.idsPerShard(), List.copyOf(shards),
-                DatasetInfo.contentHash(shards), rejects.size(), Instant.now().toString());
+                DatasetInfo.contentHash(shards), rejects.size(), Instant.now().toString(),
+                DatasetSettings.preparedBy("prepare"), settings);
         storage.writeString(new Path(dir, DatasetInfo.FILE), info.toJson());
         ShardRecords.remove(storage, dir);
         LOG.info("prepare: {} images in {} shards at {}; {} rejected", accepted, shards.size(), dir, rejects.size());
@@ -229,14 +315,18 @@ public final class Preparer {
         }
     }
 
-    private static boolean shardsPresent(Storage storage, Path dir, DatasetInfo info) throws IOException {
-        for (DatasetInfo.Shard s : info.shards()) {
-            Path file = new Path(dir, s.file());
-            if (!storage.exists(file) || storage.length(file) != s.bytes()) {
-                return false;
+    /** What is wrong with a dataset's shards at a glance (missing, or of another length), or null. */
+    private static String damage(Storage storage, PreparedDataset dataset) throws IOException {
+        for (DatasetInfo.Shard s : dataset.info().shards()) {
+            Path file = new Path(dataset.dirPath(), s.file());
+            if (!storage.exists(file)) {
+                return file + " is missing";
+            }
+            if (storage.length(file) != s.bytes()) {
+                return file + " has " + storage.length(file) + " bytes, dataset.json says " + s.bytes();
             }
         }
-        return true;
+        return null;
     }
 
     /** Temporary files of shard writes that never finished (an attempt killed mid-write). */
@@ -248,40 +338,8 @@ public final class Preparer {
         }
     }
 
-    /**
-     * Deletes what an earlier prepare wrote here (dataset.json first, so nothing half-valid remains),
-     * but the complete shards of an interrupted prepare of the same fingerprint ({@code keep}).
-     */
-    private static void removeOurFiles(Storage storage, Path dir, Map<Integer, ShardTask.Result> keep)
-            throws IOException {
-        Path info = new Path(dir, DatasetInfo.FILE);
-        if (storage.exists(info)) {
-            storage.delete(info);
-        }
-        if (!storage.exists(dir)) {
-            return;
-        }
-        Set<String> kept = new HashSet<>();
-        for (ShardTask.Result r : keep.values()) {
-            kept.add(ShardRecords.path(dir, r.index()).getName());
-            if (r.shard() != null) {
-                kept.add(r.shard().file());
-            }
-        }
-        for (FileStatus f : storage.list(dir)) {
-            String name = f.getPath().getName();
-            boolean ours = name.matches("\\.?part-\\d+\\.(np[yz]|json)(\\..*\\.tmp)?") || name.equals("rejects.csv");
-            if (ours && !kept.contains(name)) { // never _lease/ or others' files
-                storage.delete(f.getPath());
-            }
-        }
-    }
-
     static String fingerprint(String sourceFingerprint, DataConfig data) {
-        String settings = "v" + DatasetInfo.FORMAT_VERSION + "|" + sourceFingerprint + "|size=" + data.imageSize()
-                + "|channels=" + data.channels() + "|split=" + data.split() + "|limit=" + data.limit()
-                + "|convert=" + data.convertChannels() + "|max-pixels=" + data.maxPixels()
-                + "|ids-per-shard=" + data.idsPerShard();
+        String settings = "v" + DatasetInfo.FORMAT_VERSION + "|" + sourceFingerprint + "|" + data.byteSettings();
         return HexFormat.of().formatHex(Hashes.sha256().digest(settings.getBytes(StandardCharsets.UTF_8)));
     }
 }

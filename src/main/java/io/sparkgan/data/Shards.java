@@ -1,5 +1,6 @@
 package io.sparkgan.data;
 
+import io.sparkgan.io.BuildInfo;
 import io.sparkgan.io.Npy;
 import io.sparkgan.io.Storage;
 import java.io.ByteArrayInputStream;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -95,7 +97,7 @@ public final class Shards {
         }
         DatasetInfo info = new DatasetInfo(name, "memory", name, count, channels, size, List.of(),
                 new long[0], idsPerShard, List.copyOf(shards), DatasetInfo.contentHash(shards), 0,
-                Instant.now().toString());
+                Instant.now().toString(), "sparkgan " + BuildInfo.version() + " (images in memory)", Map.of());
         storage.writeString(new Path(dir, DatasetInfo.FILE), info.toJson());
         return info;
     }
@@ -107,8 +109,9 @@ public final class Shards {
         byte[] bytes = storage.readBytes(path);
         String sha = HexFormat.of().formatHex(Hashes.sha256().digest(bytes));
         if (!sha.equals(shard.sha256())) {
-            throw new DataException("shard " + path + " is damaged: its SHA-256 is " + sha + ", dataset.json recorded "
-                    + shard.sha256() + "; run prepare again");
+            throw new DatasetChangedException("shard " + path + " is damaged: its SHA-256 is " + sha + ", dataset.json"
+                    + " recorded " + shard.sha256() + ". A prepared dataset is never changed in place; restore the shard"
+                    + " and run the same command again, or prepare the dataset again (sparkgan prepare --replace)");
         }
         InputStream in = new ByteArrayInputStream(bytes);
         Npy.Header header = Npy.readHeader(in);

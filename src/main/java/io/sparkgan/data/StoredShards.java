@@ -1,14 +1,14 @@
 package io.sparkgan.data;
 
-import io.sparkgan.io.Npy;
 import io.sparkgan.io.Storage;
 import java.io.IOException;
 import java.lang.ref.SoftReference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -16,9 +16,8 @@ import org.apache.hadoop.fs.Path;
  * <ul>
  *   <li><b>stream</b>: each run of records is a positional read of exactly its bytes (header + i ×
  *       record bytes, {@link Shards}), in pieces of at most {@value #PIECE_BYTES} bytes so that a read
- *       never needs more than its destination. The first read of a shard checks its header and
- *       length against dataset.json; its SHA-256 is not checked, since that would read the whole
- *       shard, which a worker streaming a few lanes never does.</li>
+ *       never needs more than its destination. Every read checks the file against what the job
+ *       recorded when it started, and a shard read front to back is hashed ({@link ShardChecks}).</li>
  *   <li><b>memory</b>: a shard is read whole the first time any worker of this JVM needs it, checked
  *       against its SHA-256, and kept for the JVM's life (softly: the garbage collector drops it
  *       before running out of memory, and it is read again when next needed). Workers on one executor
@@ -36,14 +35,46 @@ public final class StoredShards implements ShardReader {
     private final String dir;
     private final DatasetInfo info;
     private final boolean inMemory;
-    private transient Map<Integer, Boolean> checked;
+    private final String dataset;
+    private final Map<String, Long> modifiedAt;
+    private transient ShardChecks checks;
     private transient String[] keptKeys; // memory mode's cache keys, made once rather than per image
 
+    /** A reader of the shards in {@code dir} as dataset.json ({@code info}) describes them. */
     public StoredShards(Storage storage, String dir, DatasetInfo info, boolean inMemory) {
+        this(storage, dir, info, inMemory, Storage.qualify(dir).toString(), Map.of());
+    }
+
+    private StoredShards(Storage storage, String dir, DatasetInfo info, boolean inMemory, String dataset,
+                         Map<String, Long> modifiedAt) {
         this.storage = storage;
         this.dir = Storage.qualify(dir).toString();
         this.info = info;
         this.inMemory = inMemory;
+        this.dataset = dataset;
+        this.modifiedAt = modifiedAt;
+    }
+
+    /**
+     * A reader of {@code dataset} that holds every shard it reads to the dataset as it is now: its
+     * files' lengths (checked against dataset.json here) and modification times.
+     */
+    public static StoredShards of(Storage storage, PreparedDataset dataset, boolean inMemory) throws IOException {
+        Map<String, FileStatus> files = new HashMap<>();
+        for (FileStatus f : storage.list(dataset.dirPath())) {
+            files.put(f.getPath().getName(), f);
+        }
+        Map<String, Long> modifiedAt = new HashMap<>();
+        ShardChecks checks = new ShardChecks(storage, dataset.dirPath(), dataset.info(), dataset.describe(), Map.of());
+        for (DatasetInfo.Shard s : dataset.info().shards()) {
+            FileStatus f = files.get(s.file());
+            if (f == null || f.getLen() != s.bytes()) {
+                checks.open(dataset.info().shards().indexOf(s)); // names what is wrong
+            }
+            modifiedAt.put(s.file(), f.getModificationTime());
+        }
+        return new StoredShards(storage, dataset.dir(), dataset.info(), inMemory, dataset.describe(),
+                Map.copyOf(modifiedAt));
     }
 
     @Override
@@ -90,7 +121,8 @@ public final class StoredShards implements ShardReader {
         }
         DatasetInfo.Shard s = info.shards().get(shard);
         Path path = new Path(dir, s.file());
-        int headerBytes = checkHeader(shard, path);
+        ShardChecks check = checks();
+        int headerBytes = check.open(shard);
         int pixels = pixelsPerImage();
         int recordBytes = 4 + pixels;
         int perPiece = Math.max(1, PIECE_BYTES / recordBytes);
@@ -99,6 +131,7 @@ public final class StoredShards implements ShardReader {
         for (int done = 0; done < count; ) {
             int n = Math.min(perPiece, count - done);
             storage.readRange(path, headerBytes + (first + done) * recordBytes, piece, 0, n * recordBytes);
+            check.read(shard, first + done, n, piece, n * recordBytes);
             for (int i = 0; i < n; i++) {
                 labels[at + done + i] = little.getInt(i * recordBytes);
                 System.arraycopy(piece, i * recordBytes + 4, images, (at + done + i) * pixels, pixels);
@@ -107,30 +140,13 @@ public final class StoredShards implements ShardReader {
         }
     }
 
-    /** Checks a shard's header and length once per reader; returns the header's length. */
-    private int checkHeader(int shard, Path path) throws IOException {
-        DatasetInfo.Shard s = info.shards().get(shard);
-        byte[] expected = Npy.header(Shards.dtype(info.channels(), info.size()), s.count());
-        Map<Integer, Boolean> seen = checked;
-        if (seen == null) {
-            seen = new ConcurrentHashMap<>();
-            checked = seen;
+    private synchronized ShardChecks checks() {
+        ShardChecks c = checks;
+        if (c == null) {
+            c = new ShardChecks(storage, new Path(dir), info, dataset, modifiedAt);
+            checks = c;
         }
-        if (seen.containsKey(shard)) {
-            return expected.length;
-        }
-        long length = storage.length(path);
-        byte[] header = new byte[expected.length];
-        if (length == s.bytes() && length >= expected.length) {
-            storage.readRange(path, 0, header, 0, header.length);
-        }
-        if (length != s.bytes() || !Arrays.equals(header, expected)) {
-            throw new DataException("shard " + path + " is not the one dataset.json describes (" + length
-                    + " bytes, dataset.json says " + s.bytes() + " bytes of " + s.count() + " records of "
-                    + Shards.dtype(info.channels(), info.size()) + "); run prepare again");
-        }
-        seen.put(shard, true);
-        return expected.length;
+        return c;
     }
 
     private Shards.Content kept(int shard) throws IOException {

@@ -3,6 +3,7 @@ package io.sparkgan.data;
 import io.sparkgan.config.DataConfig;
 import io.sparkgan.config.TrainConfig;
 import io.sparkgan.io.Storage;
+import java.io.IOException;
 import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -27,7 +28,9 @@ public final class TrainingData {
      * The reader of a prepared dataset: in memory or streamed as data.cache says, or for auto as the
      * dataset's decoded size against an executor's memory says (logged, with the reason).
      */
-    public static StoredShards reader(JavaSparkContext sc, Storage storage, DataConfig data, DatasetInfo info) {
+    public static StoredShards reader(JavaSparkContext sc, Storage storage, DataConfig data, PreparedDataset dataset)
+            throws IOException {
+        DatasetInfo info = dataset.info();
         long bytes = info.count() * info.channels() * info.size() * info.size();
         boolean local = sc.isLocal();
         long executorMemory = local ? Runtime.getRuntime().maxMemory()
@@ -42,8 +45,8 @@ public final class TrainingData {
                         mebibytes(bytes), inMemory ? "within" : "more than", local ? "the driver" : "an executor",
                         mebibytes(executorMemory));
         LOG.info("train: {} images {} ({})", info.count(), inMemory ? "kept in executor memory" : "streamed from "
-                + data.shards(), reason);
-        return new StoredShards(storage, data.shards(), info, inMemory);
+                + (dataset.generation() == 0 ? data.shards() : dataset.dir()), reason);
+        return StoredShards.of(storage, dataset, inMemory);
     }
 
     /** The run's sample order over the shards of {@code reader}. */

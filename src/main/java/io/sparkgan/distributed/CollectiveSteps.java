@@ -1,6 +1,7 @@
 package io.sparkgan.distributed;
 
 import io.sparkgan.config.TrainConfig;
+import io.sparkgan.data.DatasetChangedException;
 import io.sparkgan.data.WorkerInput;
 import io.sparkgan.runtime.ExecutorThreads;
 import io.sparkgan.runtime.WrongKernelException;
@@ -170,6 +171,10 @@ final class CollectiveSteps implements StepRunner {
                     WrongKernelException wrongKernel = WrongKernelException.in(e);
                     if (wrongKernel != null) {
                         throw wrongKernel; // the same kernel would be as wrong on the next attempt
+                    }
+                    DatasetChangedException changed = DatasetChangedException.in(e);
+                    if (changed != null) {
+                        throw changed; // so would the same shard
                     }
                     if (slots.stranded() || TaskSlots.isSlotShortage(e)) { // the job never started: not a failed attempt
                         slots.shortage(train.workers(), train.executorWaitSeconds(), from, stop);

@@ -2,6 +2,7 @@ package io.sparkgan.distributed;
 
 import io.sparkgan.config.TrainConfig;
 import io.sparkgan.data.DataException;
+import io.sparkgan.data.DatasetChangedException;
 import io.sparkgan.data.WorkerInput;
 import io.sparkgan.model.DcganKernelCases;
 import io.sparkgan.runtime.NativeSelfCheck;
@@ -167,6 +168,9 @@ final class CollectiveWorker {
             }
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DatasetChangedException) { // as class: message, which the driver finds in the text
+                return "task " + rank + " failed: " + t;
+            }
             if (t instanceof DataException) { // its message already names the input and what to do
                 return "task " + rank + " failed: " + t.getMessage();
             }

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Trains the evaluator classifier for a prepared dataset with DL4J's Spark module (parameter
  * averaging over the executors), measures its accuracy on the held-out tenth, and keeps it next to
- * the shards: {@code <data.shards>/fid/evaluator.zip} and {@code evaluator.json}. A cached evaluator
+ * the shards (in the dataset generation's folder): {@code fid/evaluator.zip} and {@code evaluator.json}. A cached evaluator
  * is reused while the dataset's content hash matches, so every FID of a dataset uses one extractor.
  */
 public final class EvaluatorTrainer {

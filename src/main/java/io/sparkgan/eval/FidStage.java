@@ -3,6 +3,7 @@ package io.sparkgan.eval;
 import io.sparkgan.config.FidConfig;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.data.PreparedDataset;
 import io.sparkgan.io.DirectoryLease;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
@@ -58,27 +59,28 @@ public final class FidStage {
      *
      * @return the report written, or null when every checkpoint asked for was scored already
      */
-    public static FidReport run(JavaSparkContext sc, Storage storage, SparkganConfig config, DatasetInfo info,
+    public static FidReport run(JavaSparkContext sc, Storage storage, SparkganConfig config, PreparedDataset dataset,
                                 RunDirectory run, List<Long> steps) throws IOException {
-        return run(sc, storage, config, info, run, steps, false);
+        return run(sc, storage, config, dataset, run, steps, false);
     }
 
-    public static FidReport run(JavaSparkContext sc, Storage storage, SparkganConfig config, DatasetInfo info,
+    public static FidReport run(JavaSparkContext sc, Storage storage, SparkganConfig config, PreparedDataset dataset,
                                 RunDirectory run, List<Long> steps, boolean rescore) throws IOException {
         // the report is the run directory's: written only by the driver that holds its lease
         try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "fid", config.leaseTimeout())) {
-            return score(sc, storage, config, info, run, steps, rescore, lease);
+            return score(sc, storage, config, dataset, run, steps, rescore, lease);
         }
     }
 
-    private static FidReport score(JavaSparkContext sc, Storage storage, SparkganConfig config, DatasetInfo info,
+    private static FidReport score(JavaSparkContext sc, Storage storage, SparkganConfig config, PreparedDataset dataset,
                                    RunDirectory run, List<Long> steps, boolean rescore, DirectoryLease lease)
             throws IOException {
+        DatasetInfo info = dataset.info();
         FidConfig fid = config.fid();
         long started = System.nanoTime();
         int partitions = fid.partitionsOr(config.train().workers());
         int threads = ExecutorThreads.forTasks(sc, config.train().executorThreads());
-        FidReport.Extractor extractor = resolveExtractor(sc, storage, config, info);
+        FidReport.Extractor extractor = resolveExtractor(sc, storage, config, dataset);
         ExtractorSpec spec = extractor.spec();
         int kidRows = (int) Math.ceil((double) Math.min(fid.samples(), KID_POOL) / partitions);
         GanArchitecture architecture = config.architecture(info.classes().size());
@@ -95,11 +97,11 @@ public final class FidStage {
                 fid.batch(), kidRows, threads, perClass, extractor.probabilityClasses(), kernels);
 
         long realStarted = System.nanoTime();
-        RealStatistics.Reference real = RealStatistics.cached(storage, config.data().shards(), info, spec, fid.samples(),
+        RealStatistics.Reference real = RealStatistics.cached(storage, dataset.dir(), info, spec, fid.samples(),
                 perClass > 0);
         boolean realComputed = real == null;
         if (realComputed) {
-            real = computeRealStatistics(sc, storage, config, info, extractor, threads, perClass, kernels);
+            real = computeRealStatistics(sc, storage, config, dataset, extractor, threads, perClass, kernels);
         }
         double realSeconds = realComputed ? (System.nanoTime() - realStarted) / 1e9 : 0;
 
@@ -159,10 +161,11 @@ public final class FidStage {
 
     /** The real data's statistics, computed on the executors and cached next to the shards. */
     private static RealStatistics.Reference computeRealStatistics(JavaSparkContext sc, Storage storage,
-                                                                  SparkganConfig config, DatasetInfo info,
+                                                                  SparkganConfig config, PreparedDataset dataset,
                                                                   FidReport.Extractor extractor, int threads,
                                                                   int perClass, List<KernelCase> kernels)
             throws IOException {
+        DatasetInfo info = dataset.info();
         FidConfig fid = config.fid();
         ExtractorSpec spec = extractor.spec();
         long started = System.nanoTime();
@@ -172,8 +175,8 @@ public final class FidStage {
         int kidRows = (int) Math.ceil((double) Math.min(fid.samples(), KID_POOL) / info.shards().size());
         FeatureSummary summary = DistributedFeatures.ofDataset(sc, storage, new DistributedFeatures.Job(spec,
                 extractor.featureDim(), extractor.classes(), fid.batch(), kidRows, threads, perClass, 0, kernels),
-                config.data().shards(), info, fid.samples());
-        RealStatistics.Reference real = RealStatistics.save(storage, config.data().shards(), info, spec,
+                dataset.dir(), info, fid.samples());
+        RealStatistics.Reference real = RealStatistics.save(storage, dataset.dir(), info, spec,
                 fid.samples(), summary);
         double seconds = (System.nanoTime() - started) / 1e9;
         LOG.info("fid: real statistics of {} images in {} s ({} images/s), saved to {}", real.count(), fmt(seconds),
@@ -200,7 +203,7 @@ public final class FidStage {
     }
 
     private static FidReport.Extractor resolveExtractor(JavaSparkContext sc, Storage storage, SparkganConfig config,
-                                                        DatasetInfo info) throws IOException {
+                                                        PreparedDataset dataset) throws IOException {
         FidConfig fid = config.fid();
         if (fid.extractor().equals("inception")) {
             // Loading it here checks the file before any executor work and gives its hash and width.
@@ -213,7 +216,7 @@ public final class FidStage {
             return new FidReport.Extractor(new ExtractorSpec("inception", uri, inception.contentHash()),
                     inception.featureDim(), 0, Double.NaN, inception.classifierClasses());
         }
-        EvaluatorTrainer.Stored evaluator = EvaluatorTrainer.findOrTrain(sc, storage, config.data().shards(), info,
+        EvaluatorTrainer.Stored evaluator = EvaluatorTrainer.findOrTrain(sc, storage, dataset.dir(), dataset.info(),
                 evaluatorSettings(sc, config));
         return new FidReport.Extractor(new ExtractorSpec("evaluator", evaluator.uri(), evaluator.sha256()),
                 EvaluatorClassifier.FEATURES, evaluator.classes(), evaluator.testAccuracy(), evaluator.classes());

@@ -1,21 +1,15 @@
 package io.sparkgan.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -69,13 +63,7 @@ public final class DirectoryLease implements AutoCloseable {
         this.generation = generation;
         this.owner = owner;
         this.what = what;
-        this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sparkgan-lease-" + dir.getName());
-            t.setDaemon(true);
-            return t;
-        });
-        beat();
-        heartbeat.scheduleWithFixedDelay(this::beat, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        this.heartbeat = LeaseHolder.renewing("sparkgan-lease-" + dir.getName(), this::beat, interval);
     }
 
     /**
@@ -83,17 +71,17 @@ public final class DirectoryLease implements AutoCloseable {
      * for a holder that stopped renewing it; refuses when a live holder has it.
      */
     public static DirectoryLease acquire(Storage storage, Path dir, String what, Duration timeout) throws IOException {
-        Duration interval = heartbeatInterval(timeout);
+        Duration interval = LeaseHolder.heartbeatInterval(timeout);
         while (true) {
             LeaseGenerations g = LeaseGenerations.read(storage, dir);
             if (g.newest() == 0 || g.released(g.newest()) || holderIsGone(g.holder(g.newest()))
                     || waitedOut(storage, dir, g, timeout, interval)) {
                 long next = g.newest() + 1;
                 String owner = UUID.randomUUID().toString();
-                if (create(storage, LeaseGenerations.file(dir, next, ".json"), holderJson(what, owner, interval))) {
+                if (create(storage, LeaseGenerations.file(dir, next, ".json"), LeaseHolder.bytes(LeaseHolder.json(what, owner, interval)))) {
                     if (g.newest() > 0 && !g.released(g.newest())) {
                         LOG.warn("{}: took over {} from {} (lease generation {} → {})", what, dir,
-                                describe(g.holder(g.newest())), g.newest(), next);
+                                LeaseHolder.describe(g.holder(g.newest())), g.newest(), next);
                     }
                     return new DirectoryLease(storage, dir, next, owner, what, interval);
                 }
@@ -111,11 +99,6 @@ public final class DirectoryLease implements AutoCloseable {
         }
     }
 
-    /** The heartbeat interval for a timeout: several beats fit in it, so one late write is no expiry. */
-    static Duration heartbeatInterval(Duration timeout) {
-        return Duration.ofMillis(Math.max(200, timeout.toMillis() / 6));
-    }
-
     /**
      * Watches the holder's heartbeat for up to {@code timeout} by this JVM's clock: true when it did not
      * move (the holder is dead), false when the generations changed meanwhile; throws when it moved.
@@ -123,11 +106,10 @@ public final class DirectoryLease implements AutoCloseable {
     private static boolean waitedOut(Storage storage, Path dir, LeaseGenerations g, Duration timeout, Duration interval)
             throws IOException {
         JsonNode holder = g.holder(g.newest());
-        // the holder renews at its own pace: never take a lease over before it missed three renewals
-        Duration expiry = Duration.ofMillis(Math.max(timeout.toMillis(), 3 * holder.path("heartbeat_ms").asLong(0)));
+        Duration expiry = LeaseHolder.expiry(holder, timeout);
         String first = g.heartbeat(g.newest());
         LOG.info("{} is held by {} (lease generation {}); waiting up to {} s for its lease to expire", dir,
-                describe(holder), g.newest(), expiry.toSeconds());
+                LeaseHolder.describe(holder), g.newest(), expiry.toSeconds());
         long started = System.nanoTime();
         while (System.nanoTime() - started < expiry.toNanos()) {
             sleep(Math.min(1000, interval.toMillis()));
@@ -136,7 +118,7 @@ public final class DirectoryLease implements AutoCloseable {
                 return false;
             }
             if (!first.equals(now.heartbeat(g.newest()))) {
-                throw new LeaseException(dir + " is in use by " + describe(holder) + ", which holds its lease (since "
+                throw new LeaseException(dir + " is in use by " + LeaseHolder.describe(holder) + ", which holds its lease (since "
                         + holder.path("since").asText() + ") and is renewing it. Wait for it to finish or stop it;"
                         + " the lease of a driver that was killed expires " + expiry.toSeconds()
                         + " s after its last renewal (run.lease-timeout-seconds).");
@@ -150,9 +132,7 @@ public final class DirectoryLease implements AutoCloseable {
      * a process of this host that no longer exists, or a lease this JVM closed.
      */
     private static boolean holderIsGone(JsonNode holder) {
-        return CLOSED_HERE.contains(holder.path("owner").asText())
-                || holder.path("host").asText().equals(hostName())
-                && ProcessHandle.of(holder.path("pid").asLong(-1)).isEmpty();
+        return CLOSED_HERE.contains(holder.path("owner").asText()) || LeaseHolder.deadOnThisHost(holder);
     }
 
     /** This holder's generation: what its commits name. */
@@ -227,31 +207,6 @@ public final class DirectoryLease implements AutoCloseable {
                 }
             }
             return true;
-        }
-    }
-
-    private static byte[] holderJson(String what, String owner, Duration heartbeat) {
-        ObjectNode holder = Json.object();
-        holder.put("owner", owner);
-        holder.put("heartbeat_ms", heartbeat.toMillis());
-        holder.put("what", what);
-        holder.put("host", hostName());
-        holder.put("pid", ProcessHandle.current().pid());
-        holder.put("jvm", ManagementFactory.getRuntimeMXBean().getName());
-        holder.put("since", Instant.now().toString());
-        return Json.pretty(holder).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String describe(JsonNode holder) {
-        return "sparkgan " + holder.path("what").asText("?") + " on " + holder.path("host").asText("?") + " (pid "
-                + holder.path("pid").asText("?") + ")";
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown";
         }
     }
 

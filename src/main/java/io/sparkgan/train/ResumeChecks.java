@@ -1,6 +1,7 @@
 package io.sparkgan.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkgan.data.DatasetInfo;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.model.GanReplica;
 import io.sparkgan.step.GanState;
@@ -62,6 +63,23 @@ final class ResumeChecks {
             throw new TrainingException("cannot resume " + run.root() + ": its checkpoint at step " + step
                     + " was trained with " + recorded + ", the model configured now has " + configured
                     + "; resume with the run's own settings (its run.conf) or start over with --fresh", step);
+        }
+    }
+
+    /**
+     * The dataset the checkpoint was trained on (its content hash, dataset_sha256 in state.json) against
+     * the one data.shards holds now: the sample order and the images of every later step follow from
+     * it, so a resume on another dataset is not the run it continues. A checkpoint trained on arrays in
+     * memory (no hash) is not checked.
+     */
+    static void requireSameDataset(JsonNode checkpoint, DatasetInfo now, String shards, RunDirectory run, long step) {
+        String recorded = checkpoint.path("dataset_sha256").asText("");
+        if (!recorded.isEmpty() && now != null && !recorded.equals(now.contentSha256())) {
+            throw new TrainingException("cannot resume " + run.root() + ": its checkpoint at step " + step + " was"
+                    + " trained on the dataset whose content SHA-256 is " + recorded + " (dataset_sha256 in its"
+                    + " state.json), and " + shards + " now holds another (" + now.contentSha256() + ", " + now.count()
+                    + " images, prepared " + now.createdAt() + "); resume it on the dataset it started with, or start"
+                    + " over with --fresh", step);
         }
     }
 

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.config.TrainConfig;
+import io.sparkgan.data.DatasetChangedException;
 import io.sparkgan.data.DatasetInfo;
+import io.sparkgan.data.HeldDataset;
+import io.sparkgan.data.PreparedDataset;
 import io.sparkgan.data.Preparer;
 import io.sparkgan.data.SampleOrder;
 import io.sparkgan.data.ShardReader;
@@ -90,12 +93,22 @@ public final class TrainingJob {
 
     /** prepare → read the shards → train (resuming the run when it was interrupted). */
     public static Result run(SparkganConfig config, JavaSparkContext sc, Storage storage) throws IOException {
-        return run(config, sc, storage, false);
+        return run(config, sc, storage, false, (result, dataset) -> { });
     }
 
-    /** As {@link #run(SparkganConfig, JavaSparkContext, Storage)}; {@code fresh} discards an earlier attempt. */
-    public static Result run(SparkganConfig config, JavaSparkContext sc, Storage storage, boolean fresh)
-            throws IOException {
+    /** What runs after training, on the dataset the run trained on, still held (the FID stage). */
+    @FunctionalInterface
+    public interface AfterTraining {
+        void accept(Result result, PreparedDataset dataset) throws IOException;
+    }
+
+    /**
+     * As {@link #run(SparkganConfig, JavaSparkContext, Storage)}; {@code fresh} discards an earlier
+     * attempt. The run's dataset is held ({@link HeldDataset}) from before the first step until
+     * {@code after} returns, which runs once the run directory's lease is let go.
+     */
+    public static Result run(SparkganConfig config, JavaSparkContext sc, Storage storage, boolean fresh,
+                             AfterTraining after) throws IOException {
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
         if (!config.model().conditional()) { // a conditional G's shapes wait for the dataset's classes
             checkKernels(config, sc, config.architecture());
@@ -103,10 +116,22 @@ public final class TrainingJob {
         TrainConfig.Sync sync = Synchronisation.choose(sc, config.train()); // a mode that cannot run touches nothing
         // The run's lease before anything else: a second driver on this run refuses at once, not after
         // it has waited for executors (which the first one holds) and loaded the data.
-        try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "train", config.leaseTimeout())) {
-            DatasetInfo info = Preparer.prepare(sc, config.data(), storage, config.leaseTimeout());
-            ShardReader shards = TrainingData.reader(sc, storage, config.data(), info);
-            return train(config, sc, storage, shards, info, fresh, sync, lease);
+        DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "train", config.leaseTimeout());
+        HeldDataset data;
+        try {
+            data = Preparer.prepareAndHold(sc, config.data(), storage, config.leaseTimeout(), "train " + run.root());
+        } catch (IOException | RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+        try (data) {
+            Result result;
+            try (lease) {
+                ShardReader shards = TrainingData.reader(sc, storage, config.data(), data.dataset());
+                result = train(config, sc, storage, shards, data.info(), fresh, sync, lease);
+            }
+            after.accept(result, data.dataset());
+            return result;
         }
     }
 
@@ -237,6 +262,7 @@ public final class TrainingJob {
             long from = committed.get(committed.size() - 1);
             JsonNode recorded = Checkpoint.stateJson(storage, run.checkpoint(from));
             ResumeChecks.requireSameNormalisation(recorded, RunProvenance.normalisation(config), run, from);
+            ResumeChecks.requireSameDataset(recorded, info, config.data().shards(), run, from);
             GanState state = Checkpoint.read(storage, run, from, train, spectralNorm(config, replica.architecture()));
             ResumeChecks.requireSameModel(state, replica, run, from);
             ResumeChecks.warnOnOtherThreads(recorded, threads, run, from);
@@ -282,12 +308,16 @@ public final class TrainingJob {
             }
         } catch (IOException | UncheckedIOException e) { // a sample grid or metrics.jsonl that cannot be written
             throw new TrainingException("step " + state.step() + ": writing to " + run.root() + " failed (" + e
-                    + ")." + fullHint(e) + (lastCheckpoint >= 0 ? " The last good checkpoint is "
-                    + run.checkpoint(lastCheckpoint) + "." : " No checkpoint had been written yet."), state.step());
+                    + ")." + WriteFailures.fullHint(e) + lastGood(), state.step());
         } catch (TrainingException e) {
-            throw new TrainingException(e.getMessage() + (lastCheckpoint >= 0
-                    ? " The last good checkpoint is " + run.checkpoint(lastCheckpoint) + "."
-                    : " No checkpoint had been written yet."), e.step());
+            throw new TrainingException(e.getMessage() + lastGood(), e.step());
+        } catch (Exception e) { // Spark's SparkException is checked, but Scala throws it undeclared
+            DatasetChangedException changed = DatasetChangedException.in(e); // from any executor, even as text
+            if (changed == null) {
+                throw e;
+            }
+            throw new TrainingException("step " + (state.step() + 1) + ": " + changed.getMessage() + "." + lastGood(),
+                    state.step());
         } finally {
             try {
                 metrics.flush();
@@ -295,6 +325,11 @@ public final class TrainingJob {
                 // another driver has the run now: this one writes nothing more
             }
         }
+    }
+
+    private String lastGood() {
+        return lastCheckpoint >= 0 ? " The last good checkpoint is " + run.checkpoint(lastCheckpoint) + "."
+                : " No checkpoint had been written yet.";
     }
 
     /**
@@ -329,7 +364,7 @@ public final class TrainingJob {
             LOG.info("train: checkpoint {} ({})", dir, Progress.duration(seconds));
         } catch (IOException e) {
             throw new TrainingException("step " + step + ": writing checkpoint " + run.checkpoint(step)
-                    + " failed (" + firstLine(e) + "); it is not committed and readers ignore it." + fullHint(e), step);
+                    + " failed (" + WriteFailures.firstLine(e) + "); it is not committed and readers ignore it." + WriteFailures.fullHint(e), step);
         }
         lastCheckpoint = step;
         lease.check(); // retention deletes: only under the lease
@@ -339,21 +374,6 @@ public final class TrainingJob {
             // old checkpoints left behind cost space, not correctness: the next checkpoint retries
             LOG.warn("train: could not delete old checkpoints in {}: {}", run.checkpoints(), e.toString());
         }
-    }
-
-    /** An exception in one line: HDFS's remote exceptions carry the NameNode's stack trace in their message. */
-    private static String firstLine(Exception e) {
-        String text = e.toString().strip();
-        int newline = text.indexOf('\n');
-        return newline < 0 ? text : text.substring(0, newline).strip();
-    }
-
-    /** What to do when a write failed because the filesystem is full (or a quota is reached). */
-    private static String fullHint(Exception e) {
-        String text = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-        boolean full = text.contains("quota") || text.contains("no space left") || text.contains("disk full");
-        return full ? " The filesystem is full: free space (or raise the quota) and rerun the same command; it"
-                + " resumes from the last good checkpoint." : "";
     }
 
     /** Marks the run finished ({@code _SUCCESS}, written last). */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
 import io.sparkgan.model.GanLoss;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,6 +33,30 @@ class ConfigLoaderTest {
         assertEquals(GanLoss.NON_SATURATING, c.train().loss());
         assertEquals(TrainConfig.StepOrder.ALTERNATING, c.train().order());
         assertTrue(c.runId().matches("\\d{8}-\\d{6}"), c.runId());
+    }
+
+    /** Unset, data.shards is a folder per source and byte-changing settings, and run.conf records it. */
+    @Test
+    void theDefaultShardsFolderFollowsTheSourceAndTheSettingsThatChangeTheBytes() {
+        SparkganConfig quickStart = ConfigLoader.load((Path) null, List.of());
+        String folder = quickStart.data().shards();
+        assertTrue(folder.matches("sparkgan-work/shards/fashion-mnist-28px-grey-[0-9a-f]{8}"), folder);
+        assertTrue(quickStart.renderedForRunDirectory().contains(folder), "run.conf and `config` show it");
+        assertEquals(folder, ConfigLoader.load((Path) null, List.of("data.cache=stream", "train.steps=5",
+                "data.lanes=4")).data().shards(), "settings that do not change the bytes keep the folder");
+        for (String other : List.of("data.image-size=32", "data.channels=3", "data.limit=100", "data.split=test",
+                "data.shard-size=1M", "data.convert-channels=true", "data.max-pixels=1000",
+                "data.source=/data/faces")) {
+            String changed = ConfigLoader.load((Path) null, List.of(other)).data().shards();
+            assertFalse(changed.equals(folder), other + " gets a folder of its own");
+        }
+        assertTrue(ConfigLoader.load((Path) null, List.of("data.image-size=32", "data.shards-root=hdfs:///gan/shards"))
+                .data().shards().matches("hdfs:///gan/shards/fashion-mnist-32px-grey-[0-9a-f]{8}"));
+        assertEquals("/mine", ConfigLoader.load((Path) null, List.of("data.shards=/mine")).data().shards(),
+                "a data.shards given is used as it is");
+        assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(
+                ConfigFactory.parseString("data.shards-root = \"\""), List.of())).getMessage()
+                .contains("data.shards-root: expected a directory URI"));
     }
 
     @Test

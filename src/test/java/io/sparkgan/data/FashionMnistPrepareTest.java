@@ -35,7 +35,7 @@ class FashionMnistPrepareTest {
 
     @Test
     void manifestFindsTheDebianFilesAndShardsTheImagesUnchanged() throws IOException {
-        DatasetInfo info = Preparer.prepare(TestSpark.context(), config("data-manifests/fashion-mnist.conf", 300, "train"), storage);
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), config("data-manifests/fashion-mnist.conf", 300, "train"), storage).info();
         assertEquals("fashion-mnist", info.name());
         assertEquals(300, info.count());
         assertEquals(10, info.classes().size());
@@ -62,17 +62,17 @@ class FashionMnistPrepareTest {
     @Test
     void preparingTheSameImagesAgainGivesTheSameContentHash() throws Exception {
         DatasetInfo first = Preparer.prepare(TestSpark.context(), new DataConfig("data-manifests/fashion-mnist.conf",
-                tmp.resolve("a").toString(), 28, 1, "train", 200, 128L * 788, 0, 0.0, 50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20), storage);
+                tmp.resolve("a").toString(), 28, 1, "train", 200, 128L * 788, 0, 0.0, 50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20), storage).info();
         Thread.sleep(2100); // zip entry times have 2-second resolution
         DatasetInfo second = Preparer.prepare(TestSpark.context(), new DataConfig("data-manifests/fashion-mnist.conf",
-                tmp.resolve("b").toString(), 28, 1, "train", 200, 128L * 788, 0, 0.0, 50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20), storage);
+                tmp.resolve("b").toString(), 28, 1, "train", 200, 128L * 788, 0, 0.0, 50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20), storage).info();
         assertEquals(first.contentSha256(), second.contentSha256(), "FID caches and evaluators are keyed by it");
         assertEquals(first.shards().get(0).sha256(), second.shards().get(0).sha256());
     }
 
     @Test
     void idxFolderWorksWithoutAManifest() throws IOException {
-        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(DEBIAN.toString(), 50, "test"), storage);
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(DEBIAN.toString(), 50, "test"), storage).info();
         assertEquals(50, info.count());
         assertEquals("fashion-mnist", info.name());
     }
@@ -84,7 +84,7 @@ class FashionMnistPrepareTest {
                 .replace("search-env = \"FASHION_MNIST_DIR\"", "search-env = \"SPARKGAN_TEST_UNSET_VARIABLE\"")
                 .replace("\"/usr/share/datasets/fashion-mnist\"", "\"" + tmp.resolve("empty") + "\""));
         DataException e = assertThrows(DataException.class,
-                () -> Preparer.prepare(TestSpark.context(), config(manifest.toString(), 10, "train"), storage));
+                () -> Preparer.prepare(TestSpark.context(), config(manifest.toString(), 10, "train"), storage).info());
         assertTrue(e.getMessage().contains("train-images-idx3-ubyte.gz"), e.getMessage());
         assertTrue(e.getMessage().contains("apt-get install dataset-fashion-mnist"), e.getMessage());
     }
@@ -95,7 +95,7 @@ class FashionMnistPrepareTest {
         Files.writeString(manifest, Files.readString(Path.of("data-manifests/fashion-mnist.conf"))
                 .replace("b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7", "ab".repeat(32)));
         DataException e = assertThrows(DataException.class,
-                () -> Preparer.prepare(TestSpark.context(), config(manifest.toString(), 10, "train"), storage));
+                () -> Preparer.prepare(TestSpark.context(), config(manifest.toString(), 10, "train"), storage).info());
         assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
         assertTrue(e.getMessage().contains("train-images-idx3-ubyte.gz"), e.getMessage());
     }
@@ -103,7 +103,7 @@ class FashionMnistPrepareTest {
     @Test
     void unknownSplitListsTheSplitsThatExist() {
         DataException e = assertThrows(DataException.class,
-                () -> Preparer.prepare(TestSpark.context(), config("data-manifests/fashion-mnist.conf", 10, "validation"), storage));
+                () -> Preparer.prepare(TestSpark.context(), config("data-manifests/fashion-mnist.conf", 10, "validation"), storage).info());
         assertTrue(e.getMessage().contains("no split 'validation'"), e.getMessage());
         assertTrue(e.getMessage().contains("test") && e.getMessage().contains("train"), e.getMessage());
     }
@@ -115,7 +115,7 @@ class FashionMnistPrepareTest {
         try (DirectoryLease writing = DirectoryLease.acquire(Storage.local(),
                 new org.apache.hadoop.fs.Path(shards.toUri()), "prepare", Duration.ofSeconds(2))) {
             DirectoryLease.LeaseException e = assertThrows(DirectoryLease.LeaseException.class, () -> Preparer.prepare(TestSpark.context(),
-                    config("data-manifests/fashion-mnist.conf", 300, "train"), Storage.local(), Duration.ofSeconds(2)));
+                    config("data-manifests/fashion-mnist.conf", 300, "train"), Storage.local(), Duration.ofSeconds(2), false).info());
             assertTrue(e.getMessage().contains("is in use by sparkgan prepare on "), e.getMessage());
         }
         try (var files = Files.list(shards)) {

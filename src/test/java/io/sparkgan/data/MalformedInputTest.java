@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -265,7 +266,11 @@ class MalformedInputTest {
 
     /** rejects.csv as file (relative to the images folder) → reason. */
     private Map<String, String> rejects() throws IOException {
-        List<List<String>> rows = Csv.parse(Files.readString(shards.resolve("rejects.csv")));
+        return rejects(shards);
+    }
+
+    private Map<String, String> rejects(Path dir) throws IOException {
+        List<List<String>> rows = Csv.parse(Files.readString(dir.resolve("rejects.csv")));
         assertEquals(List.of("path", "reason"), rows.get(0));
         String prefix = Storage.qualify(images.toString()) + "/";
         Map<String, String> byFile = new LinkedHashMap<>();
@@ -279,7 +284,7 @@ class MalformedInputTest {
 
     /** Prepares the folder and checks every file's outcome, the shards' pixels and dataset.json. */
     private void prepareAndCheck(int channels, boolean convert, boolean rgbColumn) throws IOException {
-        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.toString(), channels, convert, 1.0), storage);
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.toString(), channels, convert, 1.0), storage).info();
         Map<String, String> rejects = rejects();
         List<String> accepted = new ArrayList<>();
         List<String> wrong = new ArrayList<>();
@@ -359,7 +364,7 @@ class MalformedInputTest {
         csv.writeBytes(".png,\n".getBytes(StandardCharsets.UTF_8));
         Files.write(images.resolve("list.csv"), csv.toByteArray());
 
-        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.resolve("list.csv").toString(), 1, false, 1.0), storage);
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.resolve("list.csv").toString(), 1, false, 1.0), storage).info();
         assertEquals(2, info.count());
         assertEquals(6, info.rejected());
         Map<String, String> rejects = rejects();
@@ -404,27 +409,32 @@ class MalformedInputTest {
 
     @Test
     void tooManyRejectsFailsAndLeavesNothingThatLooksPrepared() throws IOException {
-        DatasetInfo first = Preparer.prepare(TestSpark.context(), config(images.toString(), 3, true, 1.0), storage);
+        DatasetInfo first = Preparer.prepare(TestSpark.context(), config(images.toString(), 3, true, 1.0), storage).info();
         assertTrue(first.rejected() > 0);
 
         // The same source and settings but a stricter limit: the prepared data is not reused.
         DataException reused = assertThrows(DataException.class,
-                () -> Preparer.prepare(TestSpark.context(), config(images.toString(), 3, true, 0.01), storage));
+                () -> Preparer.prepare(TestSpark.context(), config(images.toString(), 3, true, 0.01), storage).info());
         assertTrue(reused.getMessage().contains(first.rejected() + " of " + (first.rejected() + first.count())
                 + " images"), reused.getMessage());
         assertTrue(reused.getMessage().contains("more than data.max-reject-fraction=0.01"), reused.getMessage());
 
-        // Other settings: prepared again, and too many rejects leave only rejects.csv behind.
-        DataException e = assertThrows(DataException.class,
-                () -> Preparer.prepare(TestSpark.context(), config(images.toString(), 1, false, 0.01), storage));
+        // Other settings, replacing: the new generation has too many rejects, leaves only its rejects.csv,
+        // and the dataset there stays current, untouched.
+        String before = Files.readString(shards.resolve(DatasetInfo.FILE));
+        DataException e = assertThrows(DataException.class, () -> Preparer.prepare(TestSpark.context(),
+                config(images.toString(), 1, false, 0.01), storage, Duration.ofSeconds(60), true).info());
         assertTrue(e.getMessage().matches("(?s)prepare: \\d+ of " + cases.size()
                 + " images \\(\\d+\\.\\d\\d%\\) were rejected, more than data\\.max-reject-fraction=0\\.01; reasons in .*rejects\\.csv\\n.*"),
                 e.getMessage());
-        try (Stream<Path> left = Files.list(shards)) {
-            assertEquals(List.of("rejects.csv"), left.map(p -> p.getFileName().toString())
-                            .filter(name -> !name.equals(DirectoryLease.DIR)).sorted().toList(),
-                    "no dataset.json and no part files after a failed prepare (only its lease, released)");
+        Path failed = shards.resolve("generation-000001");
+        try (Stream<Path> left = Files.list(failed)) {
+            assertEquals(List.of("rejects.csv"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no dataset.json and no part files after a failed prepare");
         }
-        assertTrue(rejects().get("cmyk.jpg").startsWith("CMYK JPEG"), "the reasons are there to read");
+        assertEquals(before, Files.readString(shards.resolve(DatasetInfo.FILE)), "the current dataset is untouched");
+        assertEquals(first.contentSha256(), DatasetGenerations.current(storage,
+                new org.apache.hadoop.fs.Path(shards.toUri())).info().contentSha256());
+        assertTrue(rejects(failed).get("cmyk.jpg").startsWith("CMYK JPEG"), "the reasons are there to read");
     }
 }

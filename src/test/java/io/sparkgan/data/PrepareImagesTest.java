@@ -13,6 +13,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -61,7 +62,7 @@ class PrepareImagesTest {
 
     @Test
     void eachBadImageIsSetAsideWithItsReason() throws IOException {
-        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage);
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage).info();
         assertEquals(3, info.count());
         assertEquals(4, info.rejected());
         assertEquals(List.of("shirts", "shoes"), info.classes());
@@ -84,7 +85,7 @@ class PrepareImagesTest {
                 + "shirts/b.png,shirt," + "0".repeat(64) + "\n"
                 + "shoes/missing.png,shoe,\n"
                 + "\"shoes/c.jpg\",shoe,\n");
-        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.resolve("list.csv").toString(), 1.0, false), storage);
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.resolve("list.csv").toString(), 1.0, false), storage).info();
         assertEquals(2, info.count());
         assertEquals(List.of("shirt", "shoe"), info.classes());
         Map<String, String> rejects = rejects();
@@ -96,7 +97,7 @@ class PrepareImagesTest {
     @Test
     void tooManyRejectsFailsNamingTheShareAndTheRejectList() {
         DataException e = assertThrows(DataException.class,
-                () -> Preparer.prepare(TestSpark.context(), config(images.toString(), 0.01, false), storage));
+                () -> Preparer.prepare(TestSpark.context(), config(images.toString(), 0.01, false), storage).info());
         assertTrue(e.getMessage().contains("4 of 7 images (57.14%) were rejected"), e.getMessage());
         assertTrue(e.getMessage().contains("data.max-reject-fraction=0.01"), e.getMessage());
         assertTrue(e.getMessage().contains("rejects.csv"), e.getMessage());
@@ -106,7 +107,7 @@ class PrepareImagesTest {
 
     @Test
     void convertChannelsAcceptsRgbIntoAGreyDataset() throws IOException {
-        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, true), storage);
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, true), storage).info();
         assertEquals(4, info.count());
         assertFalse(rejects().containsKey("g.png"));
     }
@@ -114,19 +115,27 @@ class PrepareImagesTest {
     @Test
     void missingSourceIsNamed() {
         DataException e = assertThrows(DataException.class,
-                () -> Preparer.prepare(TestSpark.context(), config(tmp.resolve("nowhere").toString(), 1.0, false), storage));
+                () -> Preparer.prepare(TestSpark.context(), config(tmp.resolve("nowhere").toString(), 1.0, false), storage).info());
         assertTrue(e.getMessage().contains("nowhere does not exist"), e.getMessage());
     }
 
     @Test
-    void preparedShardsAreReusedUntilTheSourceChanges() throws IOException {
-        DatasetInfo first = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage);
-        DatasetInfo again = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage);
+    void preparedShardsAreReusedUntilTheSourceChangesThenRefusedUntilReplaced() throws IOException {
+        DatasetInfo first = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage).info();
+        DatasetInfo again = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage).info();
         assertEquals(first.createdAt(), again.createdAt(), "unchanged source: the shards are reused");
         TestImages.write(images.resolve("shirts/z.png"), TestImages.encode(TestImages.grey(28, 28, 9), "png"));
-        DatasetInfo changed = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage);
-        assertEquals(first.count() + 1, changed.count());
-        assertFalse(changed.contentSha256().equals(first.contentSha256()));
+        String before = Files.readString(shards.resolve(DatasetInfo.FILE));
+        DataException refused = assertThrows(DataException.class,
+                () -> Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage));
+        assertTrue(refused.getMessage().contains("differing: the source's content changed since"), refused.getMessage());
+        assertEquals(before, Files.readString(shards.resolve(DatasetInfo.FILE)), "refused, and left as it was");
+        PreparedDataset changed = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage,
+                Duration.ofSeconds(60), true);
+        assertEquals(1, changed.generation());
+        assertEquals(first.count() + 1, changed.info().count());
+        assertFalse(changed.info().contentSha256().equals(first.contentSha256()));
+        assertFalse(Files.exists(shards.resolve(DatasetInfo.FILE)), "generation 0, replaced and read by no job, is gone");
     }
 
     @Test
@@ -140,7 +149,7 @@ class PrepareImagesTest {
         }
         TestImages.write(flat.resolve("one.png"), TestImages.encode(uniform, "png"));
         DatasetInfo info = Preparer.prepare(TestSpark.context(), new DataConfig(flat.toString(), shards.toString(), 28, 1, "train", 0, 10L * 788, 0,
-                0.0, 50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20), storage);
+                0.0, 50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20), storage).info();
         Shards.Content content = Shards.read(storage, Storage.qualify(shards.toString()), info.shards().get(0), info.channels(), info.size());
         assertEquals(28 * 28, content.images().length);
         for (byte b : content.images()) {
@@ -151,7 +160,7 @@ class PrepareImagesTest {
 
     @Test
     void damagedShardIsDetectedWhenRead() throws IOException {
-        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage);
+        DatasetInfo info = Preparer.prepare(TestSpark.context(), config(images.toString(), 1.0, false), storage).info();
         Path shard = shards.resolve(info.shards().get(0).file());
         byte[] bytes = Files.readAllBytes(shard);
         bytes[bytes.length - 1] ^= 1;

@@ -57,7 +57,7 @@ class PrepareRetryTest {
     /** 1,000 Fashion-MNIST images in 4 shards, written by {@code tasks} tasks (0: one per shard). */
     private DatasetInfo prepare(String dir, int tasks) throws IOException {
         return Preparer.prepare(sc, new DataConfig("data-manifests/fashion-mnist.conf", tmp.resolve(dir).toString(),
-                28, 1, "train", 1000, 250L * 788, tasks, 0.0, 50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20), Storage.local());
+                28, 1, "train", 1000, 250L * 788, tasks, 0.0, 50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20), Storage.local()).info();
     }
 
     private DatasetInfo prepare(String dir) throws IOException {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkgan.LogCapture;
 import io.sparkgan.TestSpark;
 import io.sparkgan.config.DataConfig;
 import io.sparkgan.io.Storage;
@@ -14,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -34,9 +34,13 @@ class ShardFormatTest {
 
     /** 3,000 Fashion-MNIST images in shards of 200 ids, written by {@code tasks} Spark tasks. */
     private DatasetInfo prepare(String dir, int tasks) throws IOException {
+        return prepare(dir, tasks, false).info();
+    }
+
+    private PreparedDataset prepare(String dir, int tasks, boolean replace) throws IOException {
         return Preparer.prepare(TestSpark.context(), new DataConfig("data-manifests/fashion-mnist.conf",
                 tmp.resolve(dir).toString(), 28, 1, "train", 3000, 200L * RECORD, tasks, 0.0, 50_000_000L, false, DataConfig.Cache.AUTO, 16, 8 << 20),
-                storage);
+                storage, Duration.ofSeconds(60), replace);
     }
 
     @Test
@@ -106,20 +110,22 @@ class ShardFormatTest {
     }
 
     @Test
-    void aDatasetOfAnEarlierFormatIsPreparedAgainSayingSo() throws IOException {
+    void aDatasetOfAnEarlierFormatIsRefusedThenReplacedWhenAskedTo() throws IOException {
         Path dir = tmp.resolve("old");
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("dataset.json"), "{\"format_version\": 1, \"shards\": [{\"file\": \"part-00000.npz\"}]}");
         Files.writeString(dir.resolve("part-00000.npz"), "an npz shard");
-        String log;
-        DatasetInfo info;
-        try (LogCapture capture = new LogCapture()) {
-            info = prepare("old", 0);
-            log = capture.text();
-        }
-        assertTrue(log.contains("holds shards in format 1 (an earlier sparkgan); preparing them again in format 2"), log);
-        assertFalse(Files.exists(dir.resolve("part-00000.npz")));
-        assertEquals(3000, DatasetInfo.fromJson(Files.readString(dir.resolve("dataset.json"))).count(), "format 2 now");
-        assertTrue(Files.exists(dir.resolve(info.shards().get(0).file())));
+        DataException refused = assertThrows(DataException.class, () -> prepare("old", 0));
+        assertTrue(refused.getMessage().contains("holds a dataset in format 1 (an earlier sparkgan's), which this one"
+                + " does not read; replace it with `sparkgan prepare --replace`"), refused.getMessage());
+        assertEquals("an npz shard", Files.readString(dir.resolve("part-00000.npz")), "refused, and left as it was");
+
+        PreparedDataset replaced = prepare("old", 0, true);
+        assertEquals(1, replaced.generation());
+        assertFalse(Files.exists(dir.resolve("part-00000.npz")), "the old generation goes: no job reads it");
+        assertFalse(Files.exists(dir.resolve("dataset.json")));
+        Path current = dir.resolve("generation-000001");
+        assertEquals(3000, DatasetInfo.fromJson(Files.readString(current.resolve("dataset.json"))).count(), "format 2 now");
+        assertTrue(Files.exists(current.resolve(replaced.info().shards().get(0).file())));
     }
 }

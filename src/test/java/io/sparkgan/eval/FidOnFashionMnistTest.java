@@ -48,9 +48,9 @@ class FidOnFashionMnistTest {
         sc = TestSpark.context();
         storage = new Storage(sc.hadoopConfiguration());
         config = config("train", 6000, "train-shards");
-        train = Preparer.prepare(sc, config.data(), storage);
+        train = Preparer.prepare(sc, config.data(), storage).info();
         SparkganConfig testConfig = config("test", 2000, "test-shards");
-        DatasetInfo test = Preparer.prepare(sc, testConfig.data(), storage);
+        DatasetInfo test = Preparer.prepare(sc, testConfig.data(), storage).info();
 
         EvaluatorTrainer.Stored evaluator = EvaluatorTrainer.train(sc, storage, config.data().shards(), train,
                 new EvaluatorTrainer.Settings(4, 2, 0, 1, 7));
@@ -101,7 +101,7 @@ class FidOnFashionMnistTest {
     void realStatisticsDoNotDependOnTheShardSize() throws Exception {
         SparkganConfig bigShards = ConfigLoader.load((Path) null, List.of("data.split=test", "data.limit=2000",
                 "data.shards=" + tmp.resolve("test-big-shards"), "data.shard-size=16M"));
-        DatasetInfo test = Preparer.prepare(sc, bigShards.data(), storage);
+        DatasetInfo test = Preparer.prepare(sc, bigShards.data(), storage).info();
         assertEquals(1, test.shards().size());
         FeatureSummary again = DistributedFeatures.ofDataset(sc, storage, job, bigShards.data().shards(), test, N);
         assertArrayEquals(testStats.stats.mean(), again.stats.mean());

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,7 +76,7 @@ class RealStatisticsTest {
 
     private static DatasetInfo dataset() {
         return new DatasetInfo("test", "file:/data", "fp", 200, 1, 28, List.of(), new long[0], 0, List.of(),
-                "cd".repeat(32), 0, "2026-12-06T00:00:00Z");
+                "cd".repeat(32), 0, "2026-12-06T00:00:00Z", "", Map.of());
     }
 
     @Test

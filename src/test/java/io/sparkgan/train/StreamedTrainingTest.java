@@ -15,11 +15,13 @@ import io.sparkgan.data.StoredShards;
 import io.sparkgan.distributed.FaultHooks;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Storage;
+import io.sparkgan.step.TrainingException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,7 +111,7 @@ class StreamedTrainingTest {
     @Test
     void aDamagedShardStopsTheRunWithAMessageNamingIt() throws Exception {
         DatasetInfo info = Preparer.prepare(TestSpark.context(), config("first", "stream", "driver").data(),
-                Storage.local());
+                Storage.local()).info();
         Path shard = tmp.resolve("shards/part-00007.npy");
         byte[] bytes = Files.readAllBytes(shard);
         Files.write(shard, java.util.Arrays.copyOf(bytes, bytes.length - 788));
@@ -126,27 +128,25 @@ class StreamedTrainingTest {
                     messages += t.getMessage() + "\n";
                 }
                 String named = "shard " + shard.toUri().toString().replace("file:///", "file:/") + (cache.equals("stream")
-                        ? " is not the one dataset.json describes (15100 bytes, dataset.json says 15888 bytes of 20"
-                        + " records of [('label', '<i4'), ('image', '|u1', (1, 28, 28))]); run prepare again"
+                        ? " of " + Storage.qualify(tmp.resolve("shards").toString())
+                        + " changed under this job: it has 15100 bytes, dataset.json says 15888 bytes of 20 records of"
+                        + " [('label', '<i4'), ('image', '|u1', (1, 28, 28))]"
                         : " is damaged: its SHA-256 is ");
                 assertTrue(messages.contains(named), cache + ", " + sync + ": " + messages);
             }
         }
 
-        // a shard gone altogether (a lifecycle rule, another job's cleanup): one DataException naming it
+        // a shard gone altogether (a lifecycle rule, another job's cleanup): one message naming it, and the
+        // checkpoint to resume from once it is back
         Files.delete(shard);
         SparkganConfig config = config("deleted", "stream", "driver");
         StoredShards shards = new StoredShards(Storage.local(), tmp.resolve("shards").toString(), info, false);
-        Exception e = assertThrows(Exception.class, () -> TrainingJob.train(config, TestSpark.context(),
-                Storage.local(), shards, info));
-        Throwable cause = e;
-        while (cause != null && !(cause instanceof io.sparkgan.data.DataException)) {
-            cause = cause.getCause();
-        }
-        assertTrue(cause != null && cause.getMessage().matches("cannot read records \\d+\\.\\.\\d+ of shard "
-                + java.util.regex.Pattern.quote(shard.toUri().toString().replace("file:///", "file:/"))
-                + ": .*(does not exist|No such file).* \\(data\\.shards must be readable from every executor\\)"),
-                String.valueOf(cause));
+        TrainingException e = assertThrows(TrainingException.class, () -> TrainingJob.train(config,
+                TestSpark.context(), Storage.local(), shards, info));
+        assertTrue(e.getMessage().matches("step \\d+: shard " + Pattern.quote(shard.toUri().toString()
+                .replace("file:///", "file:/")) + " of .* changed under this job: it is gone\\. A prepared dataset is"
+                + " never changed in place; .*\\. (The last good checkpoint is .*step-\\d+\\.|No checkpoint had been"
+                + " written yet\\.)"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("deleted/_SUCCESS")), "no run finishes on missing data");
     }
 }
