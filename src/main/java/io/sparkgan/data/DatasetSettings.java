@@ -77,7 +77,9 @@ final class DatasetSettings {
         }
         if (differences.isEmpty()) {
             differences.add("fingerprint " + abbreviated(info.fingerprint()) + " there, " + abbreviated(askedFingerprint)
-                    + " asked for");
+                    + " asked for" + (info.settings().isEmpty() ? " (its dataset.json, from an earlier sparkgan, does"
+                    + " not record data.split, data.limit, data.convert-channels, data.max-pixels or the source's"
+                    + " content: one of them differs)" : ""));
         }
         return "data.shards " + there.describe() + " holds another dataset than the one asked for, and a prepared"
                 + " dataset is never replaced silently.\n"
@@ -85,9 +87,8 @@ final class DatasetSettings {
                 + (info.preparedBy().isEmpty() ? "" : " by " + info.preparedBy()) + "\n"
                 + "  asked for: " + summary(asked) + "\n"
                 + "  differing: " + String.join("; ", differences) + "\n"
-                + "Point data.shards at another folder (or leave it unset: its default folder follows the source and"
-                + " these settings), or replace the dataset with `sparkgan prepare --replace` and the same settings:"
-                + " jobs reading it now finish on the generation they started with.";
+                + "Point data.shards at another folder, or replace the dataset with `sparkgan prepare --replace` and"
+                + " the same settings: jobs reading it now finish on the generation they started with.";
     }
 
     private static String summary(Map<String, String> s) {

@@ -17,7 +17,7 @@ public final class HeldDataset implements AutoCloseable {
 
     private final Storage storage;
     private final PreparedDataset dataset;
-    private final ReaderLease lease;
+    private final ReaderLease lease; // null where data.shards cannot be written
     private final Duration timeout;
 
     private HeldDataset(Storage storage, PreparedDataset dataset, ReaderLease lease, Duration timeout) {
@@ -41,13 +41,25 @@ public final class HeldDataset implements AutoCloseable {
      */
     static HeldDataset hold(Storage storage, PreparedDataset dataset, String what, Duration timeout)
             throws IOException {
-        ReaderLease lease = ReaderLease.take(storage, dataset.rootPath(),
-                DatasetGenerations.name(dataset.generation()), what, timeout);
-        long current = DatasetGenerations.list(storage, dataset.rootPath()).current();
-        if (current != dataset.generation()) {
+        ReaderLease lease;
+        try {
+            lease = ReaderLease.take(storage, dataset.rootPath(), DatasetGenerations.name(dataset.generation()), what,
+                    timeout);
+        } catch (IOException e) { // a data.shards this job may read but not write (permissions, a read-only role)
+            LOG.warn("{}: cannot write a reader's lease in {} ({}); reading {} without one: a prepare --replace"
+                    + " meanwhile may remove it, which stops this job", what, dataset.root(), e.toString(),
+                    dataset.describe());
+            return new HeldDataset(storage, dataset, null, timeout);
+        }
+        try {
+            long current = DatasetGenerations.list(storage, dataset.rootPath()).current();
+            if (current != dataset.generation()) {
+                throw new ReplacedMeanwhile(dataset.describe() + " was replaced by generation " + current
+                        + " as this job started");
+            }
+        } catch (IOException | RuntimeException e) {
             lease.close();
-            throw new ReplacedMeanwhile(dataset.describe() + " was replaced by generation " + current
-                    + " as this job started");
+            throw e;
         }
         return new HeldDataset(storage, dataset, lease, timeout);
     }
@@ -63,14 +75,17 @@ public final class HeldDataset implements AutoCloseable {
     /** Lets go of the generation, and removes it if it was replaced and no other job reads it. */
     @Override
     public void close() {
+        if (lease == null) {
+            return;
+        }
         lease.close();
         try {
             if (DatasetGenerations.list(storage, dataset.rootPath()).current() != dataset.generation()) {
                 DatasetGenerations.removeReplaced(storage, dataset.rootPath(), timeout, false);
             }
         } catch (IOException e) {
-            LOG.warn("could not remove the replaced {} ({}); the next prepare on it does", dataset.describe(),
-                    e.toString());
+            LOG.warn("could not remove the replaced {} ({}); the next prepare of {} does", dataset.describe(),
+                    e.toString(), dataset.root());
         }
     }
 }

@@ -3,6 +3,7 @@ package io.sparkgan.data;
 import io.sparkgan.config.DataConfig;
 import io.sparkgan.io.DirectoryLease;
 import io.sparkgan.io.Storage;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -58,6 +59,7 @@ public final class Preparer {
         Map<String, String> settings = DatasetSettings.of(data, source.fingerprint());
         PreparedDataset existing = reusable(storage, root, fingerprint, settings, data, replace);
         if (existing != null) {
+            sweep(storage, root, leaseTimeout, replace);
             return existing;
         }
         try (DirectoryLease lease = DirectoryLease.acquire(storage, root, "prepare", leaseTimeout)) {
@@ -80,6 +82,25 @@ public final class Preparer {
                 DatasetGenerations.removeReplaced(storage, root, leaseTimeout, true);
             }
             return written;
+        }
+    }
+
+    /**
+     * Removes replaced generations that no job holds. A plain prepare (every job's) counts every lease as
+     * held; {@code prepare --replace} with nothing to replace, under the writer lease, waits out the
+     * leases that are not renewed (readers killed on other hosts).
+     */
+    private static void sweep(Storage storage, Path root, Duration leaseTimeout, boolean waitForReaders) {
+        try {
+            if (waitForReaders) {
+                try (DirectoryLease lease = DirectoryLease.acquire(storage, root, "prepare", leaseTimeout)) {
+                    DatasetGenerations.removeReplaced(storage, root, leaseTimeout, true);
+                }
+            } else {
+                DatasetGenerations.removeReplaced(storage, root, leaseTimeout, false);
+            }
+        } catch (IOException | RuntimeException e) { // space, not correctness: the next prepare tries again
+            LOG.warn("prepare: could not remove the replaced generations of {}: {}", root, e.toString());
         }
     }
 
@@ -136,6 +157,10 @@ public final class Preparer {
             throw new DataException(DatasetSettings.refusal(current, settings, fingerprint));
         }
         String damage = damage(storage, current);
+        if (damage != null && DatasetGenerations.list(storage, root).current() != current.generation()) {
+            // replaced and removed as we looked (no job held it yet): look at the new one
+            return reusable(storage, root, fingerprint, settings, data, replace);
+        }
         if (damage != null) {
             if (replace) {
                 return null;
@@ -319,11 +344,14 @@ public final class Preparer {
     private static String damage(Storage storage, PreparedDataset dataset) throws IOException {
         for (DatasetInfo.Shard s : dataset.info().shards()) {
             Path file = new Path(dataset.dirPath(), s.file());
-            if (!storage.exists(file)) {
+            long length;
+            try {
+                length = storage.length(file);
+            } catch (FileNotFoundException e) {
                 return file + " is missing";
             }
-            if (storage.length(file) != s.bytes()) {
-                return file + " has " + storage.length(file) + " bytes, dataset.json says " + s.bytes();
+            if (length != s.bytes()) {
+                return file + " has " + length + " bytes, dataset.json says " + s.bytes();
             }
         }
         return null;

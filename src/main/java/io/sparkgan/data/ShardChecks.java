@@ -62,7 +62,8 @@ final class ShardChecks {
         try {
             status = storage.status(path);
         } catch (FileNotFoundException e) {
-            throw changed(path, "it is gone");
+            throw changed(path, "it is gone (if data.shards was replaced meanwhile: this job's reader's lease was"
+                    + " taken for expired, see run.lease-timeout-seconds)");
         }
         if (status.getLen() != s.bytes()) {
             throw changed(path, "it has " + status.getLen() + " bytes, dataset.json says " + s.bytes() + " bytes of "

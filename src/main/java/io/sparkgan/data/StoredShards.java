@@ -66,10 +66,12 @@ public final class StoredShards implements ShardReader {
         }
         Map<String, Long> modifiedAt = new HashMap<>();
         ShardChecks checks = new ShardChecks(storage, dataset.dirPath(), dataset.info(), dataset.describe(), Map.of());
-        for (DatasetInfo.Shard s : dataset.info().shards()) {
+        for (int k = 0; k < dataset.info().shards().size(); k++) {
+            DatasetInfo.Shard s = dataset.info().shards().get(k);
             FileStatus f = files.get(s.file());
             if (f == null || f.getLen() != s.bytes()) {
-                checks.open(dataset.info().shards().indexOf(s)); // names what is wrong
+                checks.open(k); // names what is wrong; if nothing is (the listing was behind), the file's own status
+                f = storage.status(new Path(dataset.dirPath(), s.file()));
             }
             modifiedAt.put(s.file(), f.getModificationTime());
         }

@@ -111,6 +111,12 @@ public final class FidStage {
         Map<Long, List<Checkpoint.GeneratorParams>> generators = new LinkedHashMap<>();
         for (long step : steps) {
             generators.put(step, Checkpoint.generatorParams(storage, run.checkpoint(step), fid.scoreRaw()));
+            String trainedOn = Checkpoint.stateJson(storage, run.checkpoint(step)).path("dataset_sha256").asText("");
+            if (!trainedOn.isEmpty() && !trainedOn.equals(info.contentSha256())) {
+                LOG.warn("fid: checkpoint {} was trained on the dataset whose content SHA-256 is {}, and is scored"
+                        + " against {} ({}), another dataset", step, trainedOn, dataset.describe(),
+                        info.contentSha256());
+            }
         }
         Set<FidReport.Row> wanted = new TreeSet<>();
         generators.forEach((step, list) -> list.forEach(g -> wanted.add(new FidReport.Row(step, g.kind()))));

@@ -2,6 +2,7 @@ package io.sparkgan.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
@@ -60,16 +62,27 @@ public final class ReaderLease implements AutoCloseable {
 
     private void beat() {
         try {
+            if (beats.get() > 0 && !storage.exists(holderFile)) {
+                // a watcher took this reader for gone (its beats were late by a whole expiry) and removed its
+                // lease: what it reads may be removed too, and its next read of a removed file says so
+                LOG.error("this job's reader's lease {} was removed by a job that took it for gone; the dataset"
+                        + " generation it reads may be removed under it (run.lease-timeout-seconds)", holderFile);
+            }
             storage.writeString(heartbeatFile, beats.incrementAndGet() + "\n");
         } catch (IOException e) {
             LOG.warn("could not renew the reader's lease {}: {}", holderFile, e.toString());
         }
     }
 
-    /** Stops renewing and removes the lease. */
+    /** Stops renewing (waiting for a renewal under way) and removes the lease. */
     @Override
     public void close() {
-        heartbeat.shutdownNow();
+        heartbeat.shutdown();
+        try {
+            heartbeat.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             storage.delete(holderFile);
             storage.delete(heartbeatFile);
@@ -132,19 +145,19 @@ public final class ReaderLease implements AutoCloseable {
             if (name.startsWith(key + ".") && name.endsWith(".json")) {
                 try {
                     holders.put(f.getPath(), Json.parse(storage.readString(f.getPath())));
-                } catch (IOException e) {
-                    // released between the listing and the read
+                } catch (FileNotFoundException e) {
+                    // released between the listing and the read; any other failure stops the watcher
                 }
             }
         }
         return holders;
     }
 
-    private static String heartbeat(Storage storage, Path holderFile) {
+    private static String heartbeat(Storage storage, Path holderFile) throws IOException {
         try {
             return storage.readString(heartbeatOf(holderFile));
-        } catch (IOException e) {
-            return "";
+        } catch (FileNotFoundException e) {
+            return ""; // not renewed yet
         }
     }
 

@@ -78,8 +78,9 @@ final class ResumeChecks {
             throw new TrainingException("cannot resume " + run.root() + ": its checkpoint at step " + step + " was"
                     + " trained on the dataset whose content SHA-256 is " + recorded + " (dataset_sha256 in its"
                     + " state.json), and " + shards + " now holds another (" + now.contentSha256() + ", " + now.count()
-                    + " images, prepared " + now.createdAt() + "); resume it on the dataset it started with, or start"
-                    + " over with --fresh", step);
+                    + " images, prepared " + now.createdAt() + "). A run resumes only on the dataset it was trained"
+                    + " on: point data.shards at a folder that holds it, or start the run over with --fresh (or train"
+                    + " another run.id)", step);
         }
     }
 

@@ -144,7 +144,7 @@ class StreamedTrainingTest {
         TrainingException e = assertThrows(TrainingException.class, () -> TrainingJob.train(config,
                 TestSpark.context(), Storage.local(), shards, info));
         assertTrue(e.getMessage().matches("step \\d+: shard " + Pattern.quote(shard.toUri().toString()
-                .replace("file:///", "file:/")) + " of .* changed under this job: it is gone\\. A prepared dataset is"
+                .replace("file:///", "file:/")) + " of .* changed under this job: it is gone \\(.*\\)\\. A prepared dataset is"
                 + " never changed in place; .*\\. (The last good checkpoint is .*step-\\d+\\.|No checkpoint had been"
                 + " written yet\\.)"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("deleted/_SUCCESS")), "no run finishes on missing data");
