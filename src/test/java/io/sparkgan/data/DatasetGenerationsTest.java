@@ -1,11 +1,11 @@
 package io.sparkgan.data;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgan.FolderSnapshot;
 import io.sparkgan.LogCapture;
 import io.sparkgan.TestSpark;
 import io.sparkgan.config.DataConfig;
@@ -16,8 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,7 +51,7 @@ class DatasetGenerationsTest {
         PreparedDataset first = prepare(28, false);
         assertEquals(0, first.generation());
         assertEquals(first.info().createdAt(), prepare(28, false).info().createdAt(), "the same settings reuse it");
-        Map<String, byte[]> before = files();
+        FolderSnapshot before = FolderSnapshot.of(tmp.resolve("shards"));
 
         DataException refused = assertThrows(DataException.class, () -> prepare(32, false));
         String message = refused.getMessage();
@@ -65,7 +63,7 @@ class DatasetGenerationsTest {
                 + " shard\n"), message);
         assertTrue(message.contains("  differing: data.image-size 28 there, 32 asked for\n"), message);
         assertTrue(message.contains("`sparkgan prepare --replace`"), message);
-        assertFilesEqual(before, files());
+        before.assertUnchanged();
 
         Path shard = tmp.resolve("shards/part-00001.npy");
         byte[] whole = Files.readAllBytes(shard);
@@ -75,7 +73,7 @@ class DatasetGenerationsTest {
                 + Storage.qualify(shard.toString()) + " is missing. A prepared dataset is never rewritten in place"),
                 damaged.getMessage());
         Files.write(shard, whole);
-        assertFilesEqual(before, files());
+        before.assertUnchanged();
 
         PreparedDataset second = prepare(32, true);
         assertEquals(1, second.generation());
@@ -124,21 +122,5 @@ class DatasetGenerationsTest {
         try (Stream<Path> left = Files.list(readers)) {
             assertEquals(List.of(), left.toList(), "and so did the dead reader's lease");
         }
-    }
-
-    private Map<String, byte[]> files() throws IOException {
-        Path dir = tmp.resolve("shards");
-        Map<String, byte[]> files = new TreeMap<>();
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.filter(Files::isRegularFile).toList()) {
-                files.put(dir.relativize(p).toString(), Files.readAllBytes(p));
-            }
-        }
-        return files;
-    }
-
-    private static void assertFilesEqual(Map<String, byte[]> expected, Map<String, byte[]> actual) {
-        assertEquals(expected.keySet(), actual.keySet());
-        expected.forEach((name, bytes) -> assertArrayEquals(bytes, actual.get(name), name));
     }
 }

@@ -1,12 +1,12 @@
 package io.sparkgan.train;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgan.FolderSnapshot;
 import io.sparkgan.LogCapture;
 import io.sparkgan.TestHdfs;
 import io.sparkgan.TestSpark;
@@ -155,7 +155,7 @@ class DatasetUnderJobTest {
         }
 
         // the old settings now meet another dataset: train refuses, and leaves data.shards as it was
-        Map<String, byte[]> before = files(shards);
+        FolderSnapshot before = FolderSnapshot.of(shards);
         DataException refused = assertThrows(DataException.class,
                 () -> TrainingJob.run(config("refused", shards.toString()), TestSpark.context(), Storage.local()));
         assertTrue(refused.getMessage().startsWith("data.shards " + Storage.qualify(shards.toString())
@@ -164,7 +164,7 @@ class DatasetUnderJobTest {
                 refused.getMessage());
         assertTrue(refused.getMessage().contains("prepared " + DatasetInfo.fromJson(Files.readString(
                 shards.resolve("generation-000001/dataset.json"))).createdAt() + " by sparkgan "), refused.getMessage());
-        assertFilesEqual(before, files(shards));
+        before.assertUnchanged();
         assertFalse(Files.exists(tmp.resolve("refused/run.conf")), "nothing trained");
     }
 
@@ -265,20 +265,5 @@ class DatasetUnderJobTest {
                 + " was trained on the dataset whose content SHA-256 is " + trained.dataset().contentSha256()
                 + " (dataset_sha256 in its state.json), and " + other + " now holds another ("), refused.getMessage());
         assertTrue(refused.getMessage().contains(", 300 images, prepared "), refused.getMessage());
-    }
-
-    private static Map<String, byte[]> files(Path dir) throws IOException {
-        Map<String, byte[]> files = new TreeMap<>();
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.filter(Files::isRegularFile).toList()) {
-                files.put(dir.relativize(p).toString(), Files.readAllBytes(p));
-            }
-        }
-        return files;
-    }
-
-    private static void assertFilesEqual(Map<String, byte[]> expected, Map<String, byte[]> actual) {
-        assertEquals(expected.keySet(), actual.keySet());
-        expected.forEach((name, bytes) -> assertArrayEquals(bytes, actual.get(name), name));
     }
 }
