@@ -9,12 +9,15 @@ import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.ConfigLoader;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.data.HeldDataset;
+import io.sparkgan.data.PreparedDataset;
 import io.sparkgan.data.Preparer;
 import io.sparkgan.eval.EvaluationException;
 import io.sparkgan.eval.FidStage;
 import io.sparkgan.eval.FidStats;
 import io.sparkgan.eval.FidStatsFile;
 import io.sparkgan.eval.FrechetDistance;
+import io.sparkgan.eval.ImageStatistics;
+import io.sparkgan.io.Json;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import io.sparkgan.train.Checkpoint;
@@ -38,7 +41,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "fid", mixinStandardHelpOptions = true,
         description = {"Score checkpoints of a run (FID, KID, mode coverage) into <run>/fid/report.{json,csv,html},",
-                "or print the FID between two statistics files (pytorch-fid .npz layout)."})
+                "print the FID between two statistics files (pytorch-fid .npz layout), or write the statistics of",
+                "any images (--images, --save-stats) on the extractor that scores runs."})
 final class FidCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Target target;
@@ -50,7 +54,20 @@ final class FidCommand implements Callable<Integer> {
         @Option(names = "--stats", paramLabel = "NPZ", arity = "1",
                 description = "A statistics file with mu and sigma; give exactly two.")
         List<String> stats;
+
+        @Option(names = "--images", paramLabel = "SOURCE", description = {"Write the statistics of these images"
+                + " (a folder of PNG/JPEG, a CSV manifest, an idx folder or a dataset manifest) to --save-stats,",
+                "on the extractor that scores runs of this configuration (--config, --set): samples of another tool"
+                        + " then compare with fid --stats."})
+        String images;
     }
+
+    @Option(names = "--save-stats", paramLabel = "NPZ", description = "With --images: where the statistics go.")
+    String saveStats;
+
+    @Option(names = "--images-split", paramLabel = "SPLIT", defaultValue = "train",
+            description = "With --images of a dataset manifest or idx folder: which split (default: ${DEFAULT-VALUE}).")
+    String imagesSplit;
 
     @Option(names = "--checkpoints", paramLabel = "all|last|STEP,...", defaultValue = "all",
             description = "Which committed checkpoints to score (default: ${DEFAULT-VALUE}).")
@@ -70,6 +87,9 @@ final class FidCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (target.stats != null) {
             return compareStats();
+        }
+        if (target.images != null) {
+            return statsOfImages();
         }
         Path root = Storage.qualify(target.run);
         RunDirectory run = new RunDirectory(root);
@@ -184,6 +204,45 @@ final class FidCommand implements Callable<Integer> {
             steps.add(step);
         }
         return steps;
+    }
+
+    /**
+     * Prepares the images into a scratch folder beside the output (every executor can read it there),
+     * writes their statistics, and removes the folder.
+     */
+    private int statsOfImages() throws IOException {
+        if (saveStats == null) {
+            throw new ConfigException("--images needs --save-stats NPZ: where to write the images' statistics");
+        }
+        SparkganConfig config = options.load();
+        Path out = Storage.qualify(saveStats);
+        Path scratch = new Path(out.getParent(), "_" + out.getName() + ".images");
+        try (JavaSparkContext sc = SparkContexts.start(config.spark(), "fid --images")) {
+            Storage storage = new Storage(sc.hadoopConfiguration());
+            try {
+                PreparedDataset images = Preparer.prepare(sc, config.data().forImages(target.images,
+                        scratch.toString(), imagesSplit), storage, config.leaseTimeout(), true);
+                ImageStatistics.Saved saved;
+                if (config.fid().extractor().equals("inception")) {
+                    saved = ImageStatistics.save(sc, storage, config, null, images, out);
+                } else { // the evaluator of the configured dataset: held while it is found or trained
+                    try (HeldDataset training = Preparer.prepareAndHold(sc, config.data(), storage,
+                            config.leaseTimeout(), "fid --images")) {
+                        saved = ImageStatistics.save(sc, storage, config, training.dataset(), images, out);
+                    }
+                }
+                var json = Json.object();
+                json.put("stats", saved.uri());
+                json.put("images", saved.count());
+                json.put("feature_dim", saved.dimension());
+                json.put("extractor", saved.extractor());
+                json.put("extractor_sha256", saved.extractorSha256());
+                spec.commandLine().getOut().println(Json.pretty(json));
+            } finally {
+                storage.delete(scratch);
+            }
+        }
+        return 0;
     }
 
     private int compareStats() throws IOException {

@@ -33,6 +33,15 @@ public record DataConfig(String source, String shards, int imageSize, int channe
     }
 
     /**
+     * These settings for another set of images ({@code fid --images}): its source, split and folder,
+     * every image of it (no limit), and other channel counts converted (tools save grey samples as RGB).
+     */
+    public DataConfig forImages(String imagesSource, String imagesShards, String imagesSplit) {
+        return new DataConfig(imagesSource, imagesShards, imageSize, channels, imagesSplit, 0, shardSize, prepareTasks,
+                maxRejectFraction, maxPixels, true, cache, lanes, shuffleWindow);
+    }
+
+    /**
      * The settings besides the source that a prepared dataset's bytes follow from, as one string:
      * part of its fingerprint, and of the name of its default folder.
      */

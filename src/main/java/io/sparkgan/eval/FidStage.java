@@ -208,7 +208,7 @@ public final class FidStage {
                 config.runId(), step);
     }
 
-    private static FidReport.Extractor resolveExtractor(JavaSparkContext sc, Storage storage, SparkganConfig config,
+    static FidReport.Extractor resolveExtractor(JavaSparkContext sc, Storage storage, SparkganConfig config,
                                                         PreparedDataset dataset) throws IOException {
         FidConfig fid = config.fid();
         if (fid.extractor().equals("inception")) {

@@ -29,6 +29,13 @@ class CommandLineErrorsTest {
     }
 
     @Test
+    void fidImagesWithoutSaveStatsSaysWhatItNeeds() {
+        CliRun o = CliRun.of("fid", "--images", "samples/");
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("--images needs --save-stats NPZ: where to write the images' statistics"), o.err());
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         CliRun o = CliRun.of("train", "--confg", "x.conf");
         assertEquals(2, o.code());
