@@ -33,7 +33,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class RoundInputs {
     /** G's noise: apart from every D round's (there are never this many D rounds in a step). */
-    private static final int GENERATOR_NOISE = 1_000_000;
+    static final int GENERATOR_NOISE = 1_000_000;
 
     private RoundInputs() {
     }
