@@ -7,6 +7,7 @@ sparkgan's layout (twin-step-NNNNNNNN.npz: generator, discriminator), and each s
 (twin-losses.jsonl).
 
   python3 torch_dcgan_twin.py --inputs DIR --steps 100 --save 1,10,100 --out DIR [--free]
+      [--samples 10000 --samples-dir DIR]
 
 --free trains with the twin's own seed (--seed) instead: its own initial weights, images in its own
 shuffled order and its own noise, for comparing the two trainings' outcomes rather than their steps.
@@ -26,6 +27,8 @@ p.add_argument("--out", required=True)
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--free", action="store_true")
 p.add_argument("--seed", type=int, default=1)
+p.add_argument("--samples", type=int, default=0, help="after training, write this many samples as PNGs")
+p.add_argument("--samples-dir", default=None)
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
@@ -189,3 +192,14 @@ for t in range(a.steps):
         np.savez(os.path.join(a.out, "twin-step-%08d.npz" % (t + 1)), generator=flat(g_params(), g_layout),
                  discriminator=flat(d_params(), d_layout))
 losses.close()
+if a.samples:
+    # as pytorch/examples samples: G as trained (batch statistics of each batch of 64), from its own noise
+    from PIL import Image
+    os.makedirs(a.samples_dir, exist_ok=True)
+    with torch.no_grad():
+        for first in range(0, a.samples, 64):
+            n = min(64, a.samples - first)
+            images = ((G(torch.randn(n, latent)) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+            for i in range(n):
+                pixels = images[i, 0] if channels == 1 else images[i].transpose(1, 2, 0)
+                Image.fromarray(pixels).save(os.path.join(a.samples_dir, "sample-%06d.png" % (first + i)))
