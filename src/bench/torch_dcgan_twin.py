@@ -26,6 +26,7 @@ p.add_argument("--save", default="")
 p.add_argument("--out", required=True)
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--free", action="store_true")
+p.add_argument("--run-order", action="store_true", help="with --free: the run's image order, not the twin's own")
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--samples", type=int, default=0, help="after training, write this many samples as PNGs")
 p.add_argument("--samples-dir", default=None)
@@ -169,8 +170,11 @@ order = torch.randperm(real.shape[0] * batch) if a.free else None
 losses = open(os.path.join(a.out, "twin-losses.jsonl"), "w")
 for t in range(a.steps):
     if a.free:
-        picked = order[(t * batch) % len(order):][:batch]
-        images = torch.from_numpy(np.stack([real[i // batch, i % batch] for i in picked.tolist()]))
+        if a.run_order:
+            images = torch.from_numpy(np.array(real[t]))
+        else:
+            picked = order[(t * batch) % len(order):][:batch]
+            images = torch.from_numpy(np.stack([real[i // batch, i % batch] for i in picked.tolist()]))
         z_d, z_g = torch.randn(batch, latent), torch.randn(batch, latent)
     else:
         images = torch.from_numpy(np.array(real[t]))

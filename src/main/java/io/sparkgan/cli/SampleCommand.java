@@ -39,7 +39,7 @@ final class SampleCommand implements Callable<Integer> {
 
     @Option(names = "--generator", defaultValue = "better", paramLabel = "better|ema|raw",
             description = {"Which of the checkpoint's generators: the one its run's FID report scored lower",
-                    "at this checkpoint (the EMA one when the report does not score both), or as named",
+                    "at this checkpoint (the raw one when no report scores both), or as named",
                     "(default: ${DEFAULT-VALUE}; raw where the checkpoint has no EMA)."})
     String generator;
 

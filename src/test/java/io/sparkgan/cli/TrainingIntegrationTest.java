@@ -163,6 +163,12 @@ class TrainingIntegrationTest {
         assertTrue(Files.isRegularFile(failed.resolve("_SUCCESS")), "the trained run stays complete");
         assertTrue(Files.isRegularFile(failed.resolve("checkpoints/step-00000002/_COMMITTED")));
         assertTrue(!Files.exists(failed.resolve("fid/report.json")), "no half report");
+        Path unscored = tmp.resolve("unscored-samples");
+        CliRun sampled = CliRun.of("sample", "--checkpoint", failed.toString(), "--n", "2", "--frames", "0",
+                "--out", unscored.toString());
+        assertEquals(0, sampled.code(), sampled.err());
+        assertEquals("raw", Json.parse(Files.readString(unscored.resolve("samples.json"))).path("generator").asText(),
+                "no report scores the run: sample hands out the raw generator");
     }
 
     @Test
