@@ -27,6 +27,7 @@ p.add_argument("--out", required=True)
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--free", action="store_true")
 p.add_argument("--run-order", action="store_true", help="with --free: the run's image order, not the twin's own")
+p.add_argument("--zero-biases", action="store_true", help="with --free: biases start at 0, as sparkgan's do")
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--samples", type=int, default=0, help="after training, write this many samples as PNGs")
 p.add_argument("--samples-dir", default=None)
@@ -148,6 +149,8 @@ if a.free:
             nn.init.normal_(m.weight, 0, 0.02)
         if isinstance(m, nn.BatchNorm2d):
             nn.init.normal_(m.weight, 1, 0.02)
+            nn.init.zeros_(m.bias)
+        if a.zero_biases and isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)) and m.bias is not None:
             nn.init.zeros_(m.bias)
     G.apply(init)
     D.apply(init)
