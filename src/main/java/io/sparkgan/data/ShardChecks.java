@@ -32,7 +32,8 @@ final class ShardChecks {
     private final DatasetInfo info;
     private final String dataset;
     private final Map<String, Long> modifiedAt;
-    private final Map<Integer, Boolean> headerChecked = new ConcurrentHashMap<>();
+    private final boolean objectStore;
+    private final Map<Integer, byte[]> checkedHeaders = new ConcurrentHashMap<>(); // checked once, kept for the hash
     private final Map<Integer, Running> hashing = new ConcurrentHashMap<>();
 
     /** A shard's SHA-256 so far, and the record it expects next. */
@@ -52,6 +53,7 @@ final class ShardChecks {
         this.info = info;
         this.dataset = dataset;
         this.modifiedAt = modifiedAt;
+        this.objectStore = storage.isObjectStore(dir);
     }
 
     /** Checks shard {@code shard} as it is opened; returns its header's length. */
@@ -70,22 +72,31 @@ final class ShardChecks {
                     + s.count() + " records of " + Shards.dtype(info.channels(), info.size()));
         }
         Long recorded = modifiedAt.get(s.file());
-        // whole seconds: an object store's listing and its status calls may round the time differently
-        if (recorded != null && recorded / 1000 != status.getModificationTime() / 1000) {
+        if (recorded != null && !sameTime(recorded, status.getModificationTime())) {
             throw changed(path, "it was rewritten at " + Instant.ofEpochMilli(status.getModificationTime())
                     + "; the job started with the file of " + Instant.ofEpochMilli(recorded));
         }
-        byte[] expected = header(s);
-        if (!headerChecked.containsKey(shard)) {
-            byte[] header = new byte[expected.length];
-            storage.readRange(path, 0, header, 0, header.length);
-            if (!Arrays.equals(header, expected)) {
-                throw changed(path, "its header is not the one dataset.json describes (" + s.count() + " records of "
-                        + Shards.dtype(info.channels(), info.size()) + ")");
-            }
-            headerChecked.put(shard, true);
+        byte[] checked = checkedHeaders.get(shard);
+        if (checked != null) {
+            return checked.length;
         }
+        byte[] expected = header(s);
+        byte[] header = new byte[expected.length];
+        storage.readRange(path, 0, header, 0, header.length);
+        if (!Arrays.equals(header, expected)) {
+            throw changed(path, "its header is not the one dataset.json describes (" + s.count() + " records of "
+                    + Shards.dtype(info.channels(), info.size()) + ")");
+        }
+        checkedHeaders.put(shard, expected);
         return expected.length;
+    }
+
+    /**
+     * Whether a file's modification time is the one recorded: to the millisecond on HDFS and local disks;
+     * to the second on object stores, whose listings and status calls may round it differently.
+     */
+    private boolean sameTime(long recorded, long now) {
+        return objectStore ? recorded / 1000 == now / 1000 : recorded == now;
     }
 
     /**
@@ -96,7 +107,8 @@ final class ShardChecks {
         DatasetInfo.Shard s = info.shards().get(shard);
         if (first == 0) {
             Running start = new Running();
-            start.sha.update(header(s));
+            byte[] checked = checkedHeaders.get(shard);
+            start.sha.update(checked != null ? checked : header(s));
             hashing.put(shard, start);
         }
         Running running = hashing.get(shard);
