@@ -31,6 +31,8 @@ p.add_argument("--zero-biases", action="store_true", help="with --free: biases s
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--samples", type=int, default=0, help="after training, write this many samples as PNGs")
 p.add_argument("--samples-dir", default=None)
+p.add_argument("--bias-bounds", default=None,
+               help="write PyTorch's initial range of each bias, 1/sqrt(fan-in) as torch computes it, by name")
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
@@ -92,6 +94,12 @@ def discriminator():
 
 
 G, D = Generator(), discriminator()
+if a.bias_bounds:
+    last_up = [m for m in G.net if isinstance(m, nn.ConvTranspose2d)][-1]
+    biased = {"g/up%d/b" % g_stages: last_up, "d/down0/b": D[0], "d/logit/b": D[-1]}
+    with open(a.bias_bounds, "w") as f:
+        json.dump({name: 1 / nn.init._calculate_fan_in_and_fan_out(m.weight)[0] ** 0.5
+                   for name, m in biased.items()}, f)
 
 
 def g_params():

@@ -69,16 +69,17 @@ public final class Dcgan {
         int c0 = a.generatorChannels(0);
         long projected = (long) c0 * base * base;
         b.add(weights(G_PROJECT), Init.WEIGHT, a.generatorInputs(), projected); // z, then the class one-hot
-        addNormOrBias(b, G_PROJECT, c0, a.generatorBatchNorm(), projected); // a dense bias is per unit, not per channel
+        // a dense bias is per unit, not per channel
+        addNormOrBias(b, G_PROJECT, c0, a.generatorBatchNorm(), a.generatorInputs(), projected);
         for (int s = 1; s < a.stages(); s++) {
             int in = a.generatorChannels(s - 1);
             int out = a.generatorChannels(s);
             b.add(weights(generatorStage(s)), Init.WEIGHT, 4, 4, out, in); // deconv2d weights: [kH, kW, out, in]
-            addNormOrBias(b, generatorStage(s), out, a.generatorBatchNorm(), out);
+            addNormOrBias(b, generatorStage(s), out, a.generatorBatchNorm(), transposedFanIn(out), out);
         }
         int last = a.stages();
         b.add(weights(generatorStage(last)), Init.WEIGHT, 4, 4, a.channels(), a.generatorChannels(last - 1));
-        b.add(bias(generatorStage(last)), Init.ZERO, a.channels());
+        b.bias(bias(generatorStage(last)), transposedFanIn(a.channels()), a.channels());
         return b.build();
     }
 
@@ -88,12 +89,13 @@ public final class Dcgan {
         for (int s = 0; s < a.stages(); s++) {
             int out = a.discriminatorChannels(s);
             b.add(weights(discriminatorStage(s)), Init.WEIGHT, 4, 4, in, out); // conv2d weights: [kH, kW, in, out]
-            addNormOrBias(b, discriminatorStage(s), out, discriminatorStageNorm(a, s).hasScaleAndOffset(), out);
+            addNormOrBias(b, discriminatorStage(s), out, discriminatorStageNorm(a, s).hasScaleAndOffset(),
+                    16L * in, out);
             in = out;
         }
         long features = (long) in * a.baseSize() * a.baseSize();
         b.add(weights(D_LOGIT), Init.WEIGHT, features, 1);
-        b.add(bias(D_LOGIT), Init.ZERO, 1);
+        b.bias(bias(D_LOGIT), features, 1);
         if (a.conditional()) {
             b.add(weights(D_EMBED), Init.WEIGHT, a.classes(), features);
         }
@@ -106,13 +108,21 @@ public final class Dcgan {
     }
 
     private static void addNormOrBias(ParamLayout.Builder b, String layer, int channels, boolean norm,
-                                      long biasLength) {
+                                      long fanIn, long biasLength) {
         if (norm) {
             b.add(gamma(layer), Init.SCALE, channels);
             b.add(beta(layer), Init.ZERO, channels);
         } else {
-            b.add(bias(layer), Init.ZERO, biasLength);
+            b.bias(bias(layer), fanIn, biasLength);
         }
+    }
+
+    /**
+     * The fan-in PyTorch gives a 4×4 transposed convolution's bias: its weight's second dimension (the
+     * output channels) times the kernel's area, so that G's biases start where PyTorch starts them.
+     */
+    private static long transposedFanIn(int outputChannels) {
+        return 16L * outputChannels;
     }
 
     /** Declares every parameter of {@code layout} as a trainable variable (values are set later). */

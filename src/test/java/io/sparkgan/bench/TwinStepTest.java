@@ -11,6 +11,8 @@ import io.sparkgan.io.Json;
 import io.sparkgan.io.Npy;
 import io.sparkgan.io.NpyArray;
 import io.sparkgan.io.Storage;
+import io.sparkgan.model.Dcgan;
+import io.sparkgan.model.ParamLayout;
 import io.sparkgan.train.TrainingJob;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -45,7 +47,8 @@ class TwinStepTest {
 
         String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
         Process twin = new ProcessBuilder(python, "src/bench/torch_dcgan_twin.py", "--inputs",
-                tmp.resolve("inputs").toString(), "--steps", "1", "--save", "1", "--out", tmp.resolve("twin").toString())
+                tmp.resolve("inputs").toString(), "--steps", "1", "--save", "1", "--out", tmp.resolve("twin").toString(),
+                "--bias-bounds", tmp.resolve("bias-bounds.json").toString())
                 .redirectErrorStream(true).start();
         String output = new String(twin.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(twin.waitFor(120, TimeUnit.SECONDS));
@@ -53,9 +56,18 @@ class TwinStepTest {
         Map<String, NpyArray> after = Npy.readNpz(new ByteArrayInputStream(
                 Files.readAllBytes(tmp.resolve("twin/twin-step-00000001.npz"))));
 
-        float lr = (float) config.train().gLearningRate();
-        compare("G", sparkgan.generator(), after.get("generator").asFloats(), lr);
-        compare("D", sparkgan.discriminator(), after.get("discriminator").asFloats(), lr);
+        JsonNode bounds = Json.parse(Files.readString(tmp.resolve("bias-bounds.json")));
+        int biases = startsBiasesWherePytorchDoes(Dcgan.generatorLayout(config.architecture()),
+                tmp.resolve("inputs/g0.npy"), bounds)
+                + startsBiasesWherePytorchDoes(Dcgan.discriminatorLayout(config.architecture()),
+                tmp.resolve("inputs/d0.npy"), bounds);
+        assertEquals(bounds.size(), biases, "biases in PyTorch's network and in sparkgan's: " + bounds);
+
+        double epsilon = config.train().adamEpsilon();
+        compare("G", initial(tmp.resolve("inputs/g0.npy")), sparkgan.generator(), after.get("generator").asFloats(),
+                (float) config.train().gLearningRate(), epsilon);
+        compare("D", initial(tmp.resolve("inputs/d0.npy")), sparkgan.discriminator(),
+                after.get("discriminator").asFloats(), (float) config.train().dLearningRate(), epsilon);
         JsonNode losses = Json.parse(Files.readString(tmp.resolve("twin/twin-losses.jsonl")).strip());
         JsonNode metrics = Json.parse(Files.readAllLines(tmp.resolve("runs/twin/metrics.jsonl")).get(0));
         assertEquals(metrics.path("d_loss").asDouble(), losses.path("d_loss").asDouble(), 1e-5, metrics + " vs " + losses);
@@ -63,21 +75,56 @@ class TwinStepTest {
     }
 
     /**
-     * Adam's first step moves each parameter by lr·g/(|g| + ε): ±lr wherever the gradient is not tiny,
-     * so rounding that differs shows as a difference far below lr; a different gradient, as one near it.
+     * Each bias starts uniform in PyTorch's range for that layer, ±1/√fan-in with fan-in as torch counts
+     * it (for a transposed convolution, its output channels times the kernel area), and spread over it.
      */
-    private static void compare(String network, float[] sparkgan, float[] twin, float lr) {
-        assertEquals(sparkgan.length, twin.length, network + " parameter count");
-        double worst = 0;
-        int at = -1;
-        for (int i = 0; i < sparkgan.length; i++) {
-            double d = Math.abs(sparkgan[i] - twin[i]);
-            if (d > worst) {
-                worst = d;
-                at = i;
+    private static float[] initial(Path npy) throws IOException {
+        return Npy.read(new ByteArrayInputStream(Files.readAllBytes(npy))).asFloats();
+    }
+
+    private static int startsBiasesWherePytorchDoes(ParamLayout layout, Path initial, JsonNode bounds)
+            throws IOException {
+        float[] values = initial(initial);
+        int biases = 0;
+        for (ParamLayout.Param p : layout.params()) {
+            if (p.init() != ParamLayout.Init.BIAS) {
+                continue;
             }
+            double bound = bounds.path(p.name()).asDouble(Double.NaN);
+            assertEquals(bound, 1 / Math.sqrt(p.fanIn()), 1e-12 * bound, p.name() + ": torch's range against ours");
+            double widest = 0;
+            for (long i = p.offset(); i < p.offset() + p.length(); i++) {
+                assertTrue(Math.abs(values[(int) i]) <= bound, p.name() + " starts outside ±" + bound);
+                widest = Math.max(widest, Math.abs(values[(int) i]));
+            }
+            assertTrue(p.length() < 8 || widest > bound / 2, p.name() + " spans only ±" + widest + " of ±" + bound);
+            biases++;
         }
-        assertTrue(worst <= 1e-3 * lr, network + ": parameter " + at + " is " + (at < 0 ? 0 : sparkgan[at])
-                + " after sparkgan's step 1 and " + (at < 0 ? 0 : twin[at]) + " after PyTorch's (lr " + lr + ")");
+        return biases;
+    }
+
+    /**
+     * Adam's first step moves each parameter by lr·r with r = g/(|g| + ε): ±lr wherever the gradient is
+     * not tiny, so rounding that differs shows as a difference in r far below 1, and a different
+     * gradient as one near 1. Near g = 0 the step magnifies a gradient's rounding δ to lr·δ/ε, so there
+     * (|r| < 0.99 on both sides) the gradients the two steps imply, g = ε·r/(1 − |r|), are compared
+     * instead, to 10⁻⁸: the rounding of a sum that cancels to about ε, far below any real gradient.
+     */
+    private static void compare(String network, float[] initial, float[] sparkgan, float[] twin, float lr,
+                                double epsilon) {
+        assertEquals(sparkgan.length, twin.length, network + " parameter count");
+        for (int i = 0; i < sparkgan.length; i++) {
+            double rSparkgan = ((double) sparkgan[i] - initial[i]) / lr;
+            double rTwin = ((double) twin[i] - initial[i]) / lr;
+            String where = network + ": parameter " + i + " moves from " + initial[i] + " to " + sparkgan[i]
+                    + " in sparkgan's step 1 and to " + twin[i] + " in PyTorch's (lr " + lr + ")";
+            if (Math.abs(rSparkgan - rTwin) <= 1e-3) {
+                continue;
+            }
+            assertTrue(Math.abs(rSparkgan) < 0.99 && Math.abs(rTwin) < 0.99, where);
+            double gSparkgan = epsilon * rSparkgan / (1 - Math.abs(rSparkgan));
+            double gTwin = epsilon * rTwin / (1 - Math.abs(rTwin));
+            assertEquals(gSparkgan, gTwin, 1e-8, where + ": the gradients they imply");
+        }
     }
 }
