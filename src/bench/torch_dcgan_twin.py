@@ -27,6 +27,9 @@ p.add_argument("--out", required=True)
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--free", action="store_true")
 p.add_argument("--run-order", action="store_true", help="with --free: the run's image order, not the twin's own")
+p.add_argument("--reuse-fake", action="store_true",
+               help="with --free: G's update on the fake batch D has just judged, as pytorch/examples' loop, "
+                    "not on fresh noise as sparkgan's")
 p.add_argument("--zero-biases", action="store_true", help="with --free: biases start at 0, as sparkgan's do")
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--samples", type=int, default=0, help="after training, write this many samples as PNGs")
@@ -186,7 +189,8 @@ for t in range(a.steps):
         else:
             picked = order[(t * batch) % len(order):][:batch]
             images = torch.from_numpy(np.stack([real[i // batch, i % batch] for i in picked.tolist()]))
-        z_d, z_g = torch.randn(batch, latent), torch.randn(batch, latent)
+        z_d = torch.randn(batch, latent)
+        z_g = z_d if a.reuse_fake else torch.randn(batch, latent)
     else:
         images = torch.from_numpy(np.array(real[t]))
         z_d, z_g = torch.from_numpy(np.array(zd[t])), torch.from_numpy(np.array(zg[t]))
