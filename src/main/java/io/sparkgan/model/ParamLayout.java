@@ -17,7 +17,7 @@ public final class ParamLayout implements Serializable {
      * How a parameter starts: DCGAN's N(0, 0.02) weights and N(1, 0.02) batch-norm scales (Radford et
      * al. 2016), zero batch-norm offsets, and a layer's bias uniform in ±1/√fan-in, which is where
      * PyTorch starts it and where DCGAN's initialisation, touching weights only, leaves it. Started at 0
-     * instead, the same network scored 1.8 FID worse after one epoch (docs/recipes.md).
+     * instead, the same network scored about 2 FID worse after one epoch (docs/recipes.md).
      */
     public enum Init { WEIGHT, SCALE, ZERO, BIAS }
 
