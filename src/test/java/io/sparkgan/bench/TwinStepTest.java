@@ -74,14 +74,14 @@ class TwinStepTest {
         assertEquals(metrics.path("g_loss").asDouble(), losses.path("g_loss").asDouble(), 1e-5, metrics + " vs " + losses);
     }
 
-    /**
-     * Each bias starts uniform in PyTorch's range for that layer, ±1/√fan-in with fan-in as torch counts
-     * it (for a transposed convolution, its output channels times the kernel area), and spread over it.
-     */
     private static float[] initial(Path npy) throws IOException {
         return Npy.read(new ByteArrayInputStream(Files.readAllBytes(npy))).asFloats();
     }
 
+    /**
+     * Each bias starts uniform in PyTorch's range for that layer, ±1/√fan-in with fan-in as torch counts
+     * it (for a transposed convolution, its output channels times the kernel area), and spread over it.
+     */
     private static int startsBiasesWherePytorchDoes(ParamLayout layout, Path initial, JsonNode bounds)
             throws IOException {
         float[] values = initial(initial);
