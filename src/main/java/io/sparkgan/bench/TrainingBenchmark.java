@@ -14,7 +14,7 @@ import io.sparkgan.distributed.RoundRequest;
 import io.sparkgan.distributed.Synchronisation;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Storage;
-import io.sparkgan.model.Dcgan;
+import io.sparkgan.model.networks.GanNetwork;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanReplica;
 import io.sparkgan.step.GanState;
@@ -68,8 +68,8 @@ public final class TrainingBenchmark {
         try {
             ObjectNode out = Json.object();
             out.put("model", architecture.toString());
-            out.put("g_parameters", Dcgan.generatorLayout(architecture).size());
-            out.put("d_parameters", Dcgan.discriminatorLayout(architecture).size());
+            out.put("g_parameters", GanNetwork.of(architecture).generatorLayout().size());
+            out.put("d_parameters", GanNetwork.of(architecture).discriminatorLayout().size());
             out.put("batch_per_worker", train.batchPerWorker());
             out.put("workers", train.workers());
             out.put("spark_master", sc.master());
@@ -98,7 +98,7 @@ public final class TrainingBenchmark {
         TrainConfig train = config.train();
         int batch = train.batchPerWorker();
         WorkerInput partition = singleProcessInput(config);
-        GanState state = new GanState(Dcgan.generatorLayout(a).initialise(1), Dcgan.discriminatorLayout(a).initialise(2),
+        GanState state = new GanState(GanNetwork.of(a).generatorLayout().initialise(1), GanNetwork.of(a).discriminatorLayout().initialise(2),
                 train, TrainingJob.spectralNorm(config, a));
         GanStep step = new GanStep(train, new LocalRounds(partition, RoundRequest.Settings.of(a, train, threads)),
                 state);

@@ -16,7 +16,7 @@ import io.sparkgan.io.Json;
 import io.sparkgan.io.Npy;
 import io.sparkgan.io.NpyArray;
 import io.sparkgan.io.Storage;
-import io.sparkgan.model.Dcgan;
+import io.sparkgan.model.networks.GanNetwork;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.Noise;
 import io.sparkgan.model.ParamLayout;
@@ -72,8 +72,8 @@ public final class TwinInputs {
                     batch * latent);
         }
         Files.createDirectories(out);
-        ParamLayout g = Dcgan.generatorLayout(a);
-        ParamLayout d = Dcgan.discriminatorLayout(a);
+        ParamLayout g = GanNetwork.of(a).generatorLayout();
+        ParamLayout d = GanNetwork.of(a).discriminatorLayout();
         Files.write(out.resolve("g0.npy"), Npy.toBytes(NpyArray.ofFloats(g.initialise(Noise.seed(train.seed(), 'G')),
                 g.size())));
         Files.write(out.resolve("d0.npy"), Npy.toBytes(NpyArray.ofFloats(d.initialise(Noise.seed(train.seed(), 'D')),

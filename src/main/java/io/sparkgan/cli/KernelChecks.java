@@ -2,7 +2,7 @@ package io.sparkgan.cli;
 
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.eval.EvalKernelCases;
-import io.sparkgan.model.DcganKernelCases;
+import io.sparkgan.model.networks.NetworkKernels;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.KernelCase;
 import io.sparkgan.model.KernelSelfCheck;
@@ -35,8 +35,8 @@ final class KernelChecks {
     /** Training, its sample grids, the FID stage with the configured extractor, and the evaluator. */
     static List<KernelCase> forConfig(SparkganConfig config) {
         GanArchitecture a = config.architecture(config.model().conditional() ? CLASSES_WITHOUT_A_DATASET : 0);
-        Set<KernelCase> cases = new LinkedHashSet<>(DcganKernelCases.training(a, config.train().batchPerWorker()));
-        cases.addAll(DcganKernelCases.generator(a, config.train().sampleCount(), false));
+        Set<KernelCase> cases = new LinkedHashSet<>(NetworkKernels.training(a, config.train().batchPerWorker()));
+        cases.addAll(NetworkKernels.generator(a, config.train().sampleCount()));
         boolean evaluator = !config.fid().extractor().equals("inception");
         cases.addAll(EvalKernelCases.fid(a, config.fid(), EvalKernelCases.featureDimension(config.fid().extractor()),
                 evaluator));

@@ -58,7 +58,8 @@ public final class ConfigLoader {
 
     /** Loads with an already parsed user config (from any filesystem). */
     public static SparkganConfig load(Config userFile, List<String> sets) {
-        Config reference = reference();
+        Config referenceFile = referenceFile();
+        Config reference = ours(referenceFile);
         List<String> problems = new ArrayList<>();
         Config overrides = ConfigFactory.empty();
         for (String set : sets) {
@@ -67,12 +68,13 @@ public final class ConfigLoader {
         }
         Config user = overrides.withFallback(userFile);
         reportUnknownKeys(user, reference, problems);
+        Config architectureDefaults = ArchitectureDefaults.of(referenceFile, user, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         Config resolved;
         try {
-            resolved = user.withFallback(reference).resolve();
+            resolved = user.withFallback(architectureDefaults).withFallback(reference).resolve();
         } catch (com.typesafe.config.ConfigException e) {
             throw new ConfigException(e.getMessage());
         }
@@ -130,23 +132,29 @@ public final class ConfigLoader {
         }
     }
 
-    private static Config reference() {
-        // Our own reference.conf only: other libraries' reference.conf files on the classpath do not
-        // decide which keys a sparkgan config may hold.
+    /**
+     * Our own reference.conf only: other libraries' reference.conf files on the classpath do not decide
+     * which keys a sparkgan config may hold.
+     */
+    private static Config referenceFile() {
         URL url = ConfigLoader.class.getResource("/reference.conf");
         try (InputStream in = url.openStream();
              Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-            Config all = ConfigFactory.parseReader(reader, ConfigParseOptions.defaults().setOriginDescription("reference.conf"));
-            Config ours = ConfigFactory.empty();
-            for (String section : SECTIONS) {
-                if (all.hasPath(section)) {
-                    ours = ours.withFallback(all.withOnlyPath(section));
-                }
-            }
-            return ours;
+            return ConfigFactory.parseReader(reader, ConfigParseOptions.defaults().setOriginDescription("reference.conf"));
         } catch (IOException e) {
             throw new IllegalStateException("reference.conf is missing from the classpath", e);
         }
+    }
+
+    /** The sections a user's config may set (not the architectures' defaults). */
+    private static Config ours(Config referenceFile) {
+        Config ours = ConfigFactory.empty();
+        for (String section : SECTIONS) {
+            if (referenceFile.hasPath(section)) {
+                ours = ours.withFallback(referenceFile.withOnlyPath(section));
+            }
+        }
+        return ours;
     }
 
     private static Config parseSet(String set, List<String> problems) {

@@ -7,17 +7,18 @@ import java.io.Serializable;
 /**
  * Network sizes and normalisation (the {@code model} section).
  *
+ * @param family which networks (model.architecture)
  * @param spectralNorm D's weights spectrally normalised (a reparameterisation the training state
  *     carries, so the architecture, which the replicas see, does not mention it)
  * @param conditional G and D conditioned on the dataset's classes
  */
-public record ModelConfig(int latentDim, int gFeatures, int dFeatures, Normalisation generatorNorm,
+public record ModelConfig(GanArchitecture.Family family, int latentDim, int gFeatures, int dFeatures, Normalisation generatorNorm,
                           Normalisation discriminatorNorm, boolean spectralNorm, boolean conditional)
         implements Serializable {
 
     /** The networks, conditioned on {@code classes} classes (0: unconditional). */
     public GanArchitecture architecture(DataConfig data, int classes) {
         return new GanArchitecture(data.imageSize(), data.channels(), latentDim, gFeatures, dFeatures,
-                generatorNorm, discriminatorNorm, classes);
+                generatorNorm, discriminatorNorm, classes, family);
     }
 }

@@ -24,6 +24,9 @@ final class TypedSections {
         DataConfig data = data(r);
         ModelConfig model = model(r);
         TrainConfig train = train(r);
+        if (!model.family().builds(data.imageSize())) {
+            r.problem("data.image-size", "for model.architecture = " + model.family().key() + " " + model.family().sizes());
+        }
         if (!train.gradientPenalties().isEmpty() && model.discriminatorNorm() == Normalisation.BATCH) {
             r.problem("model.d-norm", "\"layer\" or \"none\" with " + (train.loss() == GanLoss.WGAN_GP
                     ? "train.loss = wgan-gp" : "train.r1-gamma > 0") + " (a gradient penalty needs each image's"
@@ -74,14 +77,15 @@ final class TypedSections {
         if (data.channels() == 2) {
             r.problem("data.channels", "1 (grey) or 3 (RGB)");
         }
-        if (GanArchitecture.stagesFor(data.imageSize()) < 1) {
-            r.problem("data.image-size", "a size that halves down to a 3..7 pixel grid, e.g. 28, 32, 48, 64, 128");
-        }
         return data;
     }
 
     private static ModelConfig model(KeyReader r) {
         ModelConfig model = new ModelConfig(
+                switch (r.oneOf("model.architecture", "dcgan", "resnet")) {
+                    case "resnet" -> GanArchitecture.Family.RESNET;
+                    default -> GanArchitecture.Family.DCGAN;
+                },
                 r.integer("model.latent-dim", 1, 100_000),
                 r.integer("model.g-features", 1, 4096),
                 r.integer("model.d-features", 1, 4096),

@@ -4,7 +4,7 @@ import io.sparkgan.config.TrainConfig;
 import io.sparkgan.data.DataException;
 import io.sparkgan.data.DatasetChangedException;
 import io.sparkgan.data.WorkerInput;
-import io.sparkgan.model.DcganKernelCases;
+import io.sparkgan.model.networks.NetworkKernels;
 import io.sparkgan.runtime.NativeSelfCheck;
 import io.sparkgan.runtime.Nd4jSetup;
 import io.sparkgan.step.GanState;
@@ -76,7 +76,7 @@ final class CollectiveWorker {
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         // before joining the chain: a wrong kernel fails this task, and so the stage, with its own message
         Nd4jSetup.threads(job.settings().threads());
-        NativeSelfCheck.require(DcganKernelCases.training(job.settings().architecture(),
+        NativeSelfCheck.require(NetworkKernels.training(job.settings().architecture(),
                 job.settings().batchPerWorker()));
         AllReduceRounds rounds = null;
         ChainAllReduce.AddressExchange exchange = mine -> Rendezvous.exchange(job.rendezvous(), job.token(), rank, mine,

@@ -1,7 +1,7 @@
 package io.sparkgan.distributed;
 
 import io.sparkgan.data.WorkerInput;
-import io.sparkgan.model.DcganKernelCases;
+import io.sparkgan.model.networks.NetworkKernels;
 import io.sparkgan.model.GanReplica;
 import io.sparkgan.model.GradientPenalty;
 import io.sparkgan.model.HostCopies;
@@ -33,7 +33,7 @@ final class PartitionWorker {
         Round round = request.round();
         Nd4jSetup.threads(s.threads());
         GpuBinding.bindCurrentTask();
-        NativeSelfCheck.require(DcganKernelCases.training(s.architecture(), s.batchPerWorker())); // once per JVM
+        NativeSelfCheck.require(NetworkKernels.training(s.architecture(), s.batchPerWorker())); // once per JVM
         GanReplica replica = ReplicaCache.get(s.architecture(), s.loss(), s.realTarget());
         replica.setGenerator(generator);
         replica.setDiscriminator(discriminator);

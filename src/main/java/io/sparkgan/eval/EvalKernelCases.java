@@ -1,7 +1,7 @@
 package io.sparkgan.eval;
 
 import io.sparkgan.config.FidConfig;
-import io.sparkgan.model.DcganKernelCases;
+import io.sparkgan.model.networks.NetworkKernels;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.KernelCase;
 import io.sparkgan.model.KernelCase.Kind;
@@ -36,7 +36,7 @@ public final class EvalKernelCases {
      * extractor, and the double products of the feature statistics, KID and precision/recall.
      */
     public static List<KernelCase> fid(GanArchitecture a, FidConfig fid, int featureDim, boolean evaluator) {
-        Set<KernelCase> cases = new LinkedHashSet<>(DcganKernelCases.generator(a, fid.batch(), false));
+        Set<KernelCase> cases = new LinkedHashSet<>(NetworkKernels.generator(a, fid.batch()));
         if (evaluator) {
             cases.addAll(evaluator(a.imageSize(), a.channels(), fid.batch(), false));
         }

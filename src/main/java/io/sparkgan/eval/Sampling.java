@@ -6,7 +6,8 @@ import io.sparkgan.io.Json;
 import io.sparkgan.io.Png;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
-import io.sparkgan.model.DcganKernelCases;
+import io.sparkgan.model.networks.ExportedGenerators;
+import io.sparkgan.model.networks.NetworkKernels;
 import io.sparkgan.model.KernelCase;
 import io.sparkgan.model.Noise;
 import io.sparkgan.runtime.GpuBinding;
@@ -113,7 +114,7 @@ public final class Sampling {
         int latent = latentDim(graph, source.graph());
         int classCount = classCount(graph, latent);
         checkClasses(settings.classes(), classCount, checkpoint);
-        List<KernelCase> kernels = DcganKernelCases.exportedGenerator(name -> graph.hasVariable(name)
+        List<KernelCase> kernels = NetworkKernels.exportedGenerator(name -> graph.hasVariable(name)
                 ? graph.getVariable(name).getShape() : null, settings.batch());
         NativeSelfCheck.require(kernels); // the driver draws the interpolation strip
         storage.mkdirs(out);
@@ -350,15 +351,13 @@ public final class Sampling {
         return (int) shape[1];
     }
 
-    /**
-     * The classes of a conditional generator's graph (the rows of G's first weights beyond z), 0 for an
-     * unconditional one (no {@code labels} placeholder).
-     */
+    /** The classes of a conditional generator's graph, 0 for an unconditional one (no {@code labels} placeholder). */
     static int classCount(SameDiff generator, int latent) {
         if (generator.getVariable("labels") == null) {
             return 0;
         }
-        return (int) generator.getVariable("g/project/W").getShape()[0] - latent;
+        return ExportedGenerators.classes(name -> generator.hasVariable(name)
+                ? generator.getVariable(name).getShape() : null, latent);
     }
 
     private static void checkClasses(int[] classes, int classCount, Path checkpoint) {

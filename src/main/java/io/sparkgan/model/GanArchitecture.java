@@ -3,8 +3,10 @@ package io.sparkgan.model;
 import java.io.Serializable;
 
 /**
- * The shape of a DCGAN pair, derived from the image size (Radford, Metz and Chintala, "Unsupervised
- * Representation Learning with Deep Convolutional Generative Adversarial Networks", 2015).
+ * The shape of a generator and discriminator pair, derived from the image size; {@code
+ * networks.GanNetwork.of} builds it. First written for DCGAN (Radford, Metz and Chintala,
+ * "Unsupervised Representation Learning with Deep Convolutional Generative Adversarial Networks",
+ * 2015); the residual networks use the same stages and widths.
  *
  * <p>The image side is halved by stride-2 convolutions while it is even and larger than 7, which gives
  * 28 → 14 → 7 (two stages) and 64 → 32 → 16 → 8 → 4 (four stages). The generator mirrors that with
@@ -23,12 +25,53 @@ import java.io.Serializable;
  * @param classes the classes a conditional GAN is conditioned on, 0 for an unconditional one: G takes the
  *     class one-hot next to z, D adds a projection term (Miyato and Koyama, "cGANs with Projection
  *     Discriminator", 2018)
+ * @param family which networks
  */
 public record GanArchitecture(int imageSize, int channels, int latentDim, int gFeatures, int dFeatures,
-                              Normalisation generatorNorm, Normalisation discriminatorNorm, int classes)
+                              Normalisation generatorNorm, Normalisation discriminatorNorm, int classes,
+                              Family family)
         implements Serializable {
 
-    /** An unconditional pair. */
+    /**
+     * Which networks (model.architecture): DCGAN's (Radford et al.), or SNGAN's residual ones (Miyato et
+     * al. 2018), whose G always batch-normalises (class-conditionally in a conditional GAN) and whose D
+     * never does. Each brings its own defaults (reference.conf's {@code architectures} section).
+     */
+    public enum Family {
+        DCGAN(1), RESNET(2);
+
+        /** The fewest stages between the base grid and the image that the family builds. */
+        private final int minimumStages;
+
+        Family(int minimumStages) {
+            this.minimumStages = minimumStages;
+        }
+
+        /** The configuration's word for it. */
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** Whether the family builds images of this side, the stages halving it to a 3..7 pixel grid. */
+        public boolean builds(int imageSize) {
+            return stagesFor(imageSize) >= minimumStages;
+        }
+
+        /** What {@link #builds} accepts, for messages. */
+        public String sizes() {
+            return this == DCGAN ? "a size that halves down to a 3..7 pixel grid, e.g. 28, 32, 48, 64, 128"
+                    : "a size that halves at least twice down to a 3..7 pixel grid, e.g. 16, 28, 32, 64, 128";
+        }
+    }
+
+    /** A DCGAN pair conditioned on {@code classes} classes (0: unconditional). */
+    public GanArchitecture(int imageSize, int channels, int latentDim, int gFeatures, int dFeatures,
+                           Normalisation generatorNorm, Normalisation discriminatorNorm, int classes) {
+        this(imageSize, channels, latentDim, gFeatures, dFeatures, generatorNorm, discriminatorNorm, classes,
+                Family.DCGAN);
+    }
+
+    /** An unconditional DCGAN pair. */
     public GanArchitecture(int imageSize, int channels, int latentDim, int gFeatures, int dFeatures,
                            Normalisation generatorNorm, Normalisation discriminatorNorm) {
         this(imageSize, channels, latentDim, gFeatures, dFeatures, generatorNorm, discriminatorNorm, 0);
@@ -38,12 +81,15 @@ public record GanArchitecture(int imageSize, int channels, int latentDim, int gF
         if (classes < 0 || classes == 1) {
             throw new IllegalArgumentException("a conditional GAN needs at least 2 classes, got " + classes);
         }
-        if (stagesFor(imageSize) < 1) {
-            throw new IllegalArgumentException("image size " + imageSize
-                    + " cannot be reached by stride-2 stages; use a size such as 28, 32 or 64");
+        if (!family.builds(imageSize)) {
+            throw new IllegalArgumentException(family.key() + " cannot build images of side " + imageSize
+                    + "; use " + family.sizes());
         }
         if (generatorNorm == Normalisation.LAYER) {
             throw new IllegalArgumentException("the generator takes batch normalisation or none, not layer");
+        }
+        if (family == Family.RESNET && (generatorNorm != Normalisation.BATCH || discriminatorNorm != Normalisation.NONE)) {
+            throw new IllegalArgumentException("resnet's G batch-normalises and its D does not normalise");
         }
     }
 
@@ -52,14 +98,18 @@ public record GanArchitecture(int imageSize, int channels, int latentDim, int gF
         return classes > 0;
     }
 
-    /** Length of G's input: z, then the class one-hot of a conditional GAN. */
+    /** Length of DCGAN's G input: z, then the class one-hot of a conditional GAN. */
     public int generatorInputs() {
         return latentDim + classes;
     }
 
-    /** Length of D's features before its logit (what the projection term multiplies). */
+    /**
+     * Length of D's features before its logit (what the projection term multiplies): DCGAN's last
+     * feature maps flattened, the residual D's summed over positions.
+     */
     public long discriminatorFeatures() {
-        return (long) discriminatorChannels(stages() - 1) * baseSize() * baseSize();
+        long channels = discriminatorChannels(stages() - 1);
+        return family == Family.RESNET ? channels : channels * baseSize() * baseSize();
     }
 
     /** Whether G's hidden stages are batch-normalised. */

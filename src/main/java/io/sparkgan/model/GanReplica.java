@@ -1,5 +1,9 @@
 package io.sparkgan.model;
 
+import io.sparkgan.model.networks.GanNetwork;
+import io.sparkgan.model.tape.Dual;
+import io.sparkgan.model.tape.Params;
+import io.sparkgan.model.tape.Pass;
 import java.util.List;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -19,10 +23,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * state; the driver sets the parameters before every round, so a retried task computes exactly what
  * the first attempt did.
  *
- * <p>Training runs the networks as native kernels with a hand-written backward pass
- * ({@link DcganPasses}): SameDiff's interpreter cost ~50 ms per step on top of the kernels, and
- * M2.1's SameDiff cannot differentiate its fused batch norm. {@link Dcgan}'s SameDiff graphs are what
- * checkpoints export; {@code DcganPassesTest} holds both to the same outputs and gradients.
+ * <p>Training runs the networks ({@link GanNetwork}) as native kernels on our own tape
+ * ({@code model.tape}): SameDiff's interpreter cost ~50 ms per step on top of the kernels, and M2.1's
+ * SameDiff cannot differentiate its fused batch norm. The networks' SameDiff graphs are what
+ * checkpoints export; {@code NetworkPassesTest} holds both to the same outputs and gradients.
  */
 public final class GanReplica {
     private static final WorkspaceConfiguration ROUND_WORKSPACE = WorkspaceConfiguration.builder()
@@ -38,9 +42,9 @@ public final class GanReplica {
     private final ParamLayout generatorLayout;
     private final ParamLayout discriminatorLayout;
     private final DataType dtype;
-    private final DcganPasses passes;
-    private DcganPasses.Params generatorParams;
-    private DcganPasses.Params discriminatorParams;
+    private final GanNetwork network;
+    private Params generatorParams;
+    private Params discriminatorParams;
     private INDArray generatorCopy; // what setGenerator(float[]) copies into, reused
     private INDArray discriminatorCopy;
 
@@ -57,9 +61,9 @@ public final class GanReplica {
         this.loss = loss;
         this.realTarget = realTarget;
         this.dtype = dtype;
-        this.generatorLayout = Dcgan.generatorLayout(architecture);
-        this.discriminatorLayout = Dcgan.discriminatorLayout(architecture);
-        this.passes = new DcganPasses(architecture);
+        this.network = GanNetwork.of(architecture);
+        this.generatorLayout = network.generatorLayout();
+        this.discriminatorLayout = network.discriminatorLayout();
     }
 
     public GanArchitecture architecture() {
@@ -100,20 +104,20 @@ public final class GanReplica {
      */
     public void setGenerator(INDArray flat) {
         checkLength(generatorLayout, flat);
-        generatorParams = new DcganPasses.Params(generatorLayout, typed(flat));
+        generatorParams = new Params(generatorLayout, typed(flat));
     }
 
     /** Sets D's parameters from a flat vector in {@link #discriminatorLayout()} order; views, as for G. */
     public void setDiscriminator(INDArray flat) {
         checkLength(discriminatorLayout, flat);
-        discriminatorParams = new DcganPasses.Params(discriminatorLayout, typed(flat));
+        discriminatorParams = new Params(discriminatorLayout, typed(flat));
     }
 
     private INDArray typed(INDArray flat) {
         return flat.dataType() == dtype ? flat : flat.castTo(dtype);
     }
 
-    private static DcganPasses.Params require(DcganPasses.Params params, String network) {
+    private static Params require(Params params, String network) {
         if (params == null) {
             throw new IllegalStateException("the " + network + "'s parameters were never set");
         }
@@ -134,16 +138,10 @@ public final class GanReplica {
 
     /** G(z, y): images of the classes {@code labels} (one per row of z; null for an unconditional G). */
     public INDArray generate(INDArray z, int[] labels) {
-        DcganPasses.Params g = require(generatorParams, "generator");
+        Params g = require(generatorParams, "generator");
         try (MemoryWorkspace ignored = roundWorkspace()) {
-            return passes.generator(g, generatorInput(z, labels)).output().detach();
+            return network.generator(g, z.castTo(dtype), oneHot(labels, (int) z.size(0))).output().detach();
         }
-    }
-
-    /** z, joined by the classes' one-hot for a conditional G. */
-    private INDArray generatorInput(INDArray z, int[] labels) {
-        INDArray typed = z.castTo(dtype);
-        return architecture.conditional() ? Nd4j.hstack(typed, oneHot(labels, (int) z.size(0))) : typed;
     }
 
     /** [n, classes] with a 1 at each image's class; null for an unconditional GAN. */
@@ -206,16 +204,16 @@ public final class GanReplica {
      * WGAN-GP's interpolates).
      */
     public RoundOutput discriminatorRound(DiscriminatorBatch batch) {
-        DcganPasses.Params d = require(discriminatorParams, "discriminator");
+        Params d = require(discriminatorParams, "discriminator");
         try (MemoryWorkspace ignored = roundWorkspace()) {
             INDArray gradient = Nd4j.zeros(dtype, discriminatorLayout.size());
             INDArray realImages = augmented(batch.real().castTo(dtype), batch.realAugmentation());
             INDArray fakeImages = augmented(batch.fake().castTo(dtype), batch.fakeAugmentation());
             INDArray realClasses = oneHot(batch.realLabels(), (int) realImages.size(0));
-            DcganPasses.Pass onReal = passes.discriminator(d, realImages, realClasses);
+            Pass onReal = network.discriminator(d, Dual.of(realImages), realClasses);
             GanLoss.Term realTerm = loss.discriminatorOnReal(onReal.output(), realTarget);
             onReal.backward(realTerm.gradLogits(), gradient);
-            DcganPasses.Pass onFake = passes.discriminator(d, fakeImages,
+            Pass onFake = network.discriminator(d, Dual.of(fakeImages),
                     oneHot(batch.fakeLabels(), (int) fakeImages.size(0)));
             GanLoss.Term fakeTerm = loss.discriminatorOnFake(onFake.output());
             onFake.backward(fakeTerm.gradLogits(), gradient);
@@ -249,9 +247,9 @@ public final class GanReplica {
      * each image's own); then a pass along uᵢ = φ'(rᵢ)/rᵢ·∇ₓD(xᵢ), whose output tangent uᵢ·∇ₓD(xᵢ) has,
      * with u held fixed, exactly the penalty's parameter gradient.
      */
-    private double penalise(DcganPasses.Params d, INDArray x, INDArray classes, GradientPenalty penalty,
+    private double penalise(Params d, INDArray x, INDArray classes, GradientPenalty penalty,
                             INDArray gradient) {
-        DcganPasses.Pass pass = passes.discriminator(d, x, classes);
+        Pass pass = network.discriminator(d, Dual.of(x), classes);
         INDArray ones = Nd4j.ones(dtype, pass.output().shape());
         INDArray inputGradient = pass.inputGradient(ones);
         long n = x.size(0);
@@ -266,7 +264,7 @@ public final class GanReplica {
         }
         INDArray direction = perImage.mulColumnVector(Nd4j.createFromArray(coefficients).castTo(dtype)
                 .reshape(n, 1)).reshape('c', x.shape());
-        DcganPasses.Pass along = passes.discriminatorAlong(d, x, classes, direction);
+        Pass along = network.discriminator(d, new Dual(x, direction), classes);
         along.backwardTangent(Nd4j.ones(dtype, along.outputTangent().shape()), gradient);
         return sum;
     }
@@ -282,12 +280,12 @@ public final class GanReplica {
      * D's input back to G's output.
      */
     public RoundOutput generatorRound(INDArray z, int[] labels, Augmentation augmentation) {
-        DcganPasses.Params g = require(generatorParams, "generator");
-        DcganPasses.Params d = require(discriminatorParams, "discriminator");
+        Params g = require(generatorParams, "generator");
+        Params d = require(discriminatorParams, "discriminator");
         try (MemoryWorkspace ignored = roundWorkspace()) {
-            DcganPasses.Pass generated = passes.generator(g, generatorInput(z, labels));
-            DcganPasses.Pass judged = passes.discriminator(d, augmented(generated.output(), augmentation),
-                    oneHot(labels, (int) z.size(0)));
+            INDArray classes = oneHot(labels, (int) z.size(0));
+            Pass generated = network.generator(g, z.castTo(dtype), classes);
+            Pass judged = network.discriminator(d, Dual.of(augmented(generated.output(), augmentation)), classes);
             GanLoss.Term term = loss.generator(judged.output());
             // only dL/dimages continues into G: D's parameter gradients are not computed
             INDArray gradImages = judged.inputGradient(term.gradLogits());
@@ -306,10 +304,9 @@ public final class GanReplica {
      */
     public SameDiff exportGenerator(INDArray flat) {
         SameDiff sd = SameDiff.create();
-        Dcgan.declare(sd, generatorLayout, dtype);
+        declare(sd, generatorLayout, dtype);
         SDVariable z = sd.placeHolder("z", dtype, -1, architecture.latentDim());
-        SDVariable labels = architecture.conditional() ? sd.placeHolder("labels", DataType.INT32, -1) : null;
-        Dcgan.generator(sd, z, labels, architecture).rename("images");
+        network.generatorGraph(sd, z, labelsOneHot(sd)).rename("images");
         assign(sd, generatorLayout, flat);
         return sd;
     }
@@ -320,13 +317,27 @@ public final class GanReplica {
      */
     public SameDiff exportDiscriminator(INDArray flat) {
         SameDiff sd = SameDiff.create();
-        Dcgan.declare(sd, discriminatorLayout, dtype);
+        declare(sd, discriminatorLayout, dtype);
         long[] imageShape = {-1, architecture.channels(), architecture.imageSize(), architecture.imageSize()};
         SDVariable images = sd.placeHolder("images", dtype, imageShape);
-        SDVariable labels = architecture.conditional() ? sd.placeHolder("labels", DataType.INT32, -1) : null;
-        Dcgan.discriminatorLogits(sd, images, labels, architecture).rename("logits");
+        network.discriminatorGraph(sd, images, labelsOneHot(sd)).rename("logits");
         assign(sd, discriminatorLayout, flat);
         return sd;
+    }
+
+    /** A conditional network's {@code labels} placeholder (classes as INT32 [n]) as a one-hot; null otherwise. */
+    private SDVariable labelsOneHot(SameDiff sd) {
+        if (!architecture.conditional()) {
+            return null;
+        }
+        return sd.oneHot(sd.placeHolder("labels", DataType.INT32, -1), architecture.classes()).castTo(dtype);
+    }
+
+    /** Declares every parameter of {@code layout} as a trainable variable (values are set later). */
+    public static void declare(SameDiff sd, ParamLayout layout, DataType dtype) {
+        for (ParamLayout.Param p : layout.params()) {
+            sd.var(p.name(), Nd4j.zeros(dtype, p.shape()));
+        }
     }
 
     private void assign(SameDiff sd, ParamLayout layout, INDArray flat) {

@@ -6,7 +6,6 @@ import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -93,7 +92,7 @@ public final class KernelSelfCheck {
         int taps = d[5] * d[6];
         int oh = r.oh();
         int ow = r.ow();
-        boolean dcgan = d[5] == 4 && d[6] == 4 && d[7] == 2 && d[8] == 1;
+        Kernels.Window window = new Kernels.Window(d[5], d[7], d[8]);
         float[] weights = c.floats(taps * cin * cout);
         INDArray wt = c.array(weights, d[5], d[6], cin, cout);
         float[] x = c.floats(n * cin * h * w); // the convolution's input side [n, cin, h, w]
@@ -105,16 +104,14 @@ public final class KernelSelfCheck {
         switch (kind) {
             case CONV2D -> {
                 float[] bias = c.floats(cout);
-                INDArray out = dcgan ? Kernels.conv2d(xa, wt, c.array(bias, cout))
-                        : general("conv2d", d, new long[] {n, cout, oh, ow}, xa, wt, c.array(bias, cout))[0];
+                INDArray out = Kernels.conv2d(xa, wt, c.array(bias, cout), window);
                 c.compare("output", out, cin * taps + 1,
                         i -> r.forward(x, weights, bias, i / (cout * outPixels), i / outPixels % cout,
                                 i % outPixels / ow, i % ow));
             }
             case CONV2D_BP -> {
                 float[] bias = c.floats(cout);
-                INDArray[] g = dcgan ? Kernels.conv2dBackward(xa, wt, c.array(bias, cout), ya)
-                        : general("conv2d_bp", d, null, xa, wt, c.array(bias, cout), ya);
+                INDArray[] g = Kernels.conv2dBackward(xa, wt, c.array(bias, cout), ya, window);
                 c.compare("input gradient", g[0], cout * taps + 1,
                         i -> r.inputGradient(y, weights, null, i / (cin * inPixels), i / inPixels % cin,
                                 i % inPixels / w, i % w));
@@ -124,16 +121,14 @@ public final class KernelSelfCheck {
             }
             case DECONV2D -> {
                 float[] bias = c.floats(cin);
-                INDArray out = dcgan ? Kernels.deconv2d(ya, wt, c.array(bias, cin))
-                        : general("deconv2d", d, new long[] {n, cin, h, w}, ya, wt, c.array(bias, cin))[0];
+                INDArray out = Kernels.deconv2d(ya, wt, c.array(bias, cin), window);
                 c.compare("output", out, cout * taps + 1,
                         i -> r.inputGradient(y, weights, bias, i / (cin * inPixels), i / inPixels % cin,
                                 i % inPixels / w, i % w));
             }
             case DECONV2D_BP -> {
                 float[] bias = c.floats(cin);
-                INDArray[] g = dcgan ? Kernels.deconv2dBackward(ya, wt, c.array(bias, cin), xa)
-                        : general("deconv2d_bp", d, null, ya, wt, c.array(bias, cin), xa);
+                INDArray[] g = Kernels.deconv2dBackward(ya, wt, c.array(bias, cin), xa, window);
                 c.compare("input gradient", g[0], cin * taps + 1,
                         i -> r.forward(x, weights, null, i / (cout * outPixels), i / outPixels % cout,
                                 i % outPixels / ow, i % ow));
@@ -152,22 +147,6 @@ public final class KernelSelfCheck {
         int b = i / (cout * cin) % d[6];
         int a = i / (cout * cin * d[6]);
         return r.weightGradient(x, y, a, b, ci, o);
-    }
-
-    /** A convolution op with this case's geometry (libnd4j's integer arguments, as {@code Kernels} passes them). */
-    private static INDArray[] general(String op, int[] d, long[] outShape, INDArray... inputs) {
-        int[] args = {d[5], d[6], d[7], d[7], d[8], d[8], 1, 1, 0, 0, 0};
-        INDArray[] outputs;
-        if (outShape != null) {
-            outputs = new INDArray[] {Nd4j.createUninitialized(DataType.FLOAT, outShape)};
-        } else {
-            int last = inputs.length - 1; // conv2d_bp / deconv2d_bp: gradients of input, weights, bias
-            outputs = new INDArray[] {Nd4j.createUninitialized(DataType.FLOAT, inputs[0].shape()),
-                Nd4j.createUninitialized(DataType.FLOAT, inputs[1].shape()),
-                Nd4j.createUninitialized(DataType.FLOAT, inputs[last - 1].shape())};
-        }
-        Nd4j.exec(DynamicCustomOp.builder(op).addIntegerArguments(args).addInputs(inputs).addOutputs(outputs).build());
-        return outputs;
     }
 
     private static void perChannel(Comparison c, Kind kind, int[] d) {
@@ -214,7 +193,7 @@ public final class KernelSelfCheck {
                     m[ch] = (float) mean[ch];
                     v[ch] = (float) variance[ch];
                 }
-                double eps = Dcgan.BN_EPSILON;
+                double eps = Normalisation.EPSILON;
                 INDArray y = Kernels.batchNorm(xa, c.array(m, channels), c.array(v, channels),
                         c.array(gamma, channels), c.array(beta, channels), eps);
                 c.compareWithBound("output", y, i -> {

@@ -16,6 +16,9 @@ package io.sparkgan.model;
 public enum Normalisation {
     BATCH, LAYER, NONE;
 
+    /** Added to the batch or layer variance before its square root (PyTorch's default). */
+    public static final double EPSILON = 1e-5;
+
     /** Whether a stage with this normalisation has a scale and offset (and then no bias of its own). */
     public boolean hasScaleAndOffset() {
         return this != NONE;

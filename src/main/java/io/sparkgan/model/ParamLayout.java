@@ -77,15 +77,15 @@ public final class ParamLayout implements Serializable {
         return values;
     }
 
-    static Builder builder() {
+    public static Builder builder() {
         return new Builder();
     }
 
-    static final class Builder {
+    public static final class Builder {
         private final List<Param> params = new ArrayList<>();
         private long size;
 
-        Builder add(String name, Init init, long... shape) {
+        public Builder add(String name, Init init, long... shape) {
             if (init == Init.BIAS) {
                 throw new IllegalArgumentException(name + ": a bias is added with its fan-in (bias)");
             }
@@ -93,7 +93,7 @@ public final class ParamLayout implements Serializable {
         }
 
         /** A layer's bias of {@code length} values, started uniform in ±1/√{@code fanIn}. */
-        Builder bias(String name, long fanIn, long length) {
+        public Builder bias(String name, long fanIn, long length) {
             return append(name, Init.BIAS, fanIn, length);
         }
 
@@ -107,7 +107,7 @@ public final class ParamLayout implements Serializable {
             return this;
         }
 
-        ParamLayout build() {
+        public ParamLayout build() {
             return new ParamLayout(new ArrayList<>(params), size);
         }
     }

@@ -20,8 +20,8 @@ import io.sparkgan.io.DirectoryLease;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
-import io.sparkgan.model.Dcgan;
-import io.sparkgan.model.DcganKernelCases;
+import io.sparkgan.model.networks.GanNetwork;
+import io.sparkgan.model.networks.NetworkKernels;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanReplica;
 import io.sparkgan.model.Noise;
@@ -142,9 +142,9 @@ public final class TrainingJob {
      */
     private static void checkKernels(SparkganConfig config, JavaSparkContext sc, GanArchitecture architecture) {
         if (sc.isLocal()) {
-            NativeSelfCheck.require(DcganKernelCases.training(architecture, config.train().batchPerWorker()));
+            NativeSelfCheck.require(NetworkKernels.training(architecture, config.train().batchPerWorker()));
         }
-        NativeSelfCheck.require(DcganKernelCases.generator(architecture, config.train().sampleCount(), false));
+        NativeSelfCheck.require(NetworkKernels.generator(architecture, config.train().sampleCount()));
     }
 
     /** Trains on the images {@code shards} reads, resuming if interrupted. */
@@ -189,7 +189,7 @@ public final class TrainingJob {
         int threads = ExecutorThreads.forTasks(sc, train.executorThreads());
         // the executors' self-check before the first step, and the machines the run starts on
         List<Map<String, Object>> executors = JvmPlatforms.ofExecutors(sc,
-                DcganKernelCases.training(architecture, train.batchPerWorker()), threads);
+                NetworkKernels.training(architecture, train.batchPerWorker()), threads);
         TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync, threads, executors, lease);
         SampleOrder order = TrainingData.order(train, config.data(), shards);
         JavaRDD<WorkerInput> inputs = TrainingData.inputs(sc, shards, order, train.workers());
@@ -223,7 +223,7 @@ public final class TrainingJob {
 
     /** D's spectral normalisation for this run's model (vectors not started yet), or null when it is off. */
     public static SpectralNorm spectralNorm(SparkganConfig config, GanArchitecture architecture) {
-        return config.model().spectralNorm() ? SpectralNorm.forWeights(Dcgan.discriminatorLayout(architecture)) : null;
+        return config.model().spectralNorm() ? SpectralNorm.forWeights(GanNetwork.of(architecture).discriminatorLayout()) : null;
     }
 
     /** The result of a run that already finished train.steps, or null when there is training to do. */
@@ -282,8 +282,8 @@ public final class TrainingJob {
         storage.writeString(run.provenance(), RunProvenance.json(config, sc, info, sync, threads,
                 JvmPlatforms.withExecutors(JvmPlatforms.here(), executors)));
         GanArchitecture architecture = replica.architecture();
-        GanState state = new GanState(Dcgan.generatorLayout(architecture).initialise(Noise.seed(train.seed(), 'G')),
-                Dcgan.discriminatorLayout(architecture).initialise(Noise.seed(train.seed(), 'D')), train,
+        GanState state = new GanState(GanNetwork.of(architecture).generatorLayout().initialise(Noise.seed(train.seed(), 'G')),
+                GanNetwork.of(architecture).discriminatorLayout().initialise(Noise.seed(train.seed(), 'D')), train,
                 spectralNorm(config, architecture));
         TrainingJob job = new TrainingJob(config, storage, run, replica, state,
                 new MetricsLog(storage, run.metrics(), lease::check), provenance, lease, -1);

@@ -11,7 +11,7 @@ import io.sparkgan.io.Json;
 import io.sparkgan.io.Npy;
 import io.sparkgan.io.NpyArray;
 import io.sparkgan.io.Storage;
-import io.sparkgan.model.Dcgan;
+import io.sparkgan.model.networks.GanNetwork;
 import io.sparkgan.model.ParamLayout;
 import io.sparkgan.train.TrainingJob;
 import java.io.ByteArrayInputStream;
@@ -57,9 +57,9 @@ class TwinStepTest {
                 Files.readAllBytes(tmp.resolve("twin/twin-step-00000001.npz"))));
 
         JsonNode bounds = Json.parse(Files.readString(tmp.resolve("bias-bounds.json")));
-        int biases = startsBiasesWherePytorchDoes(Dcgan.generatorLayout(config.architecture()),
+        int biases = startsBiasesWherePytorchDoes(GanNetwork.of(config.architecture()).generatorLayout(),
                 tmp.resolve("inputs/g0.npy"), bounds)
-                + startsBiasesWherePytorchDoes(Dcgan.discriminatorLayout(config.architecture()),
+                + startsBiasesWherePytorchDoes(GanNetwork.of(config.architecture()).discriminatorLayout(),
                 tmp.resolve("inputs/d0.npy"), bounds);
         assertEquals(bounds.size(), biases, "biases in PyTorch's network and in sparkgan's: " + bounds);
 

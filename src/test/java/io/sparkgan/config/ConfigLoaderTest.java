@@ -35,6 +35,39 @@ class ConfigLoaderTest {
         assertTrue(c.runId().matches("\\d{8}-\\d{6}"), c.runId());
     }
 
+    /**
+     * model.architecture picks the networks and brings their defaults for the keys left out; a key the
+     * architecture fixes, an unknown architecture and a size it cannot build each stop with one message
+     * naming the key and what was expected.
+     */
+    @Test
+    void eachArchitectureBringsItsDefaultsAndRefusesWhatDoesNotApply() throws IOException {
+        SparkganConfig resnet = ConfigLoader.load(Path.of("conf/local.conf"), List.of("model.architecture=resnet"));
+        assertEquals(io.sparkgan.model.GanArchitecture.Family.RESNET, resnet.model().family());
+        assertEquals(GanLoss.HINGE, resnet.train().loss(), "resnet's own default loss");
+        assertTrue(resnet.model().spectralNorm());
+        assertEquals(128, resnet.model().latentDim());
+        assertEquals(32, resnet.model().gFeatures(), "conf/local.conf's width means the same for resnet");
+        assertTrue(resnet.renderedForRunDirectory().matches("(?s).*architecture\\s*=\\s*\"?resnet.*"),
+                "config and run.conf show it");
+        assertEquals(GanLoss.NON_SATURATING, ConfigLoader.load((Path) null, List.of("model.architecture=resnet",
+                "train.loss=non-saturating")).train().loss(), "a key the user sets wins over the architecture's");
+        assertEquals(GanLoss.NON_SATURATING, ConfigLoader.load((Path) null, List.of()).train().loss(),
+                "dcgan keeps the general defaults");
+        ConfigLoader.load((Path) null, List.of("model.architecture=resnet", "model.d-norm=none")); // its own value
+
+        String fixed = rejected("model.architecture=resnet", "model.d-norm=layer").getMessage();
+        assertTrue(fixed.contains("model.d-norm = \"layer\" (--set model.d-norm=layer) does not apply to"
+                + " model.architecture = resnet") && fixed.contains("leave the key out"), fixed);
+        String unknown = rejected("model.architecture=stylegan9").getMessage();
+        assertTrue(unknown.contains("model.architecture = \"stylegan9\"") && unknown.contains("expected one of dcgan, resnet"),
+                unknown);
+        assertEquals(1, unknown.split("expected").length - 1, "one message: " + unknown);
+        String size = rejected("model.architecture=resnet", "data.image-size=14").getMessage();
+        assertTrue(size.contains("data.image-size = 14") && size.contains("for model.architecture = resnet"), size);
+        ConfigLoader.load((Path) null, List.of("data.image-size=14")); // DCGAN builds 14 → 7
+    }
+
     /** Unset, data.shards is a folder per source and byte-changing settings, and run.conf records it. */
     @Test
     void theDefaultShardsFolderFollowsTheSourceAndTheSettingsThatChangeTheBytes() {

@@ -10,7 +10,7 @@ import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.data.DatasetInfo;
 import io.sparkgan.data.Preparer;
 import io.sparkgan.io.Storage;
-import io.sparkgan.model.Dcgan;
+import io.sparkgan.model.networks.GanNetwork;
 import io.sparkgan.train.TrainingJob;
 import java.nio.file.Path;
 import java.util.List;
@@ -111,7 +111,7 @@ class FidOnFashionMnistTest {
     @Test
     void trainedGeneratorBeatsItsStepZeroSelfAndScoresRepeat() throws Exception {
         TrainingJob.Result result = TrainingJob.run(config, sc, storage);
-        float[] initial = Dcgan.generatorLayout(config.architecture()).initialise(
+        float[] initial = GanNetwork.of(config.architecture()).generatorLayout().initialise(
                 io.sparkgan.model.Noise.seed(config.train().seed(), 'G'));
         FeatureSummary before = DistributedFeatures.ofGenerator(sc, storage, job, config.architecture(), initial, 11, N, 4);
         FeatureSummary after = DistributedFeatures.ofGenerator(sc, storage, job, config.architecture(),

@@ -1,5 +1,6 @@
 package io.sparkgan.model;
 
+import io.sparkgan.model.networks.NetworkKernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,9 +30,9 @@ class KernelSelfCheckTest {
 
     @Test
     void everyKernelAJobRunsIsWithinItsBoundHere() {
-        List<KernelCase> cases = new ArrayList<>(DcganKernelCases.training(DCGAN_28, 32));
-        cases.addAll(DcganKernelCases.training(DCGAN_64_RGB, 16));
-        cases.addAll(DcganKernelCases.generator(DCGAN_28, 250, false));
+        List<KernelCase> cases = new ArrayList<>(NetworkKernels.training(DCGAN_28, 32));
+        cases.addAll(NetworkKernels.training(DCGAN_64_RGB, 16));
+        cases.addAll(NetworkKernels.generator(DCGAN_28, 250));
         cases.add(KernelCase.gemm(DataType.DOUBLE, 128, 250, 128, true, false)); // feature statistics
         cases.add(KernelCase.gemm(DataType.DOUBLE, 300, 2048, 300, false, true)); // KID at d = 2048
         cases.add(KernelCase.convolution(Kind.CONV2D, 64, 1, 28, 28, 16, 3, 1, 0)); // the evaluator's

@@ -1,5 +1,6 @@
 package io.sparkgan.model;
 
+import io.sparkgan.model.networks.GanNetwork;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -20,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 class SpectralNormTest {
     private static final GanArchitecture ARCHITECTURE = new GanArchitecture(16, 1, 5, 2, 3, Normalisation.BATCH,
             Normalisation.NONE);
-    private static final ParamLayout LAYOUT = Dcgan.discriminatorLayout(ARCHITECTURE);
+    private static final ParamLayout LAYOUT = GanNetwork.of(ARCHITECTURE).discriminatorLayout();
 
     private static float[] weights(long seed) {
         float[] w = LAYOUT.initialise(seed);

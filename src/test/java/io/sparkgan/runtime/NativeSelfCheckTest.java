@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkgan.model.DcganKernelCases;
+import io.sparkgan.model.networks.NetworkKernels;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.KernelCase;
 import io.sparkgan.model.Normalisation;
@@ -34,7 +34,7 @@ class NativeSelfCheckTest {
     @Test
     void aRightMachinePassesOnceAndIsNotCheckedAgain() {
         NativeSelfCheck.forget();
-        List<KernelCase> cases = DcganKernelCases.training(DCGAN, 8);
+        List<KernelCase> cases = NetworkKernels.training(DCGAN, 8);
         NativeSelfCheck.require(cases);
         Map<String, Object> summary = NativeSelfCheck.summary();
         assertEquals("ok", summary.get("result"), summary.toString());
@@ -48,14 +48,14 @@ class NativeSelfCheckTest {
     void aWrongKernelStopsTheJvmWithOneLineThatSaysWhatToDo() {
         NativeSelfCheck.forget();
         System.setProperty("sparkgan.selfcheck.perturb", "deconv2d_bp");
-        List<KernelCase> cases = DcganKernelCases.training(DCGAN, 8);
+        List<KernelCase> cases = NetworkKernels.training(DCGAN, 8);
         WrongKernelException e = assertThrows(WrongKernelException.class, () -> NativeSelfCheck.require(cases));
         String m = e.getMessage();
         NativePlatform p = NativePlatform.current();
         assertTrue(m.startsWith("native kernel self-check failed on host "), m);
         // "(this process)" alone; "(the driver)" when another test's local-mode Spark is up in this JVM
         assertTrue(m.matches("native kernel self-check failed on host \\S+ \\((this process|the driver)\\): .*"), m);
-        assertTrue(m.contains(": deconv2d_bp float [8,32,7,7]->[8,16,14,14] k4 s2 p1 gives wrong numbers ("), m);
+        assertTrue(m.contains(": deconv2d_bp float [8,16,14,14]->[8,1,28,28] k4 s2 p1 gives wrong numbers ("), m);
         assertTrue(m.matches(".* off by \\S+ where a correct kernel stays within \\S+\\) on .*"), m);
         assertTrue(m.contains(p.cpuModelName()) && m.contains("OpenBLAS " + p.openBlasVersion() + " core "
                 + p.openBlasCore()), m);
@@ -76,7 +76,7 @@ class NativeSelfCheckTest {
         NativeSelfCheck.forget();
         System.setProperty("sparkgan.selfcheck.perturb", "gemm");
         WrongKernelException e = assertThrows(WrongKernelException.class,
-                () -> NativeSelfCheck.require(DcganKernelCases.generator(DCGAN, 8, false)));
+                () -> NativeSelfCheck.require(NetworkKernels.generator(DCGAN, 8)));
         String core = NativePlatform.current().isaFlags().contains("avx2") ? "HASWELL" : "NEHALEM";
         assertTrue(e.getMessage().contains("set OPENBLAS_CORETYPE=" + core + " in the environment before java starts"),
                 e.getMessage());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.TestSpark;
 import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.model.networks.GanNetwork;
 import io.sparkgan.data.ArrayShards;
 import io.sparkgan.io.Storage;
 import io.sparkgan.model.Noise;
@@ -45,7 +46,7 @@ class DataParallelEquivalenceTest {
         TrainingJob.Result whole = train(images, "w1", 1, WORKERS * BATCH, order, dSteps, steps);
         TrainingJob.Result smaller = train(images, "w1-small", 1, BATCH, order, dSteps, steps);
 
-        float[] initialG = io.sparkgan.model.Dcgan.generatorLayout(config("x", 1, 1, order, dSteps, steps).architecture())
+        float[] initialG = GanNetwork.of(config("x", 1, 1, order, dSteps, steps).architecture()).generatorLayout()
                 .initialise(Noise.seed(42, 'G'));
         assertTrue(relativeDifference(distributed.generator(), initialG) > 1e-3, "training moved G");
         assertTrue(relativeDifference(distributed.generator(), whole.generator()) < TOLERANCE,

@@ -11,7 +11,7 @@ import io.sparkgan.io.Json;
 import io.sparkgan.io.Npy;
 import io.sparkgan.io.NpyArray;
 import io.sparkgan.io.Storage;
-import io.sparkgan.model.Dcgan;
+import io.sparkgan.model.networks.GanNetwork;
 import io.sparkgan.model.Noise;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -72,7 +72,7 @@ class TrainingOptionsTest {
     @Test
     void discriminatorIsNotUpdatedWhileItsLossIsBelowTheThreshold() throws IOException {
         TrainingJob.Result r = train("skip", "train.d-skip-below=1000");
-        float[] initial = Dcgan.discriminatorLayout(TrainingFixtures.config(tmp, "x").architecture())
+        float[] initial = GanNetwork.of(TrainingFixtures.config(tmp, "x").architecture()).discriminatorLayout()
                 .initialise(Noise.seed(42, 'D'));
         assertArrayEquals(initial, r.discriminator(), "every D update was skipped");
         for (JsonNode m : metrics("skip")) {

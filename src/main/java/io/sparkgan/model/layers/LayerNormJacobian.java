@@ -1,20 +1,20 @@
-package io.sparkgan.model;
+package io.sparkgan.model.layers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Layer normalisation of conv features (Ba, Kiros and Hinton, "Layer Normalization", 2016), as
+ * The maths of {@link LayerNorm}: layer normalisation of conv features (Ba, Kiros and Hinton, "Layer Normalization", 2016), as
  * Gulrajani et al.'s WGAN-GP critic applies it: each image's channels and positions are normalised
  * together, x̂ = (x − μ)/s with s = √(σ² + ε), then y = γ·x̂ + β with γ and β per channel.
  *
  * <p>Besides its value and backward pass it carries a tangent (forward mode) and the backward pass of
- * that tangent, which a gradient penalty differentiates ({@link DcganPasses}). With J = ∂x̂/∂x =
+ * that tangent, which a gradient penalty differentiates ({@link io.sparkgan.model.tape.Tape}). With J = ∂x̂/∂x =
  * (I − 11ᵀ/N − x̂x̂ᵀ/N)/s per image of N values, the tangent of x̂ along ẋ is Jẋ; J is symmetric, so the
  * tangent's adjoint reaches ẋ as J·(γ·ẏ̄); and since J depends on x, the tangent's adjoint also reaches
  * x (the second-order term in {@link #backward}). Built from ND4J's elementwise and reduction ops:
  * libnd4j's layer_norm kernel has no tangent.
  */
-final class LayerNorm {
+final class LayerNormJacobian {
     private static final int[] IMAGE = {1, 2, 3};
     private static final int[] CHANNEL = {0, 2, 3};
 
@@ -24,7 +24,7 @@ final class LayerNorm {
     private final long count; // N, values per image
 
     /** Normalises {@code x} [n, c, h, w]; {@link #output} applies γ and β. */
-    LayerNorm(INDArray x, INDArray gamma, double epsilon) {
+    LayerNormJacobian(INDArray x, INDArray gamma, double epsilon) {
         INDArray centred = x.sub(x.mean(true, IMAGE));
         INDArray variance = centred.mul(centred).mean(true, IMAGE);
         this.scale = org.nd4j.linalg.ops.transforms.Transforms.sqrt(variance.add(epsilon), false);

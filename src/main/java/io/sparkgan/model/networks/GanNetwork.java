@@ -1,0 +1,46 @@
+package io.sparkgan.model.networks;
+
+import io.sparkgan.model.GanArchitecture;
+import io.sparkgan.model.ParamLayout;
+import io.sparkgan.model.tape.Dual;
+import io.sparkgan.model.tape.Pass;
+import io.sparkgan.model.tape.Params;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A generator and discriminator pair, composed of {@code model.layers}: their parameter layouts, their
+ * passes on the tape (training), and their SameDiff graphs (export). Tests hold the passes and the
+ * graphs to the same outputs and gradients.
+ */
+public interface GanNetwork {
+
+    /** The pair {@code a} describes. */
+    static GanNetwork of(GanArchitecture a) {
+        return switch (a.family()) {
+            case DCGAN -> new Dcgan(a);
+            case RESNET -> new Resnet(a);
+        };
+    }
+
+    ParamLayout generatorLayout();
+
+    ParamLayout discriminatorLayout();
+
+    /** G(z, y): [n, latentDim] → images [n, channels, size, size] in [-1, 1]; {@code oneHot} [n, classes] or null. */
+    Pass generator(Params g, INDArray z, INDArray oneHot);
+
+    /**
+     * D(x, y) before the sigmoid: [n, 1]. {@code x} may carry a tangent (a direction of the same shape):
+     * the output's tangent is then directionᵢ · ∇ₓD(xᵢ) per image, which needs a D that judges each
+     * image on its own.
+     */
+    Pass discriminator(Params d, Dual x, INDArray oneHot);
+
+    /** G as a graph; {@code oneHot} a [n, classes] variable of a conditional G, else null. */
+    SDVariable generatorGraph(SameDiff sd, SDVariable z, SDVariable oneHot);
+
+    /** D's logits as a graph; {@code oneHot} as for G. */
+    SDVariable discriminatorGraph(SameDiff sd, SDVariable x, SDVariable oneHot);
+}

@@ -1,0 +1,83 @@
+package io.sparkgan.model.tape;
+
+import io.sparkgan.model.ParamLayout;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** A forward pass's output and the recorded steps that differentiate it ({@link Tape}). */
+public final class Pass {
+    private final Node output;
+    private final Node input;
+    private final List<Tape.Record> records;
+    private final int nodes;
+    private final ParamLayout layout;
+
+    Pass(Node output, Node input, List<Tape.Record> records, int nodes, ParamLayout layout) {
+        this.output = output;
+        this.input = input;
+        this.records = records;
+        this.nodes = nodes;
+        this.layout = layout;
+    }
+
+    public INDArray output() {
+        return output.value();
+    }
+
+    /** The output's tangent: per image, the input direction dotted with the output's input gradient. */
+    public INDArray outputTangent() {
+        return output.tangent();
+    }
+
+    /**
+     * Backpropagates {@code gradOutput} through the pass, adding every parameter's gradient into
+     * {@code gradient} (flat, in the layout's order). Returns the gradient with respect to the pass's
+     * input.
+     */
+    public INDArray backward(INDArray gradOutput, INDArray gradient) {
+        return walk(Dual.of(gradOutput), gradient).value();
+    }
+
+    /**
+     * Adds into {@code gradient} the gradient, with respect to the parameters, of Σ gradTangent ⊙ the
+     * output's tangent: the second-order pass of a gradient penalty.
+     */
+    public void backwardTangent(INDArray gradTangent, INDArray gradient) {
+        walk(new Dual(null, gradTangent), gradient);
+    }
+
+    /**
+     * The gradient with respect to the pass's input alone, with no parameter gradients: what G's round
+     * needs from D, and a penalty's ∇ₓD. Steps then skip their parameters' gradients (a convolution's
+     * input gradient is one transposed convolution, not the backward kernel that also computes the
+     * weight gradient at about the same cost again).
+     */
+    public INDArray inputGradient(INDArray gradOutput) {
+        return walk(Dual.of(gradOutput), null).value();
+    }
+
+    /** {@code gradient} null: input gradients only. */
+    private Dual walk(Dual gradOutput, INDArray gradient) {
+        Params sink = gradient == null ? null : new Params(layout, gradient);
+        Dual[] adjoints = new Dual[nodes];
+        adjoints[output.id] = gradOutput;
+        for (int r = records.size() - 1; r >= 0; r--) {
+            Tape.Record record = records.get(r);
+            Dual gradOut = adjoints[record.output().id];
+            adjoints[record.output().id] = null; // consumed: steps are recorded after their inputs
+            if (gradOut == null || gradOut.isZero()) {
+                continue;
+            }
+            Dual[] gradIn = record.backward().apply(gradOut, sink);
+            Node[] in = record.inputs();
+            for (int i = 0; i < in.length; i++) {
+                if (gradIn[i] != null && !gradIn[i].isZero()) {
+                    Dual before = adjoints[in[i].id];
+                    adjoints[in[i].id] = before == null ? gradIn[i] : before.plus(gradIn[i]);
+                }
+            }
+        }
+        Dual result = adjoints[input.id];
+        return result == null ? Dual.ZERO : result;
+    }
+}
