@@ -15,7 +15,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param dims GEMM: {m, k, n, transposeA, transposeB} for op(A) [m, k] · op(B) [k, n];
  *             convolutions: {n, cin, h, w, cout, kh, kw, stride, pad} of the forward convolution
  *             (for DECONV2D the convolution it transposes: the transposed one maps [n, cout, oh, ow]
- *             to [n, cin, h, w]); BATCHNORM, MOMENTS, TANH: {n, c, h, w}
+ *             to [n, cin, h, w]); BATCHNORM, MOMENTS, TANH: {n, c, h, w}; RESAMPLE: {n, c, h, w} of
+ *             the smaller side (up-sampling's input, the block sum's output)
  */
 public record KernelCase(Kind kind, DataType dtype, int[] dims) implements Serializable {
 
@@ -36,7 +37,9 @@ public record KernelCase(Kind kind, DataType dtype, int[] dims) implements Seria
         /** moments: per-channel mean and variance. */
         MOMENTS("moments"),
         /** tanh and tanh_bp. */
-        TANH("tanh");
+        TANH("tanh"),
+        /** upsampling2d by 2 (nearest) and its transpose, the sum of each 2×2 block (average pooling's). */
+        RESAMPLE("upsampling2d");
 
         public final String label;
 
@@ -49,7 +52,7 @@ public record KernelCase(Kind kind, DataType dtype, int[] dims) implements Seria
         int expected = switch (kind) {
             case GEMM -> 5;
             case CONV2D, CONV2D_BP, DECONV2D, DECONV2D_BP -> 9;
-            case BATCHNORM, MOMENTS, TANH -> 4;
+            case BATCHNORM, MOMENTS, TANH, RESAMPLE -> 4;
         };
         if (dims.length != expected) {
             throw new IllegalArgumentException(kind + " needs " + expected + " dimensions, got "
@@ -91,7 +94,7 @@ public record KernelCase(Kind kind, DataType dtype, int[] dims) implements Seria
                     + "," + convolvedHeight() + "," + convolvedWidth() + "] k" + d[5] + " s" + d[7] + " p" + d[8];
             case DECONV2D, DECONV2D_BP -> "[" + d[0] + "," + d[4] + "," + convolvedHeight() + "," + convolvedWidth()
                     + "]->[" + d[0] + "," + d[1] + "," + d[2] + "," + d[3] + "] k" + d[5] + " s" + d[7] + " p" + d[8];
-            case BATCHNORM, MOMENTS, TANH -> "[" + d[0] + "," + d[1] + "," + d[2] + "," + d[3] + "]";
+            case BATCHNORM, MOMENTS, TANH, RESAMPLE -> "[" + d[0] + "," + d[1] + "," + d[2] + "," + d[3] + "]";
         };
     }
 

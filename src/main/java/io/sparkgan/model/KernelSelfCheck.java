@@ -63,6 +63,7 @@ public final class KernelSelfCheck {
             case GEMM -> gemm(comparison, d);
             case CONV2D, CONV2D_BP, DECONV2D, DECONV2D_BP -> convolution(comparison, kernel.kind(), d);
             case BATCHNORM, MOMENTS, TANH -> perChannel(comparison, kernel.kind(), d);
+            case RESAMPLE -> resample(comparison, d);
             default -> throw new IllegalArgumentException(kernel.toString());
         }
         return comparison.result((System.nanoTime() - started) / 1e9);
@@ -147,6 +148,34 @@ public final class KernelSelfCheck {
         int b = i / (cout * cin) % d[6];
         int a = i / (cout * cin * d[6]);
         return r.weightGradient(x, y, a, b, ci, o);
+    }
+
+    /** Nearest up-sampling (a copy: exact) and the 2×2 block sum (four terms) of [n, c, h, w] ↔ [n, c, 2h, 2w]. */
+    private static void resample(Comparison c, int[] d) {
+        int h = d[2];
+        int w = d[3];
+        float[] x = c.floats(d[0] * d[1] * h * w);
+        float[] big = c.floats(x.length * 4);
+        c.compare("up-sampled", Kernels.upsampleNearest(c.array(x, d[0], d[1], h, w)), 0, i -> {
+            int plane = i / (4 * h * w);
+            double v = x[plane * h * w + i % (4 * h * w) / (2 * w) / 2 * w + i % (2 * w) / 2];
+            return new double[] {v, Math.abs(v)};
+        });
+        c.compare("block sum", Kernels.blockSum(c.array(big, d[0], d[1], 2 * h, 2 * w)), 3, i -> {
+            int plane = i / (h * w);
+            int row = i % (h * w) / w;
+            int col = i % w;
+            double sum = 0;
+            double abs = 0;
+            for (int dy = 0; dy < 2; dy++) {
+                for (int dx = 0; dx < 2; dx++) {
+                    double v = big[plane * 4 * h * w + (2 * row + dy) * 2 * w + 2 * col + dx];
+                    sum += v;
+                    abs += Math.abs(v);
+                }
+            }
+            return new double[] {sum, abs};
+        });
     }
 
     private static void perChannel(Comparison c, Kind kind, int[] d) {

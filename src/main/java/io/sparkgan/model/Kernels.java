@@ -259,6 +259,7 @@ public final class Kernels {
      */
     public static INDArray upsampleNearest(INDArray x) {
         long[] s = x.shape();
+        record(() -> perChannel(KernelCase.Kind.RESAMPLE, x));
         INDArray y = Nd4j.createUninitialized(x.dataType(), s[0], s[1], 2 * s[2], 2 * s[3]);
         exec(op("upsampling2d", 2, 2, 1).addInputs(x).addOutputs(y));
         return y;
@@ -267,6 +268,8 @@ public final class Kernels {
     /** The sum of each 2×2 block: [n, c, 2h, 2w] → [n, c, h, w], the transpose of {@link #upsampleNearest}. */
     public static INDArray blockSum(INDArray x) {
         long[] s = x.shape();
+        record(() -> KernelCase.perChannel(KernelCase.Kind.RESAMPLE, (int) s[0], (int) s[1], (int) s[2] / 2,
+                (int) s[3] / 2));
         return x.dup('c').reshape('c', s[0], s[1], s[2] / 2, 2, s[3] / 2, 2).sum(3, 5);
     }
 

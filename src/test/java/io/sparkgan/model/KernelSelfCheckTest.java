@@ -22,6 +22,8 @@ class KernelSelfCheckTest {
             Normalisation.NONE);
     private static final GanArchitecture DCGAN_64_RGB = new GanArchitecture(64, 3, 100, 32, 32,
             Normalisation.BATCH, Normalisation.BATCH);
+    private static final GanArchitecture RESNET_32_CONDITIONAL = new GanArchitecture(32, 3, 128, 32, 32,
+            Normalisation.BATCH, Normalisation.NONE, 10, GanArchitecture.Family.RESNET);
 
     @AfterEach
     void noPerturbation() {
@@ -33,6 +35,7 @@ class KernelSelfCheckTest {
         List<KernelCase> cases = new ArrayList<>(NetworkKernels.training(DCGAN_28, 32));
         cases.addAll(NetworkKernels.training(DCGAN_64_RGB, 16));
         cases.addAll(NetworkKernels.generator(DCGAN_28, 250));
+        cases.addAll(NetworkKernels.training(RESNET_32_CONDITIONAL, 16));
         cases.add(KernelCase.gemm(DataType.DOUBLE, 128, 250, 128, true, false)); // feature statistics
         cases.add(KernelCase.gemm(DataType.DOUBLE, 300, 2048, 300, false, true)); // KID at d = 2048
         cases.add(KernelCase.convolution(Kind.CONV2D, 64, 1, 28, 28, 16, 3, 1, 0)); // the evaluator's
@@ -57,7 +60,8 @@ class KernelSelfCheckTest {
                 KernelCase.convolution(Kind.DECONV2D_BP, 32, 64, 14, 14, 128, 4, 2, 1),
                 KernelCase.gemm(DataType.DOUBLE, 200, 128, 200, false, true),
                 KernelCase.perChannel(Kind.BATCHNORM, 32, 64, 14, 14),
-                KernelCase.perChannel(Kind.TANH, 32, 1, 28, 28))) {
+                KernelCase.perChannel(Kind.TANH, 32, 1, 28, 28),
+                KernelCase.perChannel(Kind.RESAMPLE, 16, 64, 8, 8))) {
             assertTrue(KernelSelfCheck.check(c, 2).ok(), c + " is right before it is perturbed");
             System.setProperty("sparkgan.selfcheck.perturb", c.kind().label);
             KernelSelfCheck.Result r = KernelSelfCheck.check(c, 2);

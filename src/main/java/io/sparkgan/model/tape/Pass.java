@@ -1,20 +1,21 @@
 package io.sparkgan.model.tape;
 
 import io.sparkgan.model.ParamLayout;
+import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** A forward pass's output and the recorded steps that differentiate it ({@link Tape}). */
 public final class Pass {
     private final Node output;
-    private final Node input;
+    private final List<Node> inputs;
     private final List<Tape.Record> records;
     private final int nodes;
     private final ParamLayout layout;
 
-    Pass(Node output, Node input, List<Tape.Record> records, int nodes, ParamLayout layout) {
+    Pass(Node output, List<Node> inputs, List<Tape.Record> records, int nodes, ParamLayout layout) {
         this.output = output;
-        this.input = input;
+        this.inputs = inputs;
         this.records = records;
         this.nodes = nodes;
         this.layout = layout;
@@ -56,15 +57,34 @@ public final class Pass {
         return walk(Dual.of(gradOutput), null).value();
     }
 
-    /** {@code gradient} null: input gradients only. */
+    /**
+     * The general walk: from the adjoints of the output's value and tangent, adds the parameters'
+     * gradients into {@code gradient} (null: none) and returns the adjoints of every input of the
+     * tape, in the order they were made.
+     */
+    public List<Dual> adjoints(Dual gradOutput, INDArray gradient) {
+        Dual[] all = walkAll(gradOutput, gradient);
+        List<Dual> result = new ArrayList<>();
+        for (Node in : inputs) {
+            result.add(all[in.id] == null ? Dual.ZERO : all[in.id]);
+        }
+        return result;
+    }
+
+    /** {@code gradient} null: input gradients only. Returns the first input's adjoints. */
     private Dual walk(Dual gradOutput, INDArray gradient) {
+        Dual result = walkAll(gradOutput, gradient)[inputs.get(0).id];
+        return result == null ? Dual.ZERO : result;
+    }
+
+    private Dual[] walkAll(Dual gradOutput, INDArray gradient) {
         Params sink = gradient == null ? null : new Params(layout, gradient);
         Dual[] adjoints = new Dual[nodes];
         adjoints[output.id] = gradOutput;
         for (int r = records.size() - 1; r >= 0; r--) {
             Tape.Record record = records.get(r);
             Dual gradOut = adjoints[record.output().id];
-            adjoints[record.output().id] = null; // consumed: steps are recorded after their inputs
+            adjoints[record.output().id] = null; // consumed: a step is recorded after every step reading it
             if (gradOut == null || gradOut.isZero()) {
                 continue;
             }
@@ -77,7 +97,6 @@ public final class Pass {
                 }
             }
         }
-        Dual result = adjoints[input.id];
-        return result == null ? Dual.ZERO : result;
+        return adjoints;
     }
 }

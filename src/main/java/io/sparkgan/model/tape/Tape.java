@@ -41,7 +41,7 @@ public final class Tape {
 
     record Record(Node output, Node[] inputs, Backward backward) {}
 
-    /** An input of the pass: what {@link Pass#backward} returns the adjoint of (the first one recorded). */
+    /** An input of the pass: {@link Pass#backward} returns the first one's adjoint, {@link Pass#adjoints} every one's. */
     public Node input(Dual value) {
         Node node = node(value);
         inputs.add(node);
@@ -69,7 +69,7 @@ public final class Tape {
         if (inputs.isEmpty()) {
             throw new IllegalStateException("a pass needs an input");
         }
-        return new Pass(output, inputs.get(0), List.copyOf(records), nodes, layout);
+        return new Pass(output, List.copyOf(inputs), List.copyOf(records), nodes, layout);
     }
 
     private Node node(Dual value) {

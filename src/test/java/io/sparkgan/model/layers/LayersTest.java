@@ -1,0 +1,182 @@
+package io.sparkgan.model.layers;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgan.model.Kernels.Window;
+import io.sparkgan.model.ParamLayout;
+import io.sparkgan.model.tape.Dual;
+import io.sparkgan.model.tape.Node;
+import io.sparkgan.model.tape.Params;
+import io.sparkgan.model.tape.Pass;
+import io.sparkgan.model.tape.Tape;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Every layer on its own against central differences in double precision: for a random linear
+ * functional L = Σ a⊙y + Σ c⊙ẏ of its output y and output tangent ẏ, the gradient the tape returns
+ * for each parameter, each input and each input tangent is L's derivative, and ẏ itself is y's
+ * directional derivative along the input tangent. Layers without a tangent (batch norms, tanh) are
+ * checked on values alone. Networks are checked end to end in NetworkPassesTest and GradientCheckTest.
+ */
+class LayersTest {
+    private static final double STEP = 1e-6;
+    private static final double TOLERANCE = 1e-6;
+
+    /** A layer under test: its parameters, and its step on the tape from its inputs. */
+    interface Applied {
+        Node apply(Tape tape, Params p, Node[] in);
+    }
+
+    record Case(String name, Consumer<ParamLayout.Builder> declare, Applied layer, boolean tangent, long[]... inputs) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static Case single(String name, Layer layer, boolean tangent, long... shape) {
+        return new Case(name, layer::declare, (t, p, in) -> layer.apply(t, p, in[0]), tangent, shape);
+    }
+
+    private static final INDArray ONE_HOT = Nd4j.createFromArray(new double[][] {{0, 1, 0}, {1, 0, 0}, {0, 0, 1}});
+
+    static Stream<Case> layers() {
+        Projection projection = new Projection("d/embed", 3, 5);
+        ConditionalBatchNorm cbn = new ConditionalBatchNorm("g/cbn", 2, 3);
+        return Stream.of(
+                single("dense", new Dense("l", 4, 3), true, 3, 4),
+                single("bias", new Bias("l", 4, 3), true, 3, 3),
+                single("reshape", new Reshape(2, 2, 2), true, 3, 8),
+                single("conv 3×3", Convolution.of("l", 2, 3, Window.SAME_3X3, true), true, 2, 2, 5, 5),
+                single("conv 1×1", Convolution.of("l", 3, 2, Window.POINTWISE, true), true, 2, 3, 4, 4),
+                single("conv 4×4 stride 2", Convolution.of("l", 2, 3, Window.DCGAN, false), true, 2, 2, 6, 6),
+                single("transposed conv 4×4 stride 2", Convolution.transposed("l", 3, 2, Window.DCGAN, true), true,
+                        2, 3, 3, 3),
+                single("batch norm", new BatchNorm("l", 3), false, 4, 3, 3, 3),
+                single("layer norm", new LayerNorm("l", 3), true, 3, 3, 3, 3),
+                single("relu", LeakyRelu.RELU, true, 3, 2, 3, 3),
+                single("leaky relu", LeakyRelu.DCGAN, true, 3, 2, 3, 3),
+                single("tanh", Tanh.TANH, false, 2, 2, 3, 3),
+                single("nearest up-sampling", Resample.NEAREST_UP, true, 2, 2, 3, 3),
+                single("average pooling", Resample.AVERAGE_DOWN, true, 2, 2, 4, 6),
+                single("sum pooling", SumPool.SPATIAL, true, 2, 3, 3, 4),
+                new Case("add", b -> { }, (t, p, in) -> Add.PLAIN.apply(t, in[0], in[1]), true,
+                        new long[] {2, 3, 2, 2}, new long[] {2, 3, 2, 2}),
+                new Case("add scaled by 1/√2", b -> { }, (t, p, in) -> Add.SCALED.apply(t, in[0], in[1]), true,
+                        new long[] {2, 3, 2, 2}, new long[] {2, 3, 2, 2}),
+                new Case("projection", projection::declare, (t, p, in) -> projection.apply(t, p, in[0], ONE_HOT), true,
+                        new long[] {3, 5}),
+                new Case("conditional batch norm", cbn::declare, (t, p, in) -> cbn.apply(t, p, in[0], ONE_HOT), false,
+                        new long[] {3, 2, 3, 3}));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("layers")
+    void backwardAndTangentMatchCentralDifferences(Case c) {
+        ParamLayout.Builder builder = ParamLayout.builder();
+        c.declare().accept(builder);
+        ParamLayout layout = builder.build();
+        Nd4j.getRandom().setSeed(11);
+        INDArray theta = Nd4j.randn(DataType.DOUBLE, Math.max(1, layout.size())).muli(0.5);
+        INDArray[] x = new INDArray[c.inputs().length];
+        INDArray[] xDot = new INDArray[c.inputs().length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = Nd4j.randn(DataType.DOUBLE, c.inputs()[i]);
+            xDot[i] = c.tangent() ? Nd4j.randn(DataType.DOUBLE, c.inputs()[i]) : null;
+        }
+        Dual y = forward(c, layout, theta, x, xDot).dual();
+        INDArray a = Nd4j.randn(DataType.DOUBLE, y.value().shape());
+        INDArray cc = c.tangent() ? Nd4j.randn(DataType.DOUBLE, y.tangent().shape()) : null;
+
+        Tape tape = new Tape();
+        Node[] nodes = inputs(tape, x, xDot);
+        Node out = c.layer().apply(tape, new Params(layout, theta), nodes);
+        Pass pass = tape.pass(out, layout);
+        INDArray gradTheta = Nd4j.zeros(DataType.DOUBLE, Math.max(1, layout.size()));
+        List<Dual> adjoints = pass.adjoints(new Dual(a, cc), gradTheta);
+
+        Functional f = (th, xs, dots) -> {
+            Dual o = forward(c, layout, th, xs, dots).dual();
+            double sum = o.value().mul(a).sumNumber().doubleValue();
+            return cc == null ? sum : sum + o.tangent().mul(cc).sumNumber().doubleValue();
+        };
+        if (layout.size() > 0) {
+            compare(c + ": parameters", gradTheta, i -> difference(f, theta, x, xDot, theta, i));
+        }
+        for (int k = 0; k < x.length; k++) {
+            int input = k;
+            compare(c + ": input " + k, adjoints.get(k).value(), i -> difference(f, theta, x, xDot, x[input], i));
+            if (c.tangent()) {
+                compare(c + ": input tangent " + k, adjoints.get(k).tangent(),
+                        i -> difference(f, theta, x, xDot, xDot[input], i));
+            }
+        }
+        if (c.tangent()) { // ẏ is the directional derivative of y along ẋ
+            INDArray[] plus = new INDArray[x.length];
+            INDArray[] minus = new INDArray[x.length];
+            for (int k = 0; k < x.length; k++) {
+                plus[k] = x[k].add(xDot[k].mul(STEP));
+                minus[k] = x[k].sub(xDot[k].mul(STEP));
+            }
+            INDArray numeric = forward(c, layout, theta, plus, xDot).value()
+                    .sub(forward(c, layout, theta, minus, xDot).value()).divi(2 * STEP);
+            compare(c + ": tangent", y.tangent(), i -> numeric.getDouble(i));
+        }
+    }
+
+    @FunctionalInterface
+    interface Functional {
+        double at(INDArray theta, INDArray[] x, INDArray[] xDot);
+    }
+
+    @FunctionalInterface
+    interface Numeric {
+        double at(long i);
+    }
+
+    private static Node forward(Case c, ParamLayout layout, INDArray theta, INDArray[] x, INDArray[] xDot) {
+        Tape tape = new Tape();
+        return c.layer().apply(tape, new Params(layout, theta), inputs(tape, x, xDot));
+    }
+
+    private static Node[] inputs(Tape tape, INDArray[] x, INDArray[] xDot) {
+        Node[] nodes = new Node[x.length];
+        for (int k = 0; k < x.length; k++) {
+            nodes[k] = tape.input(new Dual(x[k], xDot[k]));
+        }
+        return nodes;
+    }
+
+    /** ∂f/∂v[i] by central differences, v one of the arrays f reads (perturbed in place, then restored). */
+    private static double difference(Functional f, INDArray theta, INDArray[] x, INDArray[] xDot, INDArray v, long i) {
+        double original = v.getDouble(i);
+        v.putScalar(i, original + STEP);
+        double up = f.at(theta, x, xDot);
+        v.putScalar(i, original - STEP);
+        double down = f.at(theta, x, xDot);
+        v.putScalar(i, original);
+        return (up - down) / (2 * STEP);
+    }
+
+    private static void compare(String what, INDArray analytic, Numeric numeric) {
+        assertTrue(analytic != null, what + ": no gradient");
+        INDArray flat = analytic.reshape(analytic.length());
+        double worst = 0;
+        double scale = 0;
+        for (long i = 0; i < flat.length(); i++) {
+            double n = numeric.at(i);
+            worst = Math.max(worst, Math.abs(flat.getDouble(i) - n));
+            scale = Math.max(scale, Math.abs(n));
+        }
+        assertTrue(scale > 0, what + ": every derivative is zero");
+        assertTrue(worst <= TOLERANCE * Math.max(1, scale), what + ": largest difference " + worst + " against "
+                + scale);
+    }
+}
