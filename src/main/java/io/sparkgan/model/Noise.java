@@ -28,6 +28,8 @@ public final class Noise {
     static final long AUGMENT = -6;
     /** The classes a conditional G is asked for in training, a tag likewise. */
     private static final long CLASSES = -7;
+    /** Dropout's masks ({@code layers.Dropout}), a tag likewise, with the layer's index. */
+    private static final long DROPOUT = -8;
 
     private Noise() {
     }
@@ -63,6 +65,25 @@ public final class Noise {
             labels[i] = new SplittableRandom(seed(seed, CLASSES, step, round, firstSlot + i)).nextInt(classes);
         }
         return labels;
+    }
+
+    /**
+     * Dropout's keep mask for {@code batch} slots from {@code firstSlot} of round {@code round} of step
+     * {@code step}, at dropout layer {@code layer}: {@code perImage} values per slot, each 1/(1 − rate)
+     * with probability 1 − rate and 0 otherwise (inverted dropout, Srivastava et al. 2014). Per slot, as
+     * z is, so any worker count draws the same masks.
+     */
+    public static float[] dropout(long seed, long step, int round, int layer, long firstSlot, int batch,
+                                  int perImage, double rate) {
+        float[] mask = new float[batch * perImage];
+        float kept = (float) (1 / (1 - rate));
+        for (int i = 0; i < batch; i++) {
+            SplittableRandom random = new SplittableRandom(seed(seed, DROPOUT, step, round, layer, firstSlot + i));
+            for (int j = 0; j < perImage; j++) {
+                mask[i * perImage + j] = random.nextDouble() < rate ? 0f : kept;
+            }
+        }
+        return mask;
     }
 
     /** The noise of the sample grids written while training and in FID reports. */

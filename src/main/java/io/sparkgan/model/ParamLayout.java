@@ -17,15 +17,18 @@ public final class ParamLayout implements Serializable {
      * How a parameter starts: DCGAN's N(0, 0.02) weights and N(1, 0.02) batch-norm scales (Radford et
      * al. 2016), zero batch-norm offsets, and a layer's bias uniform in ±1/√fan-in, which is where
      * PyTorch starts it and where DCGAN's initialisation, touching weights only, leaves it. Started at 0
-     * instead, the same network scored about 2 FID worse after one epoch (docs/recipes.md).
+     * instead, the same network scored about 2 FID worse after one epoch (docs/recipes.md). EQUALISED is
+     * a weight of a layer with an equalised learning rate (Karras et al. 2018, section 4.1): N(0, σ²),
+     * σ its {@code spread} (1 over the layer's learning-rate multiplier), scaled by the layer as it runs.
      */
-    public enum Init { WEIGHT, SCALE, ZERO, BIAS }
+    public enum Init { WEIGHT, SCALE, ZERO, BIAS, EQUALISED }
 
     /**
      * One named parameter tensor and where it sits in the flat vector; {@code fanIn} sets the range of
-     * a {@link Init#BIAS} (0 for the other kinds).
+     * a {@link Init#BIAS} and {@code spread} the deviation of an {@link Init#EQUALISED} weight (0 for the
+     * other kinds).
      */
-    public record Param(String name, long[] shape, Init init, long fanIn, long offset, long length)
+    public record Param(String name, long[] shape, Init init, long fanIn, double spread, long offset, long length)
             implements Serializable {}
 
     private final List<Param> params;
@@ -71,6 +74,7 @@ public final class ParamLayout implements Serializable {
                     case SCALE -> (float) (1.0 + 0.02 * Noise.gaussian(random));
                     case ZERO -> 0f;
                     case BIAS -> (float) (bound * (2 * random.nextDouble() - 1));
+                    case EQUALISED -> (float) (p.spread() * Noise.gaussian(random));
                 };
             }
         }
@@ -86,23 +90,29 @@ public final class ParamLayout implements Serializable {
         private long size;
 
         public Builder add(String name, Init init, long... shape) {
-            if (init == Init.BIAS) {
-                throw new IllegalArgumentException(name + ": a bias is added with its fan-in (bias)");
+            if (init == Init.BIAS || init == Init.EQUALISED) {
+                throw new IllegalArgumentException(name + ": a bias is added with its fan-in (bias), an equalised"
+                        + " weight with its spread (equalised)");
             }
-            return append(name, init, 0, shape);
+            return append(name, init, 0, 0, shape);
         }
 
         /** A layer's bias of {@code length} values, started uniform in ±1/√{@code fanIn}. */
         public Builder bias(String name, long fanIn, long length) {
-            return append(name, Init.BIAS, fanIn, length);
+            return append(name, Init.BIAS, fanIn, 0, length);
         }
 
-        private Builder append(String name, Init init, long fanIn, long... shape) {
+        /** A weight with an equalised learning rate, started N(0, spread²). */
+        public Builder equalised(String name, double spread, long... shape) {
+            return append(name, Init.EQUALISED, 0, spread, shape);
+        }
+
+        private Builder append(String name, Init init, long fanIn, double spread, long... shape) {
             long length = 1;
             for (long d : shape) {
                 length *= d;
             }
-            params.add(new Param(name, shape.clone(), init, fanIn, size, length));
+            params.add(new Param(name, shape.clone(), init, fanIn, spread, size, length));
             size += length;
             return this;
         }

@@ -26,24 +26,34 @@ public final class Convolution implements Layer {
     private final int out;
     private final Window window;
     private final boolean bias;
+    private final EqualisedWeights equalised;
 
-    private Convolution(String layer, boolean transposed, int in, int out, Window window, boolean bias) {
+    private Convolution(String layer, boolean transposed, int in, int out, Window window, boolean bias,
+                        EqualisedWeights equalised) {
         this.layer = layer;
         this.transposed = transposed;
         this.in = in;
         this.out = out;
         this.window = window;
         this.bias = bias;
+        this.equalised = equalised;
+    }
+
+    /** A convolution with an equalised learning rate: weights at unit scale, times multiplier/√(k²·in) as it runs. */
+    public static Convolution equalised(String layer, int in, int out, Window window, boolean bias,
+                                        double multiplier) {
+        return new Convolution(layer, false, in, out, window, bias,
+                new EqualisedWeights((long) window.kernel() * window.kernel() * in, multiplier));
     }
 
     /** A convolution from {@code in} to {@code out} channels, with a bias or without. */
     public static Convolution of(String layer, int in, int out, Window window, boolean bias) {
-        return new Convolution(layer, false, in, out, window, bias);
+        return new Convolution(layer, false, in, out, window, bias, null);
     }
 
     /** A transposed convolution (DCGAN's up-sampling) from {@code in} to {@code out} channels. */
     public static Convolution transposed(String layer, int in, int out, Window window, boolean bias) {
-        return new Convolution(layer, true, in, out, window, bias);
+        return new Convolution(layer, true, in, out, window, bias, null);
     }
 
     /**
@@ -54,7 +64,9 @@ public final class Convolution implements Layer {
     @Override
     public void declare(ParamLayout.Builder layout) {
         int k = window.kernel();
-        if (transposed) {
+        if (equalised != null) {
+            layout.equalised(Names.weights(layer), equalised.spread(), k, k, in, out);
+        } else if (transposed) {
             layout.add(Names.weights(layer), Init.WEIGHT, k, k, out, in);
         } else {
             layout.add(Names.weights(layer), Init.WEIGHT, k, k, in, out);
@@ -66,7 +78,7 @@ public final class Convolution implements Layer {
 
     @Override
     public Node apply(Tape tape, Params p, Node x) {
-        INDArray w = p.get(Names.weights(layer));
+        INDArray w = EqualisedWeights.scaled(equalised, p.get(Names.weights(layer)));
         INDArray b = bias ? p.get(Names.bias(layer)) : null;
         INDArray y = forward(x.value(), w, b);
         INDArray yDot = x.tangent() == null ? null : forward(x.tangent(), w, null);
@@ -87,7 +99,7 @@ public final class Convolution implements Layer {
         }
         INDArray[] grads = transposed ? Kernels.deconv2dBackward(x, w, b, gradOut, window)
                 : Kernels.conv2dBackward(x, w, b, gradOut, window);
-        sink.get(Names.weights(layer)).addi(grads[1]);
+        sink.get(Names.weights(layer)).addi(EqualisedWeights.chained(equalised, grads[1]));
         if (b != null) {
             sink.get(Names.bias(layer)).addi(grads[2]);
         }
@@ -104,7 +116,7 @@ public final class Convolution implements Layer {
 
     @Override
     public SDVariable graph(SameDiff sd, SDVariable x) {
-        SDVariable w = sd.getVariable(Names.weights(layer));
+        SDVariable w = EqualisedWeights.scaled(equalised, sd.getVariable(Names.weights(layer)));
         SDVariable b = bias ? sd.getVariable(Names.bias(layer)) : null;
         int k = window.kernel();
         int s = window.stride();

@@ -15,7 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Layer normalisation per image over its channels and positions (Ba, Kiros and Hinton 2016), with a
  * scale and offset per channel, as Gulrajani et al.'s WGAN-GP critic uses it. Each image is normalised
  * on its own, so a per-image gradient penalty can be taken through it; its tangent and that tangent's
- * backward pass are in {@link LayerNormJacobian}.
+ * backward pass are in {@link NormJacobian}.
  */
 public final class LayerNorm implements Layer {
     private final String layer;
@@ -34,7 +34,8 @@ public final class LayerNorm implements Layer {
 
     @Override
     public Node apply(Tape tape, Params p, Node x) {
-        LayerNormJacobian norm = new LayerNormJacobian(x.value(), p.get(Names.gamma(layer)), Normalisation.EPSILON);
+        NormJacobian norm = new NormJacobian(x.value(), p.get(Names.gamma(layer)), Normalisation.EPSILON,
+                NormJacobian.IMAGE);
         INDArray y = norm.output(p.get(Names.beta(layer)));
         INDArray yDot = x.tangent() == null ? null : norm.tangent(x.tangent());
         return tape.record(new Dual(y, yDot), x, (gradOut, sink) -> {

@@ -9,7 +9,12 @@ import io.sparkgan.model.tape.Node;
 import io.sparkgan.model.tape.Params;
 import io.sparkgan.model.tape.Pass;
 import io.sparkgan.model.tape.Tape;
+import io.sparkgan.model.Noise;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,32 +46,55 @@ class LayersTest {
         }
     }
 
+    private static final Map<String, Layer> LAYERS = new HashMap<>();
+
     private static Case single(String name, Layer layer, boolean tangent, long... shape) {
+        LAYERS.put(name, layer);
         return new Case(name, layer::declare, (t, p, in) -> layer.apply(t, p, in[0]), tangent, shape);
     }
 
     private static final INDArray ONE_HOT = Nd4j.createFromArray(new double[][] {{0, 1, 0}, {1, 0, 0}, {0, 0, 1}});
 
-    static Stream<Case> layers() {
-        Projection projection = new Projection("d/embed", 3, 5);
-        ConditionalBatchNorm cbn = new ConditionalBatchNorm("g/cbn", 2, 3);
+    /** A dropout mask of x's shape: 0 or 1/(1 − 0.5), drawn once. */
+    private static final INDArray MASK = Nd4j.createFromArray(Noise.dropout(5, 7, 0, 1, 0, 2, 3 * 2 * 2, 0.5))
+            .castTo(DataType.DOUBLE).reshape(2, 3, 2, 2);
+
+    /** The single-input layers, whose graph form is checked against the tape too. */
+    static Stream<Case> singleInputLayers() {
         return Stream.of(
                 single("dense", new Dense("l", 4, 3), true, 3, 4),
+                single("dense, equalised learning rate ×0.01", Dense.equalised("l", 4, 3, 0.01), true, 3, 4),
                 single("bias", new Bias("l", 4, 3), true, 3, 3),
                 single("reshape", new Reshape(2, 2, 2), true, 3, 8),
                 single("conv 3×3", Convolution.of("l", 2, 3, Window.SAME_3X3, true), true, 2, 2, 5, 5),
+                single("conv 3×3, equalised learning rate", Convolution.equalised("l", 2, 3, Window.SAME_3X3, true, 1),
+                        true, 2, 2, 4, 4),
                 single("conv 1×1", Convolution.of("l", 3, 2, Window.POINTWISE, true), true, 2, 3, 4, 4),
                 single("conv 4×4 stride 2", Convolution.of("l", 2, 3, Window.DCGAN, false), true, 2, 2, 6, 6),
                 single("transposed conv 4×4 stride 2", Convolution.transposed("l", 3, 2, Window.DCGAN, true), true,
                         2, 3, 3, 3),
                 single("batch norm", new BatchNorm("l", 3), false, 4, 3, 3, 3),
                 single("layer norm", new LayerNorm("l", 3), true, 3, 3, 3, 3),
+                single("instance norm", new InstanceNorm("l", 3), true, 2, 3, 3, 3),
+                single("pixel norm", PixelNorm.CHANNELS, false, 2, 4, 2, 2),
                 single("relu", LeakyRelu.RELU, true, 3, 2, 3, 3),
                 single("leaky relu", LeakyRelu.DCGAN, true, 3, 2, 3, 3),
                 single("tanh", Tanh.TANH, false, 2, 2, 3, 3),
                 single("nearest up-sampling", Resample.NEAREST_UP, true, 2, 2, 3, 3),
                 single("average pooling", Resample.AVERAGE_DOWN, true, 2, 2, 4, 6),
-                single("sum pooling", SumPool.SPATIAL, true, 2, 3, 3, 4),
+                single("FIR up-sampling [1,3,3,1]", FirResample.up(2), true, 2, 2, 3, 3),
+                single("FIR down-sampling [1,3,3,1]", FirResample.down(2), true, 2, 2, 6, 6),
+                single("sum pooling", SumPool.SPATIAL, true, 2, 3, 3, 4));
+    }
+
+    static Stream<Case> layers() {
+        Projection projection = new Projection("d/embed", 3, 5);
+        ConditionalBatchNorm cbn = new ConditionalBatchNorm("g/cbn", 2, 3);
+        return Stream.concat(singleInputLayers(), Stream.of(
+                new Case("concatenation", b -> { }, (t, p, in) -> Concat.CHANNELS.apply(t, in[0], in[1]), true,
+                        new long[] {2, 3, 2, 2}, new long[] {2, 1, 2, 2}),
+                new Case("dropout", b -> { }, (t, p, in) -> Dropout.DROPOUT.apply(t, in[0], MASK), true,
+                        new long[] {2, 3, 2, 2}),
                 new Case("add", b -> { }, (t, p, in) -> Add.PLAIN.apply(t, in[0], in[1]), true,
                         new long[] {2, 3, 2, 2}, new long[] {2, 3, 2, 2}),
                 new Case("add scaled by 1/√2", b -> { }, (t, p, in) -> Add.SCALED.apply(t, in[0], in[1]), true,
@@ -74,7 +102,31 @@ class LayersTest {
                 new Case("projection", projection::declare, (t, p, in) -> projection.apply(t, p, in[0], ONE_HOT), true,
                         new long[] {3, 5}),
                 new Case("conditional batch norm", cbn::declare, (t, p, in) -> cbn.apply(t, p, in[0], ONE_HOT), false,
-                        new long[] {3, 2, 3, 3}));
+                        new long[] {3, 2, 3, 3})));
+    }
+
+    /** Each single-input layer's SameDiff form (what checkpoints export) computes what its tape step does. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("singleInputLayers")
+    void graphFormMatchesTheTape(Case c) {
+        ParamLayout.Builder builder = ParamLayout.builder();
+        c.declare().accept(builder);
+        ParamLayout layout = builder.build();
+        Nd4j.getRandom().setSeed(13);
+        INDArray theta = Nd4j.randn(DataType.DOUBLE, Math.max(1, layout.size())).muli(0.5);
+        INDArray x = Nd4j.randn(DataType.DOUBLE, c.inputs()[0]);
+        INDArray tape = forward(c, layout, theta, new INDArray[] {x}, new INDArray[] {null}).value();
+        SameDiff sd = SameDiff.create();
+        Params params = new Params(layout, theta);
+        for (ParamLayout.Param p : layout.params()) {
+            sd.var(p.name(), params.get(p.name()).dup());
+        }
+        long[] shape = c.inputs()[0].clone();
+        shape[0] = -1;
+        Layer layer = LAYERS.get(c.name());
+        SDVariable out = layer.graph(sd, sd.placeHolder("x", DataType.DOUBLE, shape));
+        INDArray graph = out.eval(Map.of("x", x));
+        assertTrue(graph.equalsWithEps(tape.reshape(graph.shape()), 1e-9), c + ": graph " + graph + " tape " + tape);
     }
 
     @ParameterizedTest(name = "{0}")
