@@ -82,10 +82,7 @@ final class TypedSections {
 
     private static ModelConfig model(KeyReader r) {
         ModelConfig model = new ModelConfig(
-                switch (r.oneOf("model.architecture", "dcgan", "resnet")) {
-                    case "resnet" -> GanArchitecture.Family.RESNET;
-                    default -> GanArchitecture.Family.DCGAN;
-                },
+                family(r),
                 r.integer("model.latent-dim", 1, 100_000),
                 r.integer("model.g-features", 1, 4096),
                 r.integer("model.d-features", 1, 4096),
@@ -113,6 +110,12 @@ final class TypedSections {
             }
         }
         return new Augmentation.Policy(colour, translation, cutout);
+    }
+
+    private static GanArchitecture.Family family(KeyReader r) {
+        String[] keys = java.util.Arrays.stream(GanArchitecture.Family.values()).map(GanArchitecture.Family::key)
+                .toArray(String[]::new);
+        return GanArchitecture.Family.valueOf(r.oneOf("model.architecture", keys).toUpperCase(java.util.Locale.ROOT));
     }
 
     private static Normalisation normalisation(KeyReader r, String key, String... allowed) {

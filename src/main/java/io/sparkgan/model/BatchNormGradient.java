@@ -69,6 +69,10 @@ final class BatchNormGradient {
         }
         INDArray gradInput = Nd4j.createUninitialized(x.dataType(), x.shape());
         Values out = Values.of(gradInput);
+        if (out.array() != gradInput) {
+            // ND4J can give a fresh array strides it calls non-default (a channel axis of 1): write a copy
+            gradInput = out.array();
+        }
         forEachPlane(n, channels, xs, gs, plane, (start, c, xp, gp) -> {
             double m = mu[c];
             for (int k = 0; k < size; k++) {
@@ -115,14 +119,15 @@ final class BatchNormGradient {
     }
 
     /** A float or double array's values, read and written a plane at a time through its memory. */
-    private record Values(FloatBuffer floats, DoubleBuffer doubles) {
+    private record Values(INDArray array, FloatBuffer floats, DoubleBuffer doubles) {
+        /** {@code a}'s values, through a 'c'-order copy ({@link #array}) when its memory is laid out otherwise. */
         static Values of(INDArray a) {
             INDArray c = HostCopies.plain(a) ? a : a.dup('c');
             if (c.dataType() == DataType.FLOAT) {
-                return new Values(c.data().asNioFloat(), null);
+                return new Values(c, c.data().asNioFloat(), null);
             }
             if (c.dataType() == DataType.DOUBLE) {
-                return new Values(null, c.data().asNioDouble());
+                return new Values(c, null, c.data().asNioDouble());
             }
             throw new IllegalArgumentException("batch norm's gradient takes float or double, not " + c.dataType());
         }

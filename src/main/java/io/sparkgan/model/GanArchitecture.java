@@ -38,29 +38,24 @@ public record GanArchitecture(int imageSize, int channels, int latentDim, int gF
      * never does. Each brings its own defaults (reference.conf's {@code architectures} section).
      */
     public enum Family {
-        DCGAN(1), RESNET(2);
-
-        /** The fewest stages between the base grid and the image that the family builds. */
-        private final int minimumStages;
-
-        Family(int minimumStages) {
-            this.minimumStages = minimumStages;
-        }
+        DCGAN, RESNET;
 
         /** The configuration's word for it. */
         public String key() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
 
-        /** Whether the family builds images of this side, the stages halving it to a 3..7 pixel grid. */
+        /**
+         * Whether the family builds images of this side: both halve it, stage by stage, down to a 3..7
+         * pixel grid (a family with other sizes says so here).
+         */
         public boolean builds(int imageSize) {
-            return stagesFor(imageSize) >= minimumStages;
+            return stagesFor(imageSize) >= 1;
         }
 
         /** What {@link #builds} accepts, for messages. */
         public String sizes() {
-            return this == DCGAN ? "a size that halves down to a 3..7 pixel grid, e.g. 28, 32, 48, 64, 128"
-                    : "a size that halves at least twice down to a 3..7 pixel grid, e.g. 16, 28, 32, 64, 128";
+            return "a size that halves down to a 3..7 pixel grid, e.g. 16, 28, 32, 48, 64, 128";
         }
     }
 

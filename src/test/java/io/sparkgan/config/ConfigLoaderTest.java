@@ -63,9 +63,25 @@ class ConfigLoaderTest {
         assertTrue(unknown.contains("model.architecture = \"stylegan9\"") && unknown.contains("expected one of dcgan, resnet"),
                 unknown);
         assertEquals(1, unknown.split("expected").length - 1, "one message: " + unknown);
-        String size = rejected("model.architecture=resnet", "data.image-size=14").getMessage();
-        assertTrue(size.contains("data.image-size = 14") && size.contains("for model.architecture = resnet"), size);
-        ConfigLoader.load((Path) null, List.of("data.image-size=14")); // DCGAN builds 14 → 7
+        String size = rejected("model.architecture=resnet", "data.image-size=25").getMessage();
+        assertTrue(size.contains("data.image-size = 25") && size.contains("for model.architecture = resnet"), size);
+        ConfigLoader.load((Path) null, List.of("model.architecture=resnet", "data.image-size=14")); // 14 → 7
+        // reference.conf's architectures section: one entry per architecture, each key one a user may set
+        com.typesafe.config.Config reference = ConfigFactory.parseResources("reference.conf");
+        java.util.Set<String> families = new java.util.TreeSet<>();
+        for (io.sparkgan.model.GanArchitecture.Family f : io.sparkgan.model.GanArchitecture.Family.values()) {
+            families.add(f.key());
+        }
+        assertEquals(families, new java.util.TreeSet<>(reference.getObject("architectures").keySet()));
+        for (String family : families) {
+            com.typesafe.config.Config defaults = reference.getConfig("architectures." + family);
+            for (var entry : defaults.withoutPath("fixed").entrySet()) {
+                assertTrue(reference.hasPath(entry.getKey()), family + "'s default " + entry.getKey() + " is no key");
+            }
+            for (String key : defaults.getStringList("fixed")) {
+                assertTrue(defaults.hasPath(key), family + " fixes " + key + " without giving its value");
+            }
+        }
     }
 
     /** Unset, data.shards is a folder per source and byte-changing settings, and run.conf records it. */

@@ -176,6 +176,48 @@ class GradientCheckTest {
         });
     }
 
+    /**
+     * The residual networks end to end, conditional (class-conditional batch norm in G, the projection in
+     * D): D's gradient with a penalty's second-order term through its residual blocks (two branches
+     * summed, average pooling, sum pooling), and G's gradient through D. Every fifth of D's parameters
+     * and every ninth of G's (each tensor's first included), to keep the test short; LayersTest checks
+     * every layer's parameters in full.
+     */
+    @ParameterizedTest(name = "resnet, penalty at {0}")
+    @CsvSource({"REAL"})
+    void residualNetworksGradientsMatchFiniteDifferences(GradientPenalty.Where where) {
+        GanArchitecture a = new GanArchitecture(16, 1, 5, 1, 1, Normalisation.BATCH, Normalisation.NONE, 3,
+                GanArchitecture.Family.RESNET);
+        GanReplica r = replica(a, GanLoss.HINGE, 1.0);
+        INDArray real = doubles(3, 3, 1, 16, 16).mul(0.5);
+        INDArray fake = doubles(4, 3, 1, 16, 16).mul(0.5);
+        int[] realClasses = {0, 2, 1};
+        int[] fakeClasses = {1, 1, 0};
+        float[] mixing = {0.2f, 0.6f, 0.8f};
+        GradientPenalty penalty = where == GradientPenalty.Where.REAL ? GradientPenalty.r1(0.7, 1)
+                : GradientPenalty.wganGp(10);
+        GanReplica.DiscriminatorBatch batch = new GanReplica.DiscriminatorBatch(real, realClasses, fake, fakeClasses,
+                java.util.List.of(penalty), mixing, null, null);
+        INDArray d = generic(r.discriminatorLayout(), 2);
+        r.setDiscriminator(d);
+        GanReplica.RoundOutput round = r.discriminatorRound(batch);
+        assertTrue(round.penaltySum() > 0);
+        check(d, round.gradient().dup(), 5, r.discriminatorLayout(), p -> {
+            r.setDiscriminator(p);
+            GanReplica.RoundOutput o = r.discriminatorRound(batch);
+            return o.lossSum() + o.penaltySum();
+        });
+        r.setDiscriminator(d);
+
+        INDArray z = doubles(5, 3, 5);
+        INDArray g = generic(r.generatorLayout(), 1);
+        r.setGenerator(g);
+        check(g, r.generatorRound(z, fakeClasses, null).gradient().dup(), 9, r.generatorLayout(), p -> {
+            r.setGenerator(p);
+            return r.generatorRound(z, fakeClasses, null).lossSum();
+        });
+    }
+
     /** ‖∇ₓD(xᵢ)‖ by central differences over image i's pixels (D judges each image on its own). */
     private static double inputGradientNorm(GanReplica r, INDArray images, int i) {
         INDArray image = images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(i, i + 1)).dup();
@@ -227,6 +269,26 @@ class GradientCheckTest {
         INDArray minus = x.dup();
         minus.putScalar(i, x.getDouble(i) - EPSILON);
         return (f.applyAsDouble(plus) - f.applyAsDouble(minus)) / (2 * EPSILON);
+    }
+
+    /** {@link #check} on every {@code stride}-th parameter and the first of each of {@code layout}'s tensors. */
+    private static void check(INDArray params, INDArray analytic, int stride, ParamLayout layout,
+                              ToDoubleFunction<INDArray> loss) {
+        java.util.Set<Long> firsts = new java.util.HashSet<>();
+        layout.params().forEach(p -> firsts.add(p.offset()));
+        double nonzero = 0;
+        for (long i = 0; i < params.length(); i++) {
+            if (i % stride != 0 && !firsts.contains(i)) {
+                continue;
+            }
+            double numeric = centralDifference(params, i, loss);
+            double exact = analytic.getDouble(i);
+            double allowed = RELATIVE * Math.max(Math.abs(numeric), Math.abs(exact)) + ABSOLUTE;
+            assertTrue(Math.abs(numeric - exact) <= allowed, "parameter " + i + ": backprop " + exact
+                    + ", finite difference " + numeric);
+            nonzero += numeric != 0 ? 1 : 0;
+        }
+        assertTrue(nonzero > 0, "some derivative is nonzero");
     }
 
     private static void check(INDArray params, INDArray analytic, ToDoubleFunction<INDArray> loss) {

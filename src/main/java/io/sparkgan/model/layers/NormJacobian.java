@@ -3,17 +3,17 @@ package io.sparkgan.model.layers;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The maths of {@link LayerNorm} and {@link InstanceNorm}, which differ only in the axes they
- * normalise over (an image's channels and positions; each channel's positions). Layer normalisation of conv features (Ba, Kiros and Hinton, "Layer Normalization", 2016), as
- * Gulrajani et al.'s WGAN-GP critic applies it: each image's channels and positions are normalised
- * together, x̂ = (x − μ)/s with s = √(σ² + ε), then y = γ·x̂ + β with γ and β per channel.
+ * The maths of {@link LayerNorm} and {@link InstanceNorm}, which differ only in the axes they normalise
+ * over: x̂ = (x − μ)/s with s = √(σ² + ε) over an image's channels and positions together (layer norm,
+ * Ba, Kiros and Hinton 2016, as Gulrajani et al.'s WGAN-GP critic uses it) or over each channel's
+ * positions (instance norm), then y = γ·x̂ + β with γ and β per channel.
  *
  * <p>Besides its value and backward pass it carries a tangent (forward mode) and the backward pass of
- * that tangent, which a gradient penalty differentiates ({@link io.sparkgan.model.tape.Tape}). With J = ∂x̂/∂x =
- * (I − 11ᵀ/N − x̂x̂ᵀ/N)/s per normalised group of N values, the tangent of x̂ along ẋ is Jẋ; J is symmetric, so the
- * tangent's adjoint reaches ẋ as J·(γ·ẏ̄); and since J depends on x, the tangent's adjoint also reaches
- * x (the second-order term in {@link #backward}). Built from ND4J's elementwise and reduction ops:
- * libnd4j's layer_norm kernel has no tangent.
+ * that tangent, which a gradient penalty differentiates ({@link io.sparkgan.model.tape.Tape}). With
+ * J = ∂x̂/∂x = (I − 11ᵀ/N − x̂x̂ᵀ/N)/s per group of N values normalised together, the tangent of x̂
+ * along ẋ is Jẋ; J is symmetric, so the tangent's adjoint reaches ẋ as J·(γ·ẏ̄); and since J depends on
+ * x, the tangent's adjoint also reaches x (the second-order term in {@link #backward}). Built from
+ * ND4J's elementwise and reduction ops: libnd4j's layer_norm kernel has no tangent.
  */
 final class NormJacobian {
     /** Layer norm's axes: each image's channels and positions together. */

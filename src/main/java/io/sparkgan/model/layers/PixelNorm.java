@@ -24,7 +24,10 @@ public final class PixelNorm implements Layer {
 
     @Override
     public Node apply(Tape tape, Params p, Node x) {
-        BatchNorm.requireNoTangent("pixel norm", x);
+        if (x.tangent() != null) {
+            throw new IllegalStateException("pixel norm carries no tangent (its second-order term is not written;"
+                    + " generators need none)");
+        }
         INDArray v = x.value();
         INDArray rms = Transforms.sqrt(v.mul(v).mean(true, 1).addi(EPSILON), false); // r, one per position
         INDArray y = v.div(rms);

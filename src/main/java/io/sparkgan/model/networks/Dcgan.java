@@ -9,7 +9,6 @@ import io.sparkgan.model.layers.BatchNorm;
 import io.sparkgan.model.layers.Bias;
 import io.sparkgan.model.layers.Convolution;
 import io.sparkgan.model.layers.Dense;
-import io.sparkgan.model.layers.Layer;
 import io.sparkgan.model.layers.LayerNorm;
 import io.sparkgan.model.layers.LeakyRelu;
 import io.sparkgan.model.layers.Projection;
@@ -34,12 +33,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * to z in G and adds a projection term in D. {@link GanArchitecture} says why these sizes.
  */
 public final class Dcgan implements GanNetwork {
-    /** Layer names: a parameter is {@code <layer>/<W|b|gamma|beta>} (layers.Names). */
-    public static final String G_PROJECT = "g/project";
-    public static final String D_LOGIT = "d/logit";
-    /** A conditional D's class embedding, [classes, features] (its "/W" gets spectral norm). */
-    public static final String D_EMBED = "d/embed";
-
     private final GanArchitecture a;
     private final Sequential generator;
     private final Sequential features;

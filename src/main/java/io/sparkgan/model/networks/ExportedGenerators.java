@@ -25,7 +25,7 @@ public final class ExportedGenerators {
         if (conditionalNorm != null) {
             return conditionalNorm.length == 2 ? (int) conditionalNorm[0] : 0;
         }
-        return (int) shapeOf.apply(Dcgan.G_PROJECT + "/W")[0] - latent;
+        return (int) shapeOf.apply(GanNetwork.G_PROJECT + "/W")[0] - latent;
     }
 
     /**
@@ -33,7 +33,7 @@ public final class ExportedGenerators {
      * kernels go (D's widths are not in the graph); null for a graph of no known network.
      */
     public static GanArchitecture architecture(Function<String, long[]> shapeOf) {
-        long[] project = shapeOf.apply(Dcgan.G_PROJECT + "/W"); // [inputs, c0·base²]
+        long[] project = shapeOf.apply(GanNetwork.G_PROJECT + "/W"); // [inputs, c0·base²]
         if (project == null) {
             return null;
         }
@@ -58,7 +58,7 @@ public final class ExportedGenerators {
                     Normalisation.BATCH, Normalisation.NONE, classes, Family.RESNET);
         }
         int channels = (int) shapeOf.apply(Dcgan.generatorStage(stages) + "/W")[2];
-        Normalisation norm = shapeOf.apply(Dcgan.G_PROJECT + "/gamma") != null ? Normalisation.BATCH
+        Normalisation norm = shapeOf.apply(GanNetwork.G_PROJECT + "/gamma") != null ? Normalisation.BATCH
                 : Normalisation.NONE;
         // a conditional DCGAN's extra inputs are the one-hot; its width does not change the kernels' shapes
         return new GanArchitecture(base << stages, channels, (int) project[0], gFeatures, gFeatures, norm,

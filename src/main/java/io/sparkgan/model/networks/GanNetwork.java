@@ -15,6 +15,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * graphs to the same outputs and gradients.
  */
 public interface GanNetwork {
+    /** Layer names every network uses (a parameter is {@code <layer>/<W|b|gamma|beta>}, layers.Names). */
+    String G_PROJECT = "g/project";
+    String D_LOGIT = "d/logit";
+    /** A conditional D's class embedding, [classes, features] (its "/W" gets spectral norm). */
+    String D_EMBED = "d/embed";
 
     /** The pair {@code a} describes. */
     static GanNetwork of(GanArchitecture a) {

@@ -8,6 +8,8 @@ import io.sparkgan.model.tape.Dual;
 import io.sparkgan.model.tape.Pass;
 import io.sparkgan.model.tape.Params;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -17,9 +19,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * The native kernels a pair calls, at the shapes it calls them with: what the self-check runs before a
  * JVM trains, generates or scores. They are read off a dry run of the passes at the per-worker batch
  * ({@link Kernels#recording}), so a new layer or network is covered without a list to keep in step;
- * the batch is part of every shape, since oneDNN and OpenBLAS choose their code paths by size.
+ * the batch is part of every shape, since oneDNN and OpenBLAS choose their code paths by size. A dry
+ * run costs about a step, so its result is kept per JVM: callers ask in every round.
  */
 public final class NetworkKernels {
+    private record Key(GanArchitecture architecture, int batch, boolean training) {}
+
+    private static final Map<Key, List<KernelCase>> RECORDED = new ConcurrentHashMap<>();
+
     private NetworkKernels() {
     }
 
@@ -34,6 +41,10 @@ public final class NetworkKernels {
     }
 
     private static List<KernelCase> run(GanArchitecture a, int batch, boolean training) {
+        return RECORDED.computeIfAbsent(new Key(a, batch, training), k -> List.copyOf(dryRun(a, batch, training)));
+    }
+
+    private static List<KernelCase> dryRun(GanArchitecture a, int batch, boolean training) {
         GanNetwork network = GanNetwork.of(a);
         Params g = params(network.generatorLayout());
         Params d = params(network.discriminatorLayout());

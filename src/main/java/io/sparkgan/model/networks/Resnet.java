@@ -57,8 +57,8 @@ public final class Resnet implements GanNetwork {
         int base = a.baseSize();
         long projected = (long) a.generatorChannels(0) * base * base;
         this.project = Sequential.builder()
-                .add(new Dense(Dcgan.G_PROJECT, a.latentDim(), projected))
-                .add(new Bias(Dcgan.G_PROJECT, a.latentDim(), projected))
+                .add(new Dense(G_PROJECT, a.latentDim(), projected))
+                .add(new Bias(G_PROJECT, a.latentDim(), projected))
                 .add(new Reshape(a.generatorChannels(0), base, base))
                 .build();
         for (int s = 1; s <= a.stages(); s++) {
@@ -78,9 +78,9 @@ public final class Resnet implements GanNetwork {
             in = a.discriminatorChannels(s);
         }
         downBlocks.add(new ResidualDown("d/block" + a.stages(), in, in, false, false));
-        this.logit = new Dense(Dcgan.D_LOGIT, in, 1);
-        this.logitBias = new Bias(Dcgan.D_LOGIT, in, 1);
-        this.projection = a.conditional() ? new Projection(Dcgan.D_EMBED, a.classes(), in) : null;
+        this.logit = new Dense(D_LOGIT, in, 1);
+        this.logitBias = new Bias(D_LOGIT, in, 1);
+        this.projection = a.conditional() ? new Projection(D_EMBED, a.classes(), in) : null;
 
         ParamLayout.Builder g = ParamLayout.builder();
         project.declare(g);

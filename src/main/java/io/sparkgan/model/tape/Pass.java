@@ -84,16 +84,20 @@ public final class Pass {
         for (int r = records.size() - 1; r >= 0; r--) {
             Tape.Record record = records.get(r);
             Dual gradOut = adjoints[record.output().id];
-            adjoints[record.output().id] = null; // consumed: a step is recorded after every step reading it
+            adjoints[record.output().id] = null; // consumed: every step reading it was recorded after it
             if (gradOut == null || gradOut.isZero()) {
                 continue;
             }
             Dual[] gradIn = record.backward().apply(gradOut, sink);
             Node[] in = record.inputs();
             for (int i = 0; i < in.length; i++) {
-                if (gradIn[i] != null && !gradIn[i].isZero()) {
+                Dual g = gradIn[i];
+                if (g != null && g.tangent() != null && in[i].tangent() == null) {
+                    g = Dual.of(g.value()); // an input without a tangent has the constant tangent 0
+                }
+                if (g != null && !g.isZero()) {
                     Dual before = adjoints[in[i].id];
-                    adjoints[in[i].id] = before == null ? gradIn[i] : before.plus(gradIn[i]);
+                    adjoints[in[i].id] = before == null ? g : before.plus(g);
                 }
             }
         }

@@ -1,5 +1,6 @@
 package io.sparkgan.model.layers;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.model.Kernels.Window;
@@ -74,6 +75,9 @@ class LayersTest {
                 single("transposed conv 4×4 stride 2", Convolution.transposed("l", 3, 2, Window.DCGAN, true), true,
                         2, 3, 3, 3),
                 single("batch norm", new BatchNorm("l", 3), false, 4, 3, 3, 3),
+                single("batch norm, one channel", new BatchNorm("l", 1), false, 4, 1, 3, 3),
+                single("conv 3×3, one channel", Convolution.of("l", 1, 1, Window.SAME_3X3, true), true, 2, 1, 4, 4),
+                single("tanh, one channel", Tanh.TANH, false, 2, 1, 3, 3),
                 single("layer norm", new LayerNorm("l", 3), true, 3, 3, 3, 3),
                 single("instance norm", new InstanceNorm("l", 3), true, 2, 3, 3, 3),
                 single("pixel norm", PixelNorm.CHANNELS, false, 2, 4, 2, 2),
@@ -103,6 +107,58 @@ class LayersTest {
                         new long[] {3, 5}),
                 new Case("conditional batch norm", cbn::declare, (t, p, in) -> cbn.apply(t, p, in[0], ONE_HOT), false,
                         new long[] {3, 2, 3, 3})));
+    }
+
+    /**
+     * A tangent's adjoint stops at a value that has no tangent (a branch joined from outside the input's
+     * direction, as a U-Net's skip from a constant could be): the steps that made that value are not
+     * asked to differentiate a tangent they never had.
+     */
+    @org.junit.jupiter.api.Test
+    void aTangentAdjointStopsWhereTheTangentIsZero() {
+        Convolution side = Convolution.of("side", 1, 1, Window.POINTWISE, true);
+        ParamLayout.Builder builder = ParamLayout.builder();
+        side.declare(builder);
+        ParamLayout layout = builder.build();
+        INDArray theta = Nd4j.ones(DataType.DOUBLE, layout.size());
+        Tape tape = new Tape();
+        Node a = tape.input(new Dual(Nd4j.randn(DataType.DOUBLE, 2, 3, 2, 2), Nd4j.randn(DataType.DOUBLE, 2, 3, 2, 2)));
+        Node b = side.apply(tape, new Params(layout, theta), tape.input(Nd4j.randn(DataType.DOUBLE, 2, 1, 2, 2)));
+        Node joined = Add.PLAIN.apply(tape, Concat.CHANNELS.apply(tape, a, b),
+                tape.input(Nd4j.randn(DataType.DOUBLE, 2, 4, 2, 2)));
+        INDArray gradient = Nd4j.zeros(DataType.DOUBLE, layout.size());
+        List<Dual> adjoints = tape.pass(joined, layout).adjoints(
+                new Dual(null, Nd4j.ones(DataType.DOUBLE, 2, 4, 2, 2)), gradient);
+        assertEquals(24.0, adjoints.get(0).tangent().sumNumber().doubleValue(), 1e-12, "a's tangent: 2·3·2·2 ones");
+        assertTrue(adjoints.get(1).isZero() && adjoints.get(2).isZero(), "nothing reaches the tangent-less inputs");
+        assertEquals(0.0, gradient.sumNumber().doubleValue(), 0.0, "nor the side branch's parameters");
+    }
+
+    /**
+     * FIR resampling's geometry is StyleGAN2's upfirdn2d with [1, 3, 3, 1] (up: zeros between samples,
+     * padding 2 and 1, gain 4; down: padding 1 and 1, every second sample), worked out by hand for an
+     * impulse: up-sampling one at (1, 1) of 4×4 gives the outer product of [0, ¼, ¾, ¾, ¼, 0, 0, 0] with
+     * itself; down-sampling one at (2, 2) of 8×8 gives that of [⅛, ⅜, 0, 0].
+     */
+    @org.junit.jupiter.api.Test
+    void firResamplingIsStyleGan2sUpfirdn2d() {
+        double[] up = {0, 0.25, 0.75, 0.75, 0.25, 0, 0, 0};
+        double[] down = {0.125, 0.375, 0, 0};
+        INDArray impulse4 = Nd4j.zeros(DataType.DOUBLE, 1, 1, 4, 4);
+        impulse4.putScalar(new long[] {0, 0, 1, 1}, 1);
+        INDArray impulse8 = Nd4j.zeros(DataType.DOUBLE, 1, 1, 8, 8);
+        impulse8.putScalar(new long[] {0, 0, 2, 2}, 1);
+        INDArray upsampled = FirResample.up(1).apply(new Tape(), null, new Tape().input(impulse4)).value();
+        INDArray downsampled = FirResample.down(1).apply(new Tape(), null, new Tape().input(impulse8)).value();
+        for (int i = 0; i < 8; i++) {
+            for (int j = 0; j < 8; j++) {
+                assertEquals(up[i] * up[j], upsampled.getDouble(0, 0, i, j), 1e-12, "up (" + i + ", " + j + ")");
+                if (i < 4 && j < 4) {
+                    assertEquals(down[i] * down[j], downsampled.getDouble(0, 0, i, j), 1e-12,
+                            "down (" + i + ", " + j + ")");
+                }
+            }
+        }
     }
 
     /** Each single-input layer's SameDiff form (what checkpoints export) computes what its tape step does. */
