@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * model.architecture = resnet (SNGAN's residual networks, with their own defaults: hinge loss, spectral
  * norm) on real Fashion-MNIST, conditional and not: driver and collective modes bit for bit, a resume
- * from the middle bit-identical, grids with a row per class, and sample --class through the exported
+ * from the middle bit-identical (started in one mode, finished in the other), grids with a row per class, and sample --class through the exported
  * generator's label input.
  */
 class ResidualTrainingTest {
@@ -76,11 +76,16 @@ class ResidualTrainingTest {
     }
 
     @Test
-    void unconditionalResnetTrainsTheSameBitsInBothModes() throws IOException {
+    void unconditionalResnetTrainsTheSameBitsInBothModesAndOnResume() throws IOException {
         TrainingJob.Result driver = train("driver", "train.sync=driver");
         TrainingJob.Result collective = train("collective", "train.sync=collective");
         assertEquals(driver.generatorSha256(), collective.generatorSha256());
         assertEquals(driver.discriminatorSha256(), collective.discriminatorSha256());
+        train("resumed", "train.sync=driver", "train.steps=2");
+        Files.delete(tmp.resolve("resumed/_SUCCESS"));
+        TrainingJob.Result resumed = train("resumed", "train.sync=collective");
+        assertEquals(driver.generatorSha256(), resumed.generatorSha256());
+        assertEquals(driver.discriminatorSha256(), resumed.discriminatorSha256());
         TrainingJob.Result dcgan = train("dcgan", "train.sync=collective", "model.architecture=dcgan",
                 "model.d-norm=none", "train.loss=hinge", "model.spectral-norm=true");
         assertNotEquals(driver.generatorSha256(), dcgan.generatorSha256(), "the architecture changes the run");
