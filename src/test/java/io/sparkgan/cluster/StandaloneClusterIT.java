@@ -388,7 +388,7 @@ class StandaloneClusterIT {
                     && !l.contains("spark-submit --master")).toList(); // not the deploy script's echoed command
             assertEquals(1, messages.size(), LocalCluster.tail(log));
             assertTrue(messages.get(0).matches("sparkgan: native kernel self-check failed on host \\S+ \\(executor"
-                    + " \\d+\\): conv2d_bp float \\[32,1,28,28\\]->\\[32,16,14,14\\] k4 s2 p1 gives wrong numbers .*"
+                    + " \\d+\\): conv2d_bp float \\[32,16,14,14\\]->\\[32,32,7,7\\] k4 s2 p1 gives wrong numbers .*"
                     + " OpenBLAS \\S+ core \\S+.*spark\\.executorEnv\\.ONEDNN_MAX_CPU_ISA=\\S+ .*"), messages.get(0));
             assertTrue(log.lines().noneMatch(l -> l.startsWith("\tat ") || l.startsWith("Caused by")),
                     "no stack trace anywhere on the console:\n" + LocalCluster.tail(log));
