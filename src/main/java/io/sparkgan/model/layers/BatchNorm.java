@@ -28,11 +28,15 @@ public final class BatchNorm implements Layer {
         this.channels = channels;
     }
 
-    /** γ starts at N(1, 0.02) (DCGAN's), β at 0. */
     @Override
     public void declare(ParamLayout.Builder layout) {
-        layout.add(Names.gamma(layer), Init.SCALE, channels);
-        layout.add(Names.beta(layer), Init.ZERO, channels);
+        declareScaleAndOffset(layout, layer, channels);
+    }
+
+    /** A normalisation's γ, started at N(1, 0.02) (DCGAN's), and β, at 0; {@code shape} per channel, or per class and channel. */
+    static void declareScaleAndOffset(ParamLayout.Builder layout, String layer, long... shape) {
+        layout.add(Names.gamma(layer), Init.SCALE, shape);
+        layout.add(Names.beta(layer), Init.ZERO, shape);
     }
 
     @Override

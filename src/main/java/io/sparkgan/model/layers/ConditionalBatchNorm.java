@@ -3,7 +3,6 @@ package io.sparkgan.model.layers;
 import io.sparkgan.model.Kernels;
 import io.sparkgan.model.Normalisation;
 import io.sparkgan.model.ParamLayout;
-import io.sparkgan.model.ParamLayout.Init;
 import io.sparkgan.model.tape.Dual;
 import io.sparkgan.model.tape.Node;
 import io.sparkgan.model.tape.Params;
@@ -31,8 +30,7 @@ public final class ConditionalBatchNorm {
 
     /** Every class's γ starts at N(1, 0.02), its β at 0, as batch norm's. */
     public void declare(ParamLayout.Builder layout) {
-        layout.add(Names.gamma(layer), Init.SCALE, classes, channels);
-        layout.add(Names.beta(layer), Init.ZERO, classes, channels);
+        BatchNorm.declareScaleAndOffset(layout, layer, classes, channels);
     }
 
     /** Normalises {@code x} [n, c, h, w] for images of the classes {@code oneHot} [n, classes]. */

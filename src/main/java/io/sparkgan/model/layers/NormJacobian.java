@@ -3,7 +3,7 @@ package io.sparkgan.model.layers;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The maths of {@link LayerNorm} and {@link InstanceNorm}, which differ only in the axes they normalise
+ * The maths of {@link PerImageNorm}'s layer and instance norms, which differ only in the axes they normalise
  * over: x̂ = (x − μ)/s with s = √(σ² + ε) over an image's channels and positions together (layer norm,
  * Ba, Kiros and Hinton 2016, as Gulrajani et al.'s WGAN-GP critic uses it) or over each channel's
  * positions (instance norm), then y = γ·x̂ + β with γ and β per channel.

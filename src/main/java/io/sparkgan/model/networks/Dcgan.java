@@ -4,14 +4,12 @@ import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.Kernels.Window;
 import io.sparkgan.model.Normalisation;
 import io.sparkgan.model.ParamLayout;
-import io.sparkgan.model.layers.Add;
 import io.sparkgan.model.layers.BatchNorm;
 import io.sparkgan.model.layers.Bias;
 import io.sparkgan.model.layers.Convolution;
 import io.sparkgan.model.layers.Dense;
-import io.sparkgan.model.layers.LayerNorm;
+import io.sparkgan.model.layers.PerImageNorm;
 import io.sparkgan.model.layers.LeakyRelu;
-import io.sparkgan.model.layers.Projection;
 import io.sparkgan.model.layers.Reshape;
 import io.sparkgan.model.layers.Sequential;
 import io.sparkgan.model.layers.Tanh;
@@ -36,9 +34,7 @@ public final class Dcgan implements GanNetwork {
     private final GanArchitecture a;
     private final Sequential generator;
     private final Sequential features;
-    private final Dense logit;
-    private final Bias logitBias;
-    private final Projection projection;
+    private final LogitHead head;
     private final ParamLayout generatorLayout;
     private final ParamLayout discriminatorLayout;
 
@@ -46,20 +42,13 @@ public final class Dcgan implements GanNetwork {
         this.a = a;
         this.generator = generator(a);
         this.features = features(a);
-        long featureCount = a.discriminatorFeatures();
-        this.logit = new Dense(D_LOGIT, featureCount, 1);
-        this.logitBias = new Bias(D_LOGIT, featureCount, 1);
-        this.projection = a.conditional() ? new Projection(D_EMBED, a.classes(), featureCount) : null;
+        this.head = new LogitHead(a.discriminatorFeatures(), a.classes());
         ParamLayout.Builder g = ParamLayout.builder();
         generator.declare(g);
         this.generatorLayout = g.build();
         ParamLayout.Builder d = ParamLayout.builder();
         features.declare(d);
-        logit.declare(d);
-        logitBias.declare(d);
-        if (projection != null) {
-            projection.declare(d);
-        }
+        head.declare(d);
         this.discriminatorLayout = d.build();
     }
 
@@ -106,7 +95,7 @@ public final class Dcgan implements GanNetwork {
             if (norm == Normalisation.BATCH) {
                 d.add(new BatchNorm(discriminatorStage(s), out));
             } else if (norm == Normalisation.LAYER) {
-                d.add(new LayerNorm(discriminatorStage(s), out));
+                d.add(PerImageNorm.layer(discriminatorStage(s), out));
             }
             d.add(LeakyRelu.DCGAN);
             in = out;
@@ -140,11 +129,7 @@ public final class Dcgan implements GanNetwork {
     public Pass discriminator(Params d, Dual x, INDArray oneHot) {
         Tape tape = new Tape();
         Node phi = features.apply(tape, d, tape.input(x));
-        Node h = logit.apply(tape, d, phi);
-        if (projection != null) {
-            h = Add.PLAIN.apply(tape, h, projection.apply(tape, d, phi, oneHot));
-        }
-        return tape.pass(logitBias.apply(tape, d, h), discriminatorLayout);
+        return tape.pass(head.apply(tape, d, phi, oneHot), discriminatorLayout);
     }
 
     @Override
@@ -154,11 +139,6 @@ public final class Dcgan implements GanNetwork {
 
     @Override
     public SDVariable discriminatorGraph(SameDiff sd, SDVariable x, SDVariable oneHot) {
-        SDVariable phi = features.graph(sd, x);
-        SDVariable h = logit.graph(sd, phi);
-        if (projection != null) {
-            h = Add.PLAIN.graph(sd, h, projection.graph(sd, phi, oneHot));
-        }
-        return logitBias.graph(sd, h);
+        return head.graph(sd, features.graph(sd, x), oneHot);
     }
 }

@@ -3,13 +3,11 @@ package io.sparkgan.model.networks;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.Kernels.Window;
 import io.sparkgan.model.ParamLayout;
-import io.sparkgan.model.layers.Add;
 import io.sparkgan.model.layers.BatchNorm;
 import io.sparkgan.model.layers.Bias;
 import io.sparkgan.model.layers.Convolution;
 import io.sparkgan.model.layers.Dense;
 import io.sparkgan.model.layers.LeakyRelu;
-import io.sparkgan.model.layers.Projection;
 import io.sparkgan.model.layers.Reshape;
 import io.sparkgan.model.layers.Sequential;
 import io.sparkgan.model.layers.SumPool;
@@ -46,9 +44,7 @@ public final class Resnet implements GanNetwork {
     private final List<ResidualUp> upBlocks = new ArrayList<>();
     private final Sequential toImage;
     private final List<ResidualDown> downBlocks = new ArrayList<>();
-    private final Dense logit;
-    private final Bias logitBias;
-    private final Projection projection;
+    private final LogitHead head;
     private final ParamLayout generatorLayout;
     private final ParamLayout discriminatorLayout;
 
@@ -78,9 +74,7 @@ public final class Resnet implements GanNetwork {
             in = a.discriminatorChannels(s);
         }
         downBlocks.add(new ResidualDown("d/block" + a.stages(), in, in, false, false));
-        this.logit = new Dense(D_LOGIT, in, 1);
-        this.logitBias = new Bias(D_LOGIT, in, 1);
-        this.projection = a.conditional() ? new Projection(D_EMBED, a.classes(), in) : null;
+        this.head = new LogitHead(in, a.classes());
 
         ParamLayout.Builder g = ParamLayout.builder();
         project.declare(g);
@@ -89,11 +83,7 @@ public final class Resnet implements GanNetwork {
         this.generatorLayout = g.build();
         ParamLayout.Builder d = ParamLayout.builder();
         downBlocks.forEach(b -> b.declare(d));
-        logit.declare(d);
-        logitBias.declare(d);
-        if (projection != null) {
-            projection.declare(d);
-        }
+        head.declare(d);
         this.discriminatorLayout = d.build();
     }
 
@@ -135,11 +125,7 @@ public final class Resnet implements GanNetwork {
             h = block.apply(tape, d, h);
         }
         Node phi = SumPool.SPATIAL.apply(tape, d, LeakyRelu.RELU.apply(tape, d, h));
-        h = logit.apply(tape, d, phi);
-        if (projection != null) {
-            h = Add.PLAIN.apply(tape, h, projection.apply(tape, d, phi, oneHot));
-        }
-        return tape.pass(logitBias.apply(tape, d, h), discriminatorLayout);
+        return tape.pass(head.apply(tape, d, phi, oneHot), discriminatorLayout);
     }
 
     @Override
@@ -157,11 +143,6 @@ public final class Resnet implements GanNetwork {
         for (ResidualDown block : downBlocks) {
             h = block.graph(sd, h);
         }
-        SDVariable phi = SumPool.SPATIAL.graph(sd, LeakyRelu.RELU.graph(sd, h));
-        h = logit.graph(sd, phi);
-        if (projection != null) {
-            h = Add.PLAIN.graph(sd, h, projection.graph(sd, phi, oneHot));
-        }
-        return logitBias.graph(sd, h);
+        return head.graph(sd, SumPool.SPATIAL.graph(sd, LeakyRelu.RELU.graph(sd, h)), oneHot);
     }
 }
