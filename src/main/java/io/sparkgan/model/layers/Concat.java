@@ -22,12 +22,12 @@ public final class Concat {
 
     public Node apply(Tape tape, Node a, Node b) {
         long split = a.value().size(1);
+        long total = split + b.value().size(1);
         Dual joined = new Dual(join(a.value(), b.value()), a.tangent() == null && b.tangent() == null ? null
                 : join(orZero(a.tangent(), a.value()), orZero(b.tangent(), b.value())));
         return tape.record(joined, new Node[] {a, b}, (gradOut, sink) -> new Dual[] {
             new Dual(part(gradOut.value(), 0, split), part(gradOut.tangent(), 0, split)),
-            new Dual(part(gradOut.value(), split, gradOut.value() == null ? 0 : gradOut.value().size(1)),
-                    part(gradOut.tangent(), split, gradOut.tangent() == null ? 0 : gradOut.tangent().size(1)))});
+            new Dual(part(gradOut.value(), split, total), part(gradOut.tangent(), split, total))});
     }
 
     private static INDArray join(INDArray a, INDArray b) {
