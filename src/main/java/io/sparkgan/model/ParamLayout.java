@@ -20,8 +20,13 @@ public final class ParamLayout implements Serializable {
      * instead, the same network scored about 2 FID worse after one epoch (docs/recipes.md). EQUALISED is
      * a weight of a layer with an equalised learning rate (Karras et al. 2018, section 4.1): N(0, σ²),
      * σ its {@code spread} (1 over the layer's learning-rate multiplier), scaled by the layer as it runs.
+     * ONE starts every value at 1 (StyleGAN2's style biases, so that styles start near 1).
+     *
+     * <p>Two kinds are buffers, not trained (their gradient slots carry something else, see
+     * {@link Param#trained}): NOISE, constant N(0, 1) values drawn once (StyleGAN2's per-pixel noise of
+     * "const" mode), and TRACKED, a running mean that starts at 0 (StyleGAN2's w̄).
      */
-    public enum Init { WEIGHT, SCALE, ZERO, BIAS, EQUALISED }
+    public enum Init { WEIGHT, SCALE, ZERO, BIAS, EQUALISED, ONE, NOISE, TRACKED }
 
     /**
      * One named parameter tensor and where it sits in the flat vector; {@code fanIn} sets the range of
@@ -29,7 +34,15 @@ public final class ParamLayout implements Serializable {
      * other kinds).
      */
     public record Param(String name, long[] shape, Init init, long fanIn, double spread, long offset, long length)
-            implements Serializable {}
+            implements Serializable {
+        /**
+         * Whether the optimiser moves it. A buffer's gradient slot is 0 (NOISE) or, for TRACKED, the sum
+         * over the round's images of the value it tracks, which the step turns into a running mean.
+         */
+        public boolean trained() {
+            return init != Init.NOISE && init != Init.TRACKED;
+        }
+    }
 
     private final List<Param> params;
     private final long size;
@@ -75,10 +88,18 @@ public final class ParamLayout implements Serializable {
                     case ZERO -> 0f;
                     case BIAS -> (float) (bound * (2 * random.nextDouble() - 1));
                     case EQUALISED -> (float) (p.spread() * Noise.gaussian(random));
+                    case ONE -> 1f;
+                    case NOISE -> (float) Noise.gaussian(random);
+                    case TRACKED -> 0f;
                 };
             }
         }
         return values;
+    }
+
+    /** The parameters the optimiser does not move ({@link Param#trained}). */
+    public List<Param> buffers() {
+        return params.stream().filter(p -> !p.trained()).toList();
     }
 
     public static Builder builder() {

@@ -60,6 +60,16 @@ class LayersTest {
     private static final INDArray MASK = Nd4j.createFromArray(Noise.dropout(5, 7, 0, 1, 0, 2, 3 * 2 * 2, 0.5))
             .castTo(DataType.DOUBLE).reshape(2, 3, 2, 2);
 
+    /** Per-pixel noise for two images of side 3. */
+    private static final INDArray PIXEL_NOISE = Nd4j.createFromArray(Noise.latent(3, 1, 0, 0, 2, 9))
+            .castTo(DataType.DOUBLE).reshape(2, 1, 3, 3);
+
+    /** A modulated convolution of feature maps [2, in, side, side] and styles [2, in]. */
+    private static Case modulated(String name, ModulatedConvolution conv, int in, int side) {
+        return new Case(name, conv::declare, (t, p, x) -> conv.apply(t, p, x[0], x[1]), false,
+                new long[] {2, in, side, side}, new long[] {2, in});
+    }
+
     /** The single-input layers, whose graph form is checked against the tape too. */
     static Stream<Case> singleInputLayers() {
         return Stream.of(
@@ -88,12 +98,18 @@ class LayersTest {
                 single("average pooling", Resample.AVERAGE_DOWN, true, 2, 2, 4, 6),
                 single("FIR up-sampling [1,3,3,1]", FirResample.up(2), true, 2, 2, 3, 3),
                 single("FIR down-sampling [1,3,3,1]", FirResample.down(2), true, 2, 2, 6, 6),
-                single("sum pooling", SumPool.SPATIAL, true, 2, 3, 3, 4));
+                single("sum pooling", SumPool.SPATIAL, true, 2, 3, 3, 4),
+                single("FIR blur, padding 2", FirResample.blur(2, 2, 1), true, 2, 2, 4, 4),
+                single("leaky relu, gain √2", LeakyRelu.STYLEGAN, true, 3, 2, 3, 3),
+                single("bias, equalised ×0.01", Bias.equalised("l", 3, ParamLayout.Init.ZERO, 0.01), true, 3, 3),
+                single("minibatch standard deviation, groups of 2", new MinibatchStd(2, 2, 3), true, 4, 2, 3, 3),
+                single("minibatch standard deviation, one group", new MinibatchStd(3, 2, 2), true, 3, 2, 2, 2));
     }
 
     static Stream<Case> layers() {
         Projection projection = new Projection("d/embed", 3, 5);
         ConditionalBatchNorm cbn = new ConditionalBatchNorm("g/cbn", 2, 3);
+        NoiseInjection noise = new NoiseInjection("g/noise", 3);
         return Stream.concat(singleInputLayers(), Stream.of(
                 new Case("concatenation", b -> { }, (t, p, in) -> Concat.CHANNELS.apply(t, in[0], in[1]), true,
                         new long[] {2, 3, 2, 2}, new long[] {2, 1, 2, 2}),
@@ -105,6 +121,11 @@ class LayersTest {
                         new long[] {2, 3, 2, 2}, new long[] {2, 3, 2, 2}),
                 new Case("projection", projection::declare, (t, p, in) -> projection.apply(t, p, in[0], ONE_HOT), true,
                         new long[] {3, 5}),
+                modulated("modulated conv 3×3", ModulatedConvolution.conv3x3("g/conv", 2, 3, false), 2, 4),
+                modulated("modulated conv 3×3, up-sampling", ModulatedConvolution.conv3x3("g/conv", 2, 3, true), 2, 3),
+                modulated("toRGB: modulated conv 1×1, not demodulated", ModulatedConvolution.toImage("g/rgb", 3, 2), 3, 3),
+                new Case("noise injection", noise::declare, (t, p, in) -> noise.apply(t, p, in[0], PIXEL_NOISE), true,
+                        new long[] {2, 3, 3, 3}),
                 new Case("conditional batch norm", cbn::declare, (t, p, in) -> cbn.apply(t, p, in[0], ONE_HOT), false,
                         new long[] {3, 2, 3, 3})));
     }

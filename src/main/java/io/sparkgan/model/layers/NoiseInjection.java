@@ -1,0 +1,73 @@
+package io.sparkgan.model.layers;
+
+import io.sparkgan.model.ParamLayout;
+import io.sparkgan.model.ParamLayout.Init;
+import io.sparkgan.model.tape.Dual;
+import io.sparkgan.model.tape.Node;
+import io.sparkgan.model.tape.Params;
+import io.sparkgan.model.tape.Tape;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * StyleGAN's noise input (Karras et al. 2019, section 3.2): one noise image per image, shared by the
+ * channels and scaled by a learned strength (started at 0), added to the feature maps, y = x + α·noise.
+ * The layer also keeps the constant noise image of "const" mode, a buffer drawn once (ParamLayout's
+ * NOISE kind). Linear in x: tangents pass through unchanged.
+ */
+public final class NoiseInjection {
+    private final String strength;
+    private final String constant;
+    private final int side;
+
+    public NoiseInjection(String layer, int side) {
+        this.strength = layer + "/noise_strength";
+        this.constant = layer + "/noise_const";
+        this.side = side;
+    }
+
+    public void declare(ParamLayout.Builder layout) {
+        layout.add(strength, Init.ZERO, 1);
+        layout.add(constant, Init.NOISE, side, side);
+    }
+
+    public int side() {
+        return side;
+    }
+
+    /** The constant noise image, [1, 1, side, side]. */
+    public INDArray constant(Params p) {
+        return p.get(constant).reshape(1, 1, side, side);
+    }
+
+    /** x + α·noise, {@code noise} [n or 1, 1, side, side]; null adds nothing ("none" mode). */
+    public Node apply(Tape tape, Params p, Node x, INDArray noise) {
+        if (noise == null) {
+            return x;
+        }
+        double alpha = p.get(strength).getDouble(0);
+        INDArray scaled = noise.mul(alpha);
+        INDArray y = x.value().add(scaled.size(0) == 1 ? scaled.broadcast(x.value().shape()) : broadcast(scaled, x));
+        return tape.record(new Dual(y, x.tangent()), x, (gradOut, sink) -> {
+            if (sink != null && gradOut.value() != null) {
+                INDArray perImage = gradOut.value().sum(1); // [n, side, side]: the noise is shared by the channels
+                INDArray n = noise.reshape(noise.size(0), side, side);
+                double g = n.size(0) == 1 ? perImage.sum(0).mul(n.reshape(side, side)).sumNumber().doubleValue()
+                        : perImage.mul(n).sumNumber().doubleValue();
+                sink.get(strength).addi(g);
+            }
+            return gradOut;
+        });
+    }
+
+    private static INDArray broadcast(INDArray perImage, Node x) {
+        long[] s = x.value().shape();
+        return perImage.repeat(1, s[1]).reshape(s);
+    }
+
+    /** The graph form with {@code noise} a constant or placeholder of [n or 1, 1, side, side]. */
+    public SDVariable graph(SameDiff sd, SDVariable x, SDVariable noise) {
+        return noise == null ? x : x.add(noise.mul(sd.getVariable(strength)));
+    }
+}
