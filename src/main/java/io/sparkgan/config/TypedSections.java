@@ -27,6 +27,14 @@ final class TypedSections {
         if (!model.family().builds(data.imageSize())) {
             r.problem("data.image-size", "for model.architecture = " + model.family().key() + " " + model.family().sizes());
         }
+        if (model.family() == GanArchitecture.Family.STYLEGAN2 && train.batchPerWorker() % model.style().groupSize() != 0) {
+            r.problem("model.mbstd-group", "a divisor of train.batch-per-worker = " + train.batchPerWorker()
+                    + " (minibatch standard deviation groups each worker's images)");
+        }
+        if (r.number("train.pl-weight", 0.0, 1e6) != 0) {
+            r.problem("train.pl-weight", "0: path length regularisation (StyleGAN2's, second order through G) is"
+                    + " not built; StyleGAN2-ADA's CIFAR-10 configuration trains without it");
+        }
         if (!train.gradientPenalties().isEmpty() && model.discriminatorNorm() == Normalisation.BATCH) {
             r.problem("model.d-norm", "\"layer\" or \"none\" with " + (train.loss() == GanLoss.WGAN_GP
                     ? "train.loss = wgan-gp" : "train.r1-gamma > 0") + " (a gradient penalty needs each image's"
@@ -89,7 +97,9 @@ final class TypedSections {
                 normalisation(r, "model.g-norm", "batch", "none"),
                 normalisation(r, "model.d-norm", "batch", "layer", "none"),
                 r.bool("model.spectral-norm"),
-                r.bool("model.conditional"));
+                r.bool("model.conditional"),
+                new GanArchitecture.Style(r.integer("model.mapping-layers", 1, 64),
+                        r.integer("model.mbstd-group", 1, 1_000_000), r.number("model.style-mixing", 0.0, 1.0)));
         return model;
     }
 

@@ -49,7 +49,8 @@ final class PartitionWorker {
             WorkerInput.RealBatch real = RoundInputs.realBatch(round, s, input);
             dataWait = real.waitNanos();
             int[] fakeClasses = RoundInputs.discriminatorClasses(round, s, input);
-            INDArray fake = replica.generate(RoundInputs.discriminatorNoise(round, s, input), fakeClasses);
+            INDArray fake = replica.generate(RoundInputs.discriminatorNoise(round, s, input), fakeClasses,
+                    RoundInputs.discriminatorStyling(round, s, input));
             List<GradientPenalty> penalties = RoundInputs.penalties(round, s);
             GanReplica.RoundOutput d = replica.discriminatorRound(new GanReplica.DiscriminatorBatch(
                     RoundInputs.realImages(real, s), RoundInputs.realClasses(real, s), fake, fakeClasses, penalties,
@@ -65,7 +66,8 @@ final class PartitionWorker {
         if (round.needsGeneratorGradient()) {
             GanReplica.RoundOutput g = replica.generatorRound(RoundInputs.generatorNoise(round, s, input),
                     RoundInputs.generatorClasses(round, s, input),
-                    RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.GENERATOR));
+                    RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.GENERATOR),
+                    RoundInputs.generatorStyling(round, s, input));
             gGradient = HostCopies.floats(g.gradient());
             gLoss = g.lossSum();
             if (!round.needsDiscriminatorGradient()) {

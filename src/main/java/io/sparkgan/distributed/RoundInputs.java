@@ -5,6 +5,7 @@ import io.sparkgan.model.Augmentation;
 import io.sparkgan.model.GradientPenalty;
 import io.sparkgan.model.HostCopies;
 import io.sparkgan.model.Noise;
+import io.sparkgan.model.networks.Styling;
 import io.sparkgan.step.Round;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -27,6 +28,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *       classes, drawn per slot like z.</li>
  *   <li>Augmentation (train.augment): drawn per slot as well, one draw for D's real images, one for
  *       its generated ones and one for G's round.</li>
+ *   <li>StyleGAN2's per-pixel noise and style mixing: drawn per slot in the round's stream, as z.</li>
  *   <li>Gradient penalties: a lazy one (R1 every N D rounds) is computed in D rounds whose number
  *       over the run, step·k + r, is a multiple of N.</li>
  * </ul>
@@ -115,6 +117,24 @@ final class RoundInputs {
     static List<GradientPenalty> penalties(Round round, RoundRequest.Settings s) {
         long discriminatorRound = globalBatch(round, s.discriminatorRounds());
         return s.penalties().stream().filter(p -> p.appliesTo(discriminatorRound)).toList();
+    }
+
+    /**
+     * How a style-based G runs in this round: per-pixel noise and style mixing drawn per slot in the
+     * stream z comes from (D round r's, or G's own), so that they are as independent of the worker count
+     * as z is.
+     */
+    static Styling discriminatorStyling(Round round, RoundRequest.Settings s, WorkerInput input) {
+        return styling(round.step(), round.discriminatorRound(), s, input);
+    }
+
+    static Styling generatorStyling(Round round, RoundRequest.Settings s, WorkerInput input) {
+        return styling(round.step(), GENERATOR_NOISE, s, input);
+    }
+
+    private static Styling styling(long step, int stream, RoundRequest.Settings s, WorkerInput input) {
+        long firstSlot = (long) input.index() * s.batchPerWorker();
+        return Styling.training(new Styling.Draws(s.seed(), step, stream, firstSlot), s.architecture().style().mixing());
     }
 
     /** z for G's round (in the simultaneous order, G's half of the round). */

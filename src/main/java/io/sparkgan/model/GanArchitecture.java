@@ -26,11 +26,32 @@ import java.io.Serializable;
  *     class one-hot next to z, D adds a projection term (Miyato and Koyama, "cGANs with Projection
  *     Discriminator", 2018)
  * @param family which networks
+ * @param style StyleGAN2's settings (the other families ignore them)
  */
 public record GanArchitecture(int imageSize, int channels, int latentDim, int gFeatures, int dFeatures,
                               Normalisation generatorNorm, Normalisation discriminatorNorm, int classes,
-                              Family family)
+                              Family family, Style style)
         implements Serializable {
+
+    /**
+     * StyleGAN2's settings beyond the widths.
+     *
+     * @param mappingLayers the mapping network's dense layers (StyleGAN2-ADA's cifar configuration: 2)
+     * @param groupSize the images per group of D's minibatch standard deviation (it must divide each
+     *     worker's batch)
+     * @param mixing style mixing regularisation's probability per generated image in training (StyleGAN2's
+     *     0.9), 0 for none
+     */
+    public record Style(int mappingLayers, int groupSize, double mixing) implements Serializable {
+        public static final Style DEFAULT = new Style(2, 4, 0.9);
+
+        public Style {
+            if (mappingLayers < 1 || groupSize < 1 || !(mixing >= 0 && mixing <= 1)) {
+                throw new IllegalArgumentException("the mapping network needs a layer, the minibatch standard"
+                        + " deviation groups of at least one image, and mixing is a probability");
+            }
+        }
+    }
 
     /**
      * Which networks (model.architecture): DCGAN's (Radford et al.), or SNGAN's residual ones (Miyato et
@@ -38,7 +59,7 @@ public record GanArchitecture(int imageSize, int channels, int latentDim, int gF
      * never does. Each brings its own defaults (reference.conf's {@code architectures} section).
      */
     public enum Family {
-        DCGAN, RESNET;
+        DCGAN, RESNET, STYLEGAN2;
 
         /** The configuration's word for it. */
         public String key() {
@@ -50,13 +71,24 @@ public record GanArchitecture(int imageSize, int channels, int latentDim, int gF
          * pixel grid (a family with other sizes says so here).
          */
         public boolean builds(int imageSize) {
+            if (this == STYLEGAN2) { // from its 4×4 constant, doubling
+                return imageSize >= 16 && imageSize <= 128 && Integer.bitCount(imageSize) == 1;
+            }
             return stagesFor(imageSize) >= 1;
         }
 
         /** What {@link #builds} accepts, for messages. */
         public String sizes() {
-            return "a size that halves down to a 3..7 pixel grid, e.g. 16, 28, 32, 48, 64, 128";
+            return this == STYLEGAN2 ? "a power of two from 16 to 128: 16, 32, 64 or 128"
+                    : "a size that halves down to a 3..7 pixel grid, e.g. 16, 28, 32, 48, 64, 128";
         }
+    }
+
+    /** A pair of {@code family}'s networks with StyleGAN2's default settings. */
+    public GanArchitecture(int imageSize, int channels, int latentDim, int gFeatures, int dFeatures,
+                           Normalisation generatorNorm, Normalisation discriminatorNorm, int classes, Family family) {
+        this(imageSize, channels, latentDim, gFeatures, dFeatures, generatorNorm, discriminatorNorm, classes, family,
+                Style.DEFAULT);
     }
 
     /** A DCGAN pair conditioned on {@code classes} classes (0: unconditional). */
@@ -86,6 +118,9 @@ public record GanArchitecture(int imageSize, int channels, int latentDim, int gF
         if (family == Family.RESNET && (generatorNorm != Normalisation.BATCH || discriminatorNorm != Normalisation.NONE)) {
             throw new IllegalArgumentException("resnet's G batch-normalises and its D does not normalise");
         }
+        if (family == Family.STYLEGAN2 && (generatorNorm != Normalisation.NONE || discriminatorNorm != Normalisation.NONE)) {
+            throw new IllegalArgumentException("stylegan2's networks have no batch or layer normalisation");
+        }
     }
 
     /** Whether G and D are conditioned on a class. */
@@ -104,7 +139,7 @@ public record GanArchitecture(int imageSize, int channels, int latentDim, int gF
      */
     public long discriminatorFeatures() {
         long channels = discriminatorChannels(stages() - 1);
-        return family == Family.RESNET ? channels : channels * baseSize() * baseSize();
+        return family == Family.DCGAN ? channels * baseSize() * baseSize() : channels;
     }
 
     /** Whether G's hidden stages are batch-normalised. */

@@ -1,6 +1,7 @@
 package io.sparkgan.model;
 
 import io.sparkgan.model.networks.GanNetwork;
+import io.sparkgan.model.networks.Styling;
 import io.sparkgan.model.tape.Dual;
 import io.sparkgan.model.tape.Params;
 import io.sparkgan.model.tape.Pass;
@@ -138,10 +139,23 @@ public final class GanReplica {
 
     /** G(z, y): images of the classes {@code labels} (one per row of z; null for an unconditional G). */
     public INDArray generate(INDArray z, int[] labels) {
+        return generate(z, labels, Styling.PLAIN);
+    }
+
+    /** G(z, y) run as {@code styling} says (a style-based G's noise, mixing and truncation). */
+    public INDArray generate(INDArray z, int[] labels, Styling styling) {
         Params g = require(generatorParams, "generator");
         try (MemoryWorkspace ignored = roundWorkspace()) {
-            return network.generator(g, z.castTo(dtype), oneHot(labels, (int) z.size(0))).output().detach();
+            return network.generator(g, z.castTo(dtype), oneHot(labels, (int) z.size(0)), typed(styling)).output()
+                    .detach();
         }
+    }
+
+    /** {@code styling} with its second latents in this replica's type. */
+    private Styling typed(Styling styling) {
+        INDArray mix = styling.mixLatents();
+        return mix == null || mix.dataType() == dtype ? styling : new Styling(styling.noise(), styling.draws(),
+                styling.mixingProbability(), mix.castTo(dtype), styling.crossover(), styling.truncation());
     }
 
     /** [n, classes] with a 1 at each image's class; null for an unconditional GAN. */
@@ -243,8 +257,8 @@ public final class GanReplica {
 
     /**
      * Adds into {@code gradient} the exact gradient of Σᵢ φ(‖∇ₓD(xᵢ)‖) with respect to D's parameters and
-     * returns the sum. First ∇ₓD(xᵢ) for every image at once (D is per-image, so the gradient of ΣD is
-     * each image's own); then a pass along uᵢ = φ'(rᵢ)/rᵢ·∇ₓD(xᵢ), whose output tangent uᵢ·∇ₓD(xᵢ) has,
+     * returns the sum. First ∇ₓD(xᵢ) for every image at once: the gradient of ΣD, which is each image's own
+     * where D judges images alone, and StyleGAN2's R1 where minibatch standard deviation joins them; then a pass along uᵢ = φ'(rᵢ)/rᵢ·∇ₓD(xᵢ), whose output tangent uᵢ·∇ₓD(xᵢ) has,
      * with u held fixed, exactly the penalty's parameter gradient.
      */
     private double penalise(Params d, INDArray x, INDArray classes, GradientPenalty penalty,
@@ -271,20 +285,26 @@ public final class GanReplica {
 
     /** G's loss through D and its gradient with respect to G's parameters only (D is held fixed). */
     public RoundOutput generatorRound(INDArray z) {
-        return generatorRound(z, null, null);
+        return generatorRound(z, null, null, Styling.PLAIN);
+    }
+
+    /** G's round with a plain G (no noise draws, no mixing): for the networks that have neither. */
+    public RoundOutput generatorRound(INDArray z, int[] labels, Augmentation augmentation) {
+        return generatorRound(z, labels, augmentation, Styling.PLAIN);
     }
 
     /**
      * G's round for images of the classes {@code labels} (null for an unconditional GAN), with D judging
      * them through {@code augmentation} (null for none), whose backward pass carries the gradient from
-     * D's input back to G's output.
+     * D's input back to G's output, and G run as {@code styling} says. The slots of G's tracked buffers
+     * (w̄) get the sums of what they track, from which the step updates them.
      */
-    public RoundOutput generatorRound(INDArray z, int[] labels, Augmentation augmentation) {
+    public RoundOutput generatorRound(INDArray z, int[] labels, Augmentation augmentation, Styling styling) {
         Params g = require(generatorParams, "generator");
         Params d = require(discriminatorParams, "discriminator");
         try (MemoryWorkspace ignored = roundWorkspace()) {
             INDArray classes = oneHot(labels, (int) z.size(0));
-            Pass generated = network.generator(g, z.castTo(dtype), classes);
+            Pass generated = network.generator(g, z.castTo(dtype), classes, typed(styling));
             Pass judged = network.discriminator(d, Dual.of(augmented(generated.output(), augmentation)), classes);
             GanLoss.Term term = loss.generator(judged.output());
             // only dL/dimages continues into G: D's parameter gradients are not computed
@@ -294,6 +314,7 @@ public final class GanReplica {
             }
             INDArray gradient = Nd4j.zeros(dtype, generatorLayout.size());
             generated.backward(gradImages, gradient);
+            network.addTrackedSums(g, z.castTo(dtype), classes, new Params(generatorLayout, gradient));
             return new RoundOutput(gradient.detach(), term.lossSum(), Double.NaN, term.scoreSum(), 0);
         }
     }

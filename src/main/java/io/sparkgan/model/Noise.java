@@ -30,6 +30,10 @@ public final class Noise {
     private static final long CLASSES = -7;
     /** Dropout's masks ({@code layers.Dropout}), a tag likewise, with the layer's index. */
     private static final long DROPOUT = -8;
+    /** StyleGAN2's per-pixel noise in training, a tag likewise, with the noise input's index. */
+    private static final long PIXELS = -9;
+    /** Style mixing regularisation's draws (whether, where, and the second z), a tag likewise. */
+    private static final long STYLE_MIXING = -10;
 
     private Noise() {
     }
@@ -84,6 +88,42 @@ public final class Noise {
             }
         }
         return mask;
+    }
+
+    /**
+     * StyleGAN2's per-pixel noise for {@code batch} slots from {@code firstSlot} of round {@code round}
+     * of step {@code step}, at noise input {@code layer}: {@code perImage} N(0, 1) values per slot, per
+     * slot as z is.
+     */
+    public static float[] pixels(long seed, long step, int round, int layer, long firstSlot, int batch, int perImage) {
+        float[] noise = new float[batch * perImage];
+        for (int i = 0; i < batch; i++) {
+            fillGaussian(seed(seed, PIXELS, step, round, layer, firstSlot + i), noise, i * perImage, perImage);
+        }
+        return noise;
+    }
+
+    /**
+     * Style mixing regularisation's crossover per slot (Karras et al. 2019, section 3.1): with probability
+     * {@code probability} a point uniform in 1 … styles − 1 (style inputs from there on take the second
+     * w), otherwise {@code styles} (no mixing). StyleGAN2 draws one point per batch; one per slot keeps the
+     * draws independent of how the batch is split among workers.
+     */
+    public static int[] crossovers(long seed, long step, int round, long firstSlot, int batch, int styles,
+                                   double probability) {
+        int[] points = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            SplittableRandom random = new SplittableRandom(seed(seed, STYLE_MIXING, step, round, firstSlot + i));
+            boolean mixed = random.nextDouble() < probability;
+            int point = 1 + random.nextInt(styles - 1);
+            points[i] = mixed ? point : styles;
+        }
+        return points;
+    }
+
+    /** The second z of style mixing for {@code batch} slots from {@code firstSlot}: [batch, latentDim]. */
+    public static float[] mixingLatents(long seed, long step, int round, long firstSlot, int batch, int latentDim) {
+        return latent(seed(seed, STYLE_MIXING), step, round, firstSlot, batch, latentDim);
     }
 
     /** The noise of the sample grids written while training and in FID reports. */

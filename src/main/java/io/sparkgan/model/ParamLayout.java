@@ -36,7 +36,7 @@ public final class ParamLayout implements Serializable {
     public record Param(String name, long[] shape, Init init, long fanIn, double spread, long offset, long length)
             implements Serializable {
         /**
-         * Whether the optimiser moves it. A buffer's gradient slot is 0 (NOISE) or, for TRACKED, the sum
+         * Whether the optimiser moves it (a TRACKED mean's decay β is its {@code spread}). A buffer's gradient slot is 0 (NOISE) or, for TRACKED, the sum
          * over the round's images of the value it tracks, which the step turns into a running mean.
          */
         public boolean trained() {
@@ -111,9 +111,9 @@ public final class ParamLayout implements Serializable {
         private long size;
 
         public Builder add(String name, Init init, long... shape) {
-            if (init == Init.BIAS || init == Init.EQUALISED) {
+            if (init == Init.BIAS || init == Init.EQUALISED || init == Init.TRACKED) {
                 throw new IllegalArgumentException(name + ": a bias is added with its fan-in (bias), an equalised"
-                        + " weight with its spread (equalised)");
+                        + " weight with its spread (equalised), a tracked mean with its decay (tracked)");
             }
             return append(name, init, 0, 0, shape);
         }
@@ -126,6 +126,14 @@ public final class ParamLayout implements Serializable {
         /** A weight with an equalised learning rate, started N(0, spread²). */
         public Builder equalised(String name, double spread, long... shape) {
             return append(name, Init.EQUALISED, 0, spread, shape);
+        }
+
+        /**
+         * A running mean (TRACKED): after each generator update it moves to mean + β(old − mean), the mean
+         * being what its gradient slot summed over the step's images. β sits in the {@code spread} field.
+         */
+        public Builder tracked(String name, double beta, long... shape) {
+            return append(name, Init.TRACKED, 0, beta, shape);
         }
 
         private Builder append(String name, Init init, long fanIn, double spread, long... shape) {

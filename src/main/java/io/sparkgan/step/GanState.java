@@ -1,6 +1,7 @@
 package io.sparkgan.step;
 
 import io.sparkgan.config.TrainConfig;
+import io.sparkgan.model.ParamLayout;
 import io.sparkgan.model.SpectralNorm;
 import java.io.Serializable;
 
@@ -17,6 +18,7 @@ public final class GanState implements Serializable {
     final Ema generatorEma; // null when train.ema-half-life = 0
     final Guard guard;
     final SpectralNorm spectralNorm; // null without model.spectral-norm
+    final TrackedBuffers generatorBuffers; // null when G has no buffers
     /** D's parameters as the rounds use them: {@link #discriminator} itself, or spectrally normalised. */
     float[] discriminatorInUse;
     /** The next step to run; steps done so far. */
@@ -38,7 +40,17 @@ public final class GanState implements Serializable {
      * started here, its first vectors drawn from the run's seed.
      */
     public GanState(float[] generator, float[] discriminator, TrainConfig train, SpectralNorm spectralNorm) {
+        this(generator, discriminator, train, spectralNorm, null);
+    }
+
+    /**
+     * As above, for a G laid out as {@code generatorLayout}, whose buffers (StyleGAN2's w̄ and constant
+     * noise) the step keeps out of the optimiser; null for a layout without any.
+     */
+    public GanState(float[] generator, float[] discriminator, TrainConfig train, SpectralNorm spectralNorm,
+                    ParamLayout generatorLayout) {
         this.spectralNorm = spectralNorm;
+        this.generatorBuffers = TrackedBuffers.of(generatorLayout);
         if (spectralNorm != null) {
             spectralNorm.start(discriminator, io.sparkgan.model.Noise.seed(train.seed(), 'S'));
         }
@@ -60,6 +72,7 @@ public final class GanState implements Serializable {
         this.generatorEma = other.generatorEma == null ? null : other.generatorEma.copy();
         this.guard = other.guard.copy();
         this.spectralNorm = other.spectralNorm == null ? null : other.spectralNorm.copy();
+        this.generatorBuffers = other.generatorBuffers;
         this.discriminatorInUse = spectralNorm == null ? discriminator : other.discriminatorInUse.clone();
         this.step = other.step;
         this.generatorVersion = other.generatorVersion;

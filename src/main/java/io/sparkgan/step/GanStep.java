@@ -117,11 +117,23 @@ public final class GanStep {
         return Outcome.APPLIED;
     }
 
+    /**
+     * G's optimiser step. G's buffers (StyleGAN2's w̄) are not the optimiser's: their means come out of
+     * the gradient first, and the EMA generator takes them as they are.
+     */
     private Outcome applyGenerator(float[] gradient) {
+        TrackedBuffers buffers = state.generatorBuffers;
+        float[][] means = buffers == null ? null : buffers.take(gradient);
         state.generatorOptimiser.step(state.generator, gradient);
+        if (buffers != null) {
+            buffers.track(state.generator, means);
+        }
         state.generatorVersion++;
         if (state.generatorEma != null) {
             state.generatorEma.update(state.generator);
+            if (buffers != null) {
+                buffers.copy(state.generator, state.generatorEma.average());
+            }
         }
         return Outcome.APPLIED;
     }

@@ -12,6 +12,7 @@ import io.sparkgan.io.NpyArray;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import io.sparkgan.model.GanReplica;
+import io.sparkgan.model.ParamLayout;
 import io.sparkgan.model.SpectralNorm;
 import io.sparkgan.step.GanState;
 import io.sparkgan.step.Optimiser;
@@ -224,6 +225,12 @@ public final class Checkpoint {
      */
     static GanState read(Storage storage, RunDirectory run, long step, TrainConfig train, SpectralNorm spectralNorm)
             throws IOException {
+        return read(storage, run, step, train, spectralNorm, null);
+    }
+
+    /** As above, for a G laid out as {@code generatorLayout} whose buffers the step keeps apart (GanState). */
+    static GanState read(Storage storage, RunDirectory run, long step, TrainConfig train, SpectralNorm spectralNorm,
+                         ParamLayout generatorLayout) throws IOException {
         Path dir = run.checkpoint(step);
         Map<String, NpyArray> params = npz(storage, new Path(dir, PARAMS));
         Map<String, NpyArray> optimiser = npz(storage, new Path(dir, OPTIMISER));
@@ -238,7 +245,8 @@ public final class Checkpoint {
                     + spectralNorm.parameterCount() + "; resume with the run's own settings (its run.conf) or start"
                     + " over with --fresh", step);
         }
-        GanState state = new GanState(array(params, "generator", dir).asFloats(), discriminator, train, spectralNorm);
+        GanState state = new GanState(array(params, "generator", dir).asFloats(), discriminator, train, spectralNorm,
+                generatorLayout);
         check(state.generator(), json.path("params_sha256").path("generator").asText(), "generator", dir, step);
         check(state.discriminator(), json.path("params_sha256").path("discriminator").asText(), "discriminator",
                 dir, step);

@@ -263,7 +263,8 @@ public final class TrainingJob {
             JsonNode recorded = Checkpoint.stateJson(storage, run.checkpoint(from));
             ResumeChecks.requireSameNormalisation(recorded, RunProvenance.normalisation(config), run, from);
             ResumeChecks.requireSameDataset(recorded, info, config.data().shards(), run, from);
-            GanState state = Checkpoint.read(storage, run, from, train, spectralNorm(config, replica.architecture()));
+            GanState state = Checkpoint.read(storage, run, from, train, spectralNorm(config, replica.architecture()),
+                    replica.generatorLayout());
             ResumeChecks.requireSameModel(state, replica, run, from);
             ResumeChecks.warnOnOtherThreads(recorded, threads, run, from);
             ResumeChecks.warnOnOtherKernels(recorded, executors, run, from); // the JVMs that will run steps
@@ -284,7 +285,7 @@ public final class TrainingJob {
         GanArchitecture architecture = replica.architecture();
         GanState state = new GanState(GanNetwork.of(architecture).generatorLayout().initialise(Noise.seed(train.seed(), 'G')),
                 GanNetwork.of(architecture).discriminatorLayout().initialise(Noise.seed(train.seed(), 'D')), train,
-                spectralNorm(config, architecture));
+                spectralNorm(config, architecture), replica.generatorLayout());
         TrainingJob job = new TrainingJob(config, storage, run, replica, state,
                 new MetricsLog(storage, run.metrics(), lease::check), provenance, lease, -1);
         job.writeSample();

@@ -66,6 +66,11 @@ public final class NoiseInjection {
         return perImage.repeat(1, s[1]).reshape(s);
     }
 
+    /** The graph form of "const" mode: the constant noise image, a variable of the graph. */
+    public SDVariable graphConstant(SameDiff sd, SDVariable x) {
+        return graph(sd, x, sd.getVariable(constant).reshape(1, 1, side, side));
+    }
+
     /** The graph form with {@code noise} a constant or placeholder of [n or 1, 1, side, side]. */
     public SDVariable graph(SameDiff sd, SDVariable x, SDVariable noise) {
         return noise == null ? x : x.add(noise.mul(sd.getVariable(strength)));

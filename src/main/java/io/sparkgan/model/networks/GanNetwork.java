@@ -26,6 +26,7 @@ public interface GanNetwork {
         return switch (a.family()) {
             case DCGAN -> new Dcgan(a);
             case RESNET -> new Resnet(a);
+            case STYLEGAN2 -> new StyleGan2(a);
         };
     }
 
@@ -35,6 +36,22 @@ public interface GanNetwork {
 
     /** G(z, y): [n, latentDim] → images [n, channels, size, size] in [-1, 1]; {@code oneHot} [n, classes] or null. */
     Pass generator(Params g, INDArray z, INDArray oneHot);
+
+    /**
+     * G run as {@code styling} says: a style-based G's noise, style mixing and truncation. Networks
+     * without a mapping network have none of these and run as {@link #generator(Params, INDArray, INDArray)}.
+     */
+    default Pass generator(Params g, INDArray z, INDArray oneHot, Styling styling) {
+        return generator(g, z, oneHot);
+    }
+
+    /**
+     * Adds, into the slots of G's tracked buffers ({@code ParamLayout.Init.TRACKED}), the sums over the
+     * batch of what they track (StyleGAN2's w̄: the mapping network's outputs). Nothing for networks
+     * without one.
+     */
+    default void addTrackedSums(Params g, INDArray z, INDArray oneHot, Params sums) {
+    }
 
     /**
      * D(x, y) before the sigmoid: [n, 1]. {@code x} may carry a tangent (a direction of the same shape):

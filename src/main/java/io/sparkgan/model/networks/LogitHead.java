@@ -24,9 +24,19 @@ final class LogitHead {
 
     /** The head over {@code features} features; {@code classes} 0 for an unconditional D. */
     LogitHead(long features, int classes) {
-        this.logit = new Dense(GanNetwork.D_LOGIT, features, 1);
-        this.bias = new Bias(GanNetwork.D_LOGIT, features, 1);
+        this(new Dense(GanNetwork.D_LOGIT, features, 1), new Bias(GanNetwork.D_LOGIT, features, 1), features, classes);
+    }
+
+    private LogitHead(Dense logit, Bias bias, long features, int classes) {
+        this.logit = logit;
+        this.bias = bias;
         this.projection = classes > 0 ? new Projection(GanNetwork.D_EMBED, classes, features) : null;
+    }
+
+    /** The head with an equalised learning rate on its logit (StyleGAN's), its bias started at 0. */
+    static LogitHead equalised(long features, int classes) {
+        return new LogitHead(Dense.equalised(GanNetwork.D_LOGIT, features, 1, 1),
+                Bias.equalised(GanNetwork.D_LOGIT, 1, ParamLayout.Init.ZERO, 1), features, classes);
     }
 
     void declare(ParamLayout.Builder layout) {
