@@ -27,7 +27,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * StyleGAN2's G and D end to end, in double precision, against central finite differences, on a
  * conditional instance small enough to perturb (16×16, widths 1-2-4): D's gradient with lazy R1 taken
- * through minibatch standard deviation (groups of 2 in a batch of 4, so images are judged together), and
+ * through minibatch standard deviation (one group of 2, so the two images are judged together), and
  * G's through the mapping network, style mixing, per-pixel noise, modulated convolutions, FIR
  * up-sampling and the skip images. Every few parameters of each tensor (each one's first included);
  * LayersTest checks each layer in full.
@@ -53,11 +53,11 @@ class StyleGan2GradientTest {
     @Test
     void discriminatorWithLazyR1ThroughMinibatchStdMatchesFiniteDifferences() {
         GanReplica r = new GanReplica(A, GanLoss.NON_SATURATING, 1.0, DataType.DOUBLE);
-        INDArray real = doubles(3, 4, 1, 16, 16).mul(0.5);
-        INDArray fake = doubles(4, 4, 1, 16, 16).mul(0.5);
+        INDArray real = doubles(3, 2, 1, 16, 16).mul(0.5);
+        INDArray fake = doubles(4, 2, 1, 16, 16).mul(0.5);
         GradientPenalty r1 = GradientPenalty.r1(0.7, 4);
-        GanReplica.DiscriminatorBatch batch = new GanReplica.DiscriminatorBatch(real, new int[] {0, 2, 1, 1}, fake,
-                new int[] {1, 0, 0, 2}, List.of(r1), null, null, null);
+        GanReplica.DiscriminatorBatch batch = new GanReplica.DiscriminatorBatch(real, new int[] {0, 2}, fake,
+                new int[] {1, 0}, List.of(r1), null, null, null);
         INDArray d = generic(r.discriminatorLayout(), 2);
         r.setDiscriminator(d);
         GanReplica.RoundOutput round = r.discriminatorRound(batch);
@@ -66,7 +66,7 @@ class StyleGan2GradientTest {
         INDArray at = real.dup();
         GanNetwork network = GanNetwork.of(A);
         Params params = new Params(r.discriminatorLayout(), d);
-        INDArray realClasses = Nd4j.createFromArray(new double[][] {{1, 0, 0}, {0, 0, 1}, {0, 1, 0}, {0, 1, 0}});
+        INDArray realClasses = Nd4j.createFromArray(new double[][] {{1, 0, 0}, {0, 0, 1}});
         double squares = 0;
         for (long k = 0; k < at.length(); k++) {
             double derivative = difference(at, k,
@@ -76,7 +76,7 @@ class StyleGan2GradientTest {
         assertEquals(r1.value(Math.sqrt(squares)), round.penaltySum(), 1e-6 * round.penaltySum(),
                 "R1 on ∇ₓΣD against finite differences");
 
-        check(d, round.gradient().dup(), 5, r.discriminatorLayout(), p -> {
+        check(d, round.gradient().dup(), 23, r.discriminatorLayout(), p -> {
             r.setDiscriminator(p);
             GanReplica.RoundOutput o = r.discriminatorRound(batch);
             return o.lossSum() + o.penaltySum();
@@ -104,7 +104,7 @@ class StyleGan2GradientTest {
         layout.buffers().forEach(p -> { for (long i = 0; i < p.length(); i++) { buffers.add(p.offset() + i); } });
         INDArray trained = analytic.dup();
         buffers.forEach(i -> trained.putScalar(i, 0));
-        check(g, trained, 5, layout, p -> {
+        check(g, trained, 23, layout, p -> {
             r.setGenerator(p);
             return r.generatorRound(z, classes, null, styling).lossSum();
         });
