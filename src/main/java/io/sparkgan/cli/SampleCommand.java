@@ -2,7 +2,9 @@ package io.sparkgan.cli;
 
 import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.eval.SampleStyle;
 import io.sparkgan.eval.Sampling;
+import io.sparkgan.model.NoiseMode;
 import io.sparkgan.io.Storage;
 import io.sparkgan.runtime.ExecutorThreads;
 import java.util.List;
@@ -56,11 +58,52 @@ final class SampleCommand implements Callable<Integer> {
                     "turn: image i is of the (i mod count)-th; default: every class in turn."})
     int[] classes;
 
+    @Option(names = "--truncation", paramLabel = "PSI",
+            description = {"StyleGAN2 only: the truncation trick, each w moved to w̄ + ψ(w − w̄), ψ in [0, 1]",
+                    "(0: every image is the run's mean image; default: 1, none)."})
+    Double truncation;
+
+    @Option(names = "--mix-seed", paramLabel = "S2",
+            description = {"StyleGAN2 only: style mixing with a second seed. Image i takes style inputs 0 … K−1",
+                    "from --seed's image i and the rest from S2's image i (K: --crossover)."})
+    Long mixSeed;
+
+    @Option(names = "--crossover", paramLabel = "K",
+            description = {"With --mix-seed: the style input from which S2's w is used, 0 (S2's image) to num_ws",
+                    "(--seed's image); num_ws is two per resolution from 4×4, e.g. 8 at 32×32."})
+    Integer crossover;
+
+    @Option(names = "--noise-mode", paramLabel = "const|random|none",
+            description = {"StyleGAN2 only: per-pixel noise from the checkpoint's constant buffers (the same seed",
+                    "gives the same image), drawn per image from the seed, or none (default: const)."})
+    String noiseMode;
+
     @Mixin
     ConfigOptions options;
 
     @Spec
     CommandSpec spec;
+
+    /** The StyleGAN2 options, checked as far as they can be without the checkpoint. */
+    private SampleStyle style() {
+        if ((mixSeed == null) != (crossover == null)) {
+            throw new ConfigException("--mix-seed and --crossover go together: S2 names the second seed and K the"
+                    + " style input from which its w is used");
+        }
+        if (truncation != null && !(truncation >= 0 && truncation <= 1)) {
+            throw new ConfigException("--truncation " + truncation + ": expected ψ in [0, 1]");
+        }
+        NoiseMode noise;
+        try {
+            noise = noiseMode == null ? NoiseMode.CONST : NoiseMode.of(noiseMode);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--noise-mode " + noiseMode + ": expected const, random or none");
+        }
+        if (truncation == null && mixSeed == null && noiseMode == null) {
+            return SampleStyle.NONE;
+        }
+        return new SampleStyle(truncation == null ? 1 : truncation, mixSeed, crossover == null ? 0 : crossover, noise);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -83,13 +126,14 @@ final class SampleCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new ConfigException("--interpolate " + interpolate + ": expected two seeds such as 1,2");
         }
+        SampleStyle style = style();
         SparkganConfig config = options.load();
         try (JavaSparkContext sc = SparkContexts.start(config.spark(), "sample")) {
             Storage storage = new Storage(sc.hadoopConfiguration());
             Path dir = Sampling.resolveCheckpoint(storage, checkpoint);
             Sampling.Result result = Sampling.write(sc, storage, dir, Storage.qualify(out),
                     new Sampling.Settings(count, seed, batch, generator, from, to, frames,
-                            ExecutorThreads.forTasks(sc, config.train().executorThreads()), classes));
+                            ExecutorThreads.forTasks(sc, config.train().executorThreads()), classes, style));
             spec.commandLine().getOut().println(new Path(result.out(), Sampling.MANIFEST));
         }
         return 0;

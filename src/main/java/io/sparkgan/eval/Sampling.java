@@ -1,12 +1,13 @@
 package io.sparkgan.eval;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Png;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
+import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.networks.ExportedGenerators;
+import io.sparkgan.model.networks.StyleGan2;
 import io.sparkgan.model.networks.NetworkKernels;
 import io.sparkgan.model.KernelCase;
 import io.sparkgan.model.Noise;
@@ -14,24 +15,21 @@ import io.sparkgan.runtime.GpuBinding;
 import io.sparkgan.runtime.NativeSelfCheck;
 import io.sparkgan.runtime.Nd4jSetup;
 import io.sparkgan.train.Checkpoint;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,16 +63,22 @@ public final class Sampling {
      * @param threads ND4J threads per task
      * @param classes a conditional generator's classes, taken in turn (image i is of class
      *     classes[i mod length]); null for every class in turn. Must be null for an unconditional one.
+     * @param style truncation, style mixing and noise of a style-based generator ({@link SampleStyle#NONE}
+     *     for the others, which refuse anything else)
      */
     public record Settings(long count, long seed, int batch, String generator, long from, long to, int frames,
-                           int threads, int[] classes) implements Serializable {}
+                           int threads, int[] classes, SampleStyle style) implements Serializable {
+        /** Settings for a generator without a mapping network. */
+        public Settings(long count, long seed, int batch, String generator, long from, long to, int frames,
+                        int threads, int[] classes) {
+            this(count, seed, batch, generator, from, to, frames, threads, classes, SampleStyle.NONE);
+        }
+    }
 
     /** What was written. */
     public record Result(Path out, long images, Path interpolation, String runId, long step, String generator,
                          double seconds) {}
 
-    /** The generator file and the provenance a sample needs, read from a checkpoint directory. */
-    private record Source(Path checkpoint, Path graph, String generator, String runId, long step) {}
 
     private Sampling() {
     }
@@ -108,24 +112,26 @@ public final class Sampling {
     public static Result write(JavaSparkContext sc, Storage storage, Path checkpoint, Path out, Settings settings)
             throws IOException {
         long started = System.nanoTime();
-        Source source = source(storage, checkpoint, settings.generator());
+        SampleCheckpoint source = SampleCheckpoint.of(storage, checkpoint, settings.generator());
         byte[] graphBytes = storage.readBytes(source.graph());
-        SameDiff graph = load(graphBytes);
+        SameDiff graph = SampleGenerator.load(graphBytes);
         int latent = latentDim(graph, source.graph());
         int classCount = classCount(graph, latent);
         checkClasses(settings.classes(), classCount, checkpoint);
-        List<KernelCase> kernels = NetworkKernels.exportedGenerator(name -> graph.hasVariable(name)
-                ? graph.getVariable(name).getShape() : null, settings.batch());
+        Function<String, long[]> shapes = name -> graph.hasVariable(name) ? graph.getVariable(name).getShape() : null;
+        List<KernelCase> kernels = NetworkKernels.exportedGenerator(shapes, settings.batch());
+        SampleGenerator generator = generator(storage, checkpoint, source, graphBytes, shapes, settings);
         NativeSelfCheck.require(kernels); // the driver draws the interpolation strip
         storage.mkdirs(out);
         if (storage.exists(new Path(out, MANIFEST))) {
             storage.delete(new Path(out, MANIFEST)); // the directory is being rewritten: incomplete until the end
         }
-        long written = writeImages(sc, storage, graphBytes, latent, classCount, source, out, settings, kernels);
+        long written = writeImages(sc, storage, generator, latent, classCount, source, out, settings, kernels);
         Path interpolation = settings.frames() > 0
-                ? writeInterpolation(storage, graph, latent, classCount, source, out, settings) : null;
+                ? writeInterpolation(storage, generator, latent, classCount, source, out, settings) : null;
         double seconds = (System.nanoTime() - started) / 1e9;
-        writeManifest(storage, checkpoint, source, out, settings, written, interpolation, classCount, seconds);
+        writeManifest(storage, checkpoint, source, out, settings, written, interpolation, classCount, seconds,
+                generator instanceof SampleGenerator.Style);
         LOG.info("sample: {} images from {} ({} generator, step {}) in {} s ({} images/s) to {}", written, checkpoint,
                 source.generator(), source.step(), String.format(Locale.ROOT, "%.1f", seconds),
                 String.format(Locale.ROOT, "%.0f", written / seconds), out);
@@ -133,39 +139,72 @@ public final class Sampling {
     }
 
     /**
+     * The exported graph, or for a style-based generator (whose graph keeps w̄) its parameters through the
+     * training pass with the styling asked for; a generator without a mapping network refuses styling.
+     */
+    private static SampleGenerator generator(Storage storage, Path checkpoint, SampleCheckpoint source, byte[] graphBytes,
+                                             Function<String, long[]> shapes, Settings settings) throws IOException {
+        if (!ExportedGenerators.isStyleGan2(shapes)) {
+            if (settings.style().any()) {
+                throw new EvaluationException("--truncation, --mix-seed, --crossover and --noise-mode: " + checkpoint
+                        + "'s generator has no mapping network or noise inputs (its run's model.architecture is not"
+                        + " stylegan2); leave them out");
+            }
+            return SampleGenerator.graph(graphBytes);
+        }
+        GanArchitecture architecture = ExportedGenerators.architecture(shapes);
+        int styles = StyleGan2.styleInputs(architecture);
+        if (settings.style().mixSeed() != null && (settings.style().crossover() < 0
+                || settings.style().crossover() > styles)) {
+            throw new EvaluationException("--crossover " + settings.style().crossover() + ": the generator has "
+                    + styles + " style inputs (two per resolution from 4×4), so K is 0 (all from --mix-seed) to "
+                    + styles + " (all from --seed)");
+        }
+        for (Checkpoint.GeneratorParams p : Checkpoint.generatorParams(storage, checkpoint, true)) {
+            if (p.kind().equals(source.generator())) {
+                return SampleGenerator.style(architecture, p.params(), settings.style(), settings.seed());
+            }
+        }
+        throw new EvaluationException(checkpoint + " has no " + source.generator() + " generator parameters");
+    }
+
+    /**
      * The PNGs, generated and written by the executors: fixed batches over max(count, batch) slots,
      * whole batches per task. Returns how many were written.
      */
-    private static long writeImages(JavaSparkContext sc, Storage storage, byte[] graphBytes, int latent,
-                                    int classCount, Source source, Path out, Settings settings,
+    private static long writeImages(JavaSparkContext sc, Storage storage, SampleGenerator generator, int latent,
+                                    int classCount, SampleCheckpoint source, Path out, Settings settings,
                                     List<KernelCase> kernels) {
         List<long[]> batches = DistributedFeatures.evenBatches(0, Math.max(settings.count(), settings.batch()),
                 settings.batch());
         int tasks = Math.max(1, Math.min(batches.size(), sc.defaultParallelism()));
-        Broadcast<byte[]> sharedGraph = sc.broadcast(graphBytes);
+        Broadcast<SampleGenerator> sharedGenerator = sc.broadcast(generator);
         Broadcast<Storage> sharedStorage = sc.broadcast(storage);
         String dir = out.toString();
-        Map<String, String> marks = Png.syntheticMarks(source.runId(), source.step());
+        Map<String, String> marks = new LinkedHashMap<>(Png.syntheticMarks(source.runId(), source.step()));
+        if (generator instanceof SampleGenerator.Style) { // ψ, the mixing and the noise mode, in every PNG
+            settings.style().describe().forEach((k, v) -> marks.put("sparkgan:" + k, v));
+        }
         try {
             sc.setJobDescription("sparkgan sample: " + settings.count() + " images from " + source.checkpoint());
             return sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks).map(t -> {
                 Nd4jSetup.threads(settings.threads());
                 GpuBinding.bindCurrentTask();
                 NativeSelfCheck.require(kernels);
-                SameDiff generator = load(sharedGraph.value());
+                SampleGenerator shared = sharedGenerator.value();
                 long count = 0;
                 for (int b = t * batches.size() / tasks; b < (t + 1) * batches.size() / tasks; b++) {
                     long first = batches.get(b)[0];
                     int n = (int) (batches.get(b)[1] - first);
                     int[] labels = labels(first, n, settings.classes(), classCount);
-                    INDArray images = generate(generator, Noise.sampleImages(settings.seed(), first, n, latent), n,
-                            latent, labels);
+                    INDArray images = shared.generate(Noise.sampleImages(settings.seed(), first, n, latent), n,
+                            latent, labels, first);
                     count += writeBatch(sharedStorage.value(), dir, images, labels, first, n, marks, settings);
                 }
                 return count;
             }).reduce(Long::sum);
         } finally {
-            sharedGraph.destroy(false);
+            sharedGenerator.destroy(false);
             sharedStorage.destroy(false);
         }
     }
@@ -199,8 +238,8 @@ public final class Sampling {
     }
 
     /** interpolation.png: a strip of frames along the slerp between the two seeds' latent vectors. */
-    private static Path writeInterpolation(Storage storage, SameDiff generator, int latent, int classCount,
-                                           Source source, Path out, Settings settings) throws IOException {
+    private static Path writeInterpolation(Storage storage, SampleGenerator generator, int latent, int classCount,
+                                           SampleCheckpoint source, Path out, Settings settings) throws IOException {
         Path interpolation = new Path(out, "interpolation.png");
         float[] z = interpolate(Noise.interpolationEndpoint(settings.from(), latent),
                 Noise.interpolationEndpoint(settings.to(), latent), settings.frames());
@@ -208,7 +247,7 @@ public final class Sampling {
         if (labels != null) {
             java.util.Arrays.fill(labels, settings.classes() == null ? 0 : settings.classes()[0]);
         }
-        INDArray frames = generate(generator, z, settings.frames(), latent, labels);
+        INDArray frames = generator.generate(z, settings.frames(), latent, labels, 0);
         float[] pixels = frames.data().asFloat();
         int channels = (int) frames.size(1);
         int size = (int) frames.size(2);
@@ -221,9 +260,9 @@ public final class Sampling {
     }
 
     /** samples.json, written last: what the directory holds. */
-    private static void writeManifest(Storage storage, Path checkpoint, Source source, Path out, Settings settings,
-                                      long written, Path interpolation, int classCount, double seconds)
-            throws IOException {
+    private static void writeManifest(Storage storage, Path checkpoint, SampleCheckpoint source, Path out, Settings settings,
+                                      long written, Path interpolation, int classCount, double seconds,
+                                      boolean styled) throws IOException {
         ObjectNode manifest = Json.object();
         manifest.put("checkpoint", checkpoint.toString());
         manifest.put("run_id", source.runId());
@@ -238,6 +277,13 @@ public final class Sampling {
             for (int c : settings.classes() == null ? java.util.stream.IntStream.range(0, classCount).toArray()
                     : settings.classes()) {
                 classes.add(c);
+            }
+        }
+        if (styled) {
+            ObjectNode style = manifest.putObject("style");
+            style.put("noise_mode", settings.style().noise().key()).put("truncation", settings.style().truncation());
+            if (settings.style().mixSeed() != null) {
+                style.put("mix_seed", settings.style().mixSeed()).put("crossover", settings.style().crossover());
             }
         }
         if (interpolation != null) {
@@ -289,60 +335,6 @@ public final class Sampling {
         return z;
     }
 
-    private static Source source(Storage storage, Path checkpoint, String choice) throws IOException {
-        JsonNode state = Checkpoint.stateJson(storage, checkpoint);
-        // without a report that scores both, the raw generator: better than the EMA one at one epoch on every
-        // seed measured, 0.14 FID behind it at three (docs/recipes.md, "Parity with PyTorch")
-        boolean raw = choice.equals("raw") || choice.equals("better")
-                && !"ema".equals(betterScored(storage, checkpoint, state.path("step").asLong()));
-        Checkpoint.GeneratorGraph generator = Checkpoint.generatorGraph(storage, checkpoint, raw);
-        if (!storage.exists(generator.graph())) {
-            throw new EvaluationException(checkpoint + " has no " + generator.graph().getName()
-                    + "; expected a checkpoint written by sparkgan train");
-        }
-        return new Source(checkpoint, generator.graph(), generator.kind(), state.path("run_id").asText(""),
-                state.path("step").asLong());
-    }
-
-    /**
-     * The generator ("ema" or "raw") with the lower FID at {@code step} in the run's fid/report.json
-     * (the checkpoint's run is two directories up), or null when there is no report that scores both.
-     */
-    static String betterScored(Storage storage, Path checkpoint, long step) throws IOException {
-        Path report = new Path(new Path(checkpoint.getParent().getParent(), "fid"), "report.json");
-        if (!storage.exists(report)) {
-            return null;
-        }
-        Map<String, Double> fids = new HashMap<>();
-        try {
-            for (JsonNode row : Json.parse(storage.readString(report)).path("checkpoints")) {
-                if (row.path("step").asLong() == step && row.path("fid").isNumber()) {
-                    fids.put(row.path("generator").asText(), row.path("fid").asDouble());
-                }
-            }
-        } catch (RuntimeException e) {
-            return null; // an unreadable report chooses nothing
-        }
-        if (!fids.containsKey("ema") || !fids.containsKey("raw")) {
-            LOG.info("sample: {} does not score both generators at step {}; the raw one", report, step);
-            return null;
-        }
-        String better = fids.get("raw") < fids.get("ema") ? "raw" : "ema";
-        LOG.info("sample: the {} generator, which scored FID {} against the {} one's {} at step {} in {}", better,
-                String.format(Locale.ROOT, "%.2f", fids.get(better)), better.equals("raw") ? "EMA" : "raw",
-                String.format(Locale.ROOT, "%.2f", fids.get(better.equals("raw") ? "ema" : "raw")), step, report);
-        return better;
-    }
-
-    private static SameDiff load(byte[] graph) {
-        Nd4jSetup.quietLogs();
-        try {
-            return SameDiff.load(new ByteArrayInputStream(graph), false);
-        } catch (RuntimeException e) {
-            throw new EvaluationException("cannot load the generator graph: " + e.getMessage());
-        }
-    }
-
     private static int latentDim(SameDiff generator, Path graph) {
         long[] shape = generator.getVariable("z") == null ? null : generator.getVariable("z").getShape();
         if (shape == null || shape.length != 2 || shape[1] <= 0) {
@@ -386,13 +378,5 @@ public final class Sampling {
                     : classes[(int) ((first + i) % classes.length)];
         }
         return labels;
-    }
-
-    /** Images [n, channels, size, size] in [-1, 1], as float32; {@code labels} for a conditional generator. */
-    private static INDArray generate(SameDiff generator, float[] z, int n, int latent, int[] labels) {
-        INDArray input = Nd4j.create(z, new long[] {n, latent}, DataType.FLOAT);
-        Map<String, INDArray> placeholders = labels == null ? Map.of("z", input)
-                : Map.of("z", input, "labels", Nd4j.createFromArray(labels));
-        return generator.output(placeholders, "images").get("images").castTo(DataType.FLOAT).dup('c');
     }
 }

@@ -2,11 +2,15 @@ package io.sparkgan.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.TestSpark;
 import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.eval.EvaluationException;
+import io.sparkgan.eval.SampleStyle;
 import io.sparkgan.eval.Sampling;
+import io.sparkgan.model.NoiseMode;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Png;
 import io.sparkgan.io.Storage;
@@ -73,6 +77,12 @@ class ResidualTrainingTest {
             }
         }
         assertEquals("[3,7]", Json.parse(Files.readString(out.resolve("samples.json"))).path("classes").toString());
+
+        EvaluationException styled = assertThrows(EvaluationException.class, () -> Sampling.write(TestSpark.context(),
+                Storage.local(), new org.apache.hadoop.fs.Path(tmp.resolve("driver/checkpoints/step-00000004").toUri()),
+                new org.apache.hadoop.fs.Path(tmp.resolve("mixed").toUri()), new Sampling.Settings(4, 1, 4, "raw", 0, 0,
+                        0, 1, null, new SampleStyle(1, 3L, 2, NoiseMode.CONST))));
+        assertTrue(styled.getMessage().contains("no mapping network"), styled.getMessage());
     }
 
     @Test

@@ -2,10 +2,21 @@ package io.sparkgan.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.TestSpark;
 import io.sparkgan.config.SparkganConfig;
+import io.sparkgan.eval.EvaluationException;
+import io.sparkgan.eval.SampleStyle;
+import io.sparkgan.eval.Sampling;
+import io.sparkgan.io.Json;
+import io.sparkgan.io.Png;
+import io.sparkgan.model.NoiseMode;
+import java.awt.image.BufferedImage;
+import java.io.InputStream;
+import java.util.Map;
+import javax.imageio.ImageIO;
 import io.sparkgan.io.Storage;
 import io.sparkgan.model.Noise;
 import io.sparkgan.model.ParamLayout;
@@ -73,5 +84,35 @@ class StyleGanTrainingTest {
             }
         }
         assertTrue(Files.readString(tmp.resolve("driver/run.conf")).matches("(?s).*adam-beta1\\s*=\\s*0.*"));
+
+        // sample on the executors with the training pass: ψ = 0 makes every image the mean one
+        org.apache.hadoop.fs.Path checkpoint = new org.apache.hadoop.fs.Path(
+                tmp.resolve("driver/checkpoints/step-00000004").toUri());
+        Path out = tmp.resolve("truncated");
+        Sampling.write(TestSpark.context(), Storage.local(), checkpoint, new org.apache.hadoop.fs.Path(out.toUri()),
+                new Sampling.Settings(3, 1, 3, "raw", 1, 2, 2, 1, new int[] {4}, new SampleStyle(0, 5L, 2,
+                        NoiseMode.CONST)));
+        BufferedImage first = ImageIO.read(out.resolve("sample-00000000.png").toFile());
+        for (int i = 1; i < 3; i++) {
+            BufferedImage other = ImageIO.read(out.resolve(String.format("sample-%08d.png", i)).toFile());
+            assertArrayEquals(pixels(first), pixels(other), "image " + i);
+        }
+        try (InputStream in = Files.newInputStream(out.resolve("sample-00000001.png"))) {
+            Map<String, String> text = Png.readText(in);
+            assertEquals("0.0", text.get("sparkgan:truncation"));
+            assertEquals("5", text.get("sparkgan:mix_seed"));
+            assertEquals("2", text.get("sparkgan:crossover"));
+            assertEquals("const", text.get("sparkgan:noise_mode"));
+        }
+        assertEquals("const", Json.parse(Files.readString(out.resolve("samples.json"))).path("style")
+                .path("noise_mode").asText());
+        EvaluationException k = assertThrows(EvaluationException.class, () -> Sampling.write(TestSpark.context(),
+                Storage.local(), checkpoint, new org.apache.hadoop.fs.Path(tmp.resolve("k").toUri()),
+                new Sampling.Settings(1, 1, 1, "raw", 1, 2, 0, 1, null, new SampleStyle(1, 5L, 7, NoiseMode.CONST))));
+        assertTrue(k.getMessage().contains("6 style inputs"), k.getMessage());
+    }
+
+    private static int[] pixels(BufferedImage image) {
+        return image.getRaster().getPixels(0, 0, image.getWidth(), image.getHeight(), (int[]) null);
     }
 }

@@ -21,6 +21,10 @@ public final class ExportedGenerators {
      * class-conditional batch norm, or DCGAN's first weights' rows beyond z.
      */
     public static int classes(Function<String, long[]> shapeOf, int latent) {
+        if (isStyleGan2(shapeOf)) {
+            long[] embed = shapeOf.apply(MappingNetwork.EMBED + "/W");
+            return embed == null ? 0 : (int) embed[0];
+        }
         long[] conditionalNorm = shapeOf.apply(CONDITIONAL_NORM);
         if (conditionalNorm != null) {
             return conditionalNorm.length == 2 ? (int) conditionalNorm[0] : 0;
@@ -33,6 +37,9 @@ public final class ExportedGenerators {
      * kernels go (D's widths are not in the graph); null for a graph of no known network.
      */
     public static GanArchitecture architecture(Function<String, long[]> shapeOf) {
+        if (isStyleGan2(shapeOf)) {
+            return styleGan2(shapeOf);
+        }
         long[] project = shapeOf.apply(GanNetwork.G_PROJECT + "/W"); // [inputs, c0·base²]
         if (project == null) {
             return null;
@@ -63,5 +70,27 @@ public final class ExportedGenerators {
         // a conditional DCGAN's extra inputs are the one-hot; its width does not change the kernels' shapes
         return new GanArchitecture(base << stages, channels, (int) project[0], gFeatures, gFeatures, norm,
                 Normalisation.NONE, 0);
+    }
+
+    /** Whether the graph is StyleGAN2's: it keeps the mapping network's w̄. */
+    public static boolean isStyleGan2(Function<String, long[]> shapeOf) {
+        return shapeOf.apply(MappingNetwork.W_AVERAGE) != null;
+    }
+
+    /** StyleGAN2's G from its weights: the resolutions, the widths at the image side, z, the mapping depth. */
+    private static GanArchitecture styleGan2(Function<String, long[]> shapeOf) {
+        int side = 4;
+        while (shapeOf.apply(SynthesisBlock.name(side * 2) + "/conv1/W") != null) {
+            side *= 2;
+        }
+        int features = (int) shapeOf.apply(SynthesisBlock.name(side) + "/conv1/W")[3];
+        int channels = (int) shapeOf.apply(SynthesisBlock.name(4) + "/torgb/W")[3];
+        int latent = (int) shapeOf.apply(MappingNetwork.W_AVERAGE)[0];
+        int layers = 0;
+        while (shapeOf.apply(MappingNetwork.layer(layers) + "/W") != null) {
+            layers++;
+        }
+        return new GanArchitecture(side, channels, latent, features, features, Normalisation.NONE, Normalisation.NONE,
+                classes(shapeOf, latent), Family.STYLEGAN2, new GanArchitecture.Style(layers, 1, 0));
     }
 }

@@ -28,6 +28,7 @@ final class MappingNetwork {
     /** The mapping layers' learning-rate multiplier. */
     private static final double MULTIPLIER = 0.01;
     static final String W_AVERAGE = "g/mapping/w_avg";
+    static final String EMBED = "g/mapping/embed";
     private final Sequential embed;
     private final Sequential layers;
     private final int latentDim;
@@ -35,20 +36,25 @@ final class MappingNetwork {
     MappingNetwork(int latentDim, int wDim, int classes, int depth) {
         this.latentDim = latentDim;
         this.embed = classes == 0 ? null : Sequential.builder()
-                .add(Dense.equalised("g/mapping/embed", classes, wDim, 1))
-                .add(Bias.equalised("g/mapping/embed", wDim, Init.ZERO, 1))
+                .add(Dense.equalised(EMBED, classes, wDim, 1))
+                .add(Bias.equalised(EMBED, wDim, Init.ZERO, 1))
                 .add(PixelNorm.CHANNELS)
                 .build();
         Sequential.Builder b = Sequential.builder();
         long in = classes == 0 ? latentDim : latentDim + wDim;
         for (int i = 0; i < depth; i++) {
-            String name = "g/mapping/fc" + i;
+            String name = layer(i);
             b.add(Dense.equalised(name, in, wDim, MULTIPLIER))
                     .add(Bias.equalised(name, wDim, Init.ZERO, MULTIPLIER))
                     .add(LeakyRelu.STYLEGAN);
             in = wDim;
         }
         this.layers = b.build();
+    }
+
+    /** The name of dense layer {@code i}. */
+    static String layer(int i) {
+        return "g/mapping/fc" + i;
     }
 
     void declare(ParamLayout.Builder layout, int wDim) {

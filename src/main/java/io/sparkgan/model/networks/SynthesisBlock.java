@@ -65,7 +65,7 @@ final class SynthesisBlock {
      * at side {@code side}, with images of {@code channels} channels.
      */
     SynthesisBlock(int index, int wDim, int in, int out, int side, int channels) {
-        String name = "g/synthesis/b" + side;
+        String name = name(side);
         this.first = index == 0;
         this.side = side;
         this.firstStyle = first ? 0 : 2 * index - 1;
@@ -74,6 +74,11 @@ final class SynthesisBlock {
         this.conv1 = Layer.of(name + "/conv1", wDim, ModulatedConvolution.conv3x3(name + "/conv1", out, out, false), side);
         this.toImage = Layer.of(name + "/torgb", wDim, ModulatedConvolution.toImage(name + "/torgb", out, channels), 0);
         this.upImage = first ? null : FirResample.up(channels);
+    }
+
+    /** The block of side {@code side}'s name. */
+    static String name(int side) {
+        return "g/synthesis/b" + side;
     }
 
     void declare(ParamLayout.Builder layout) {
