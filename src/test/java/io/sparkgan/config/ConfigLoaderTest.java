@@ -36,6 +36,31 @@ class ConfigLoaderTest {
     }
 
     /**
+     * stylegan2 brings StyleGAN2-ADA's training settings; path length regularisation (not built), a size
+     * other than a power of two from 16 to 128, minibatch groups that do not divide a worker's batch, and
+     * spectral norm each stop with one message.
+     */
+    @Test
+    void styleGan2BringsItsDefaultsAndRefusesWhatItCannotDo() {
+        SparkganConfig sg = ConfigLoader.load((Path) null, List.of("model.architecture=stylegan2", "data.image-size=32"));
+        assertEquals(0.0, sg.train().adamBeta1());
+        assertEquals(0.99, sg.train().adamBeta2());
+        assertEquals(0.0025, sg.train().gLearningRate());
+        assertEquals(16, sg.train().r1Every());
+        assertEquals(0.9, sg.model().style().mixing());
+        assertEquals(16, sg.model().gFeatures());
+        String pl = rejected("model.architecture=stylegan2", "data.image-size=32", "train.pl-weight=2").getMessage();
+        assertTrue(pl.contains("train.pl-weight") && pl.contains("not built"), pl);
+        String size = rejected("model.architecture=stylegan2", "data.image-size=28").getMessage();
+        assertTrue(size.contains("a power of two from 16 to 128"), size);
+        String group = rejected("model.architecture=stylegan2", "data.image-size=32", "model.mbstd-group=5").getMessage();
+        assertTrue(group.contains("model.mbstd-group") && group.contains("train.batch-per-worker = 32"), group);
+        String sn = rejected("model.architecture=stylegan2", "data.image-size=32", "model.spectral-norm=true")
+                .getMessage();
+        assertTrue(sn.contains("model.spectral-norm") && sn.contains("leave the key out"), sn);
+    }
+
+    /**
      * model.architecture picks the networks and brings their defaults for the keys left out; a key the
      * architecture fixes, an unknown architecture and a size it cannot build each stop with one message
      * naming the key and what was expected.
