@@ -52,6 +52,9 @@ public final class FirResample implements Layer {
      * stride-2 transposed one (pad 1, gain 4), so that a resampling convolution costs what a plain one does.
      */
     public static FirResample blur(int channels, int pad, double gain) {
+        if (pad < 0 || pad > 3) {
+            throw new IllegalArgumentException("a blur pads by 0 to 3, not " + pad);
+        }
         return new FirResample(false, new Window(4, 1, pad), gain, channels);
     }
 
@@ -93,8 +96,15 @@ public final class FirResample implements Layer {
         long[] s = g.shape();
         INDArray w = filter(g.dataType(), gain);
         INDArray planes = g.dup('c').reshape('c', s[0] * s[1], 1, s[2], s[3]);
-        INDArray x = transposed ? Kernels.deconv2dInputGradient(w, planes, window)
-                : Kernels.conv2dInputGradient(w, planes, window);
+        INDArray x;
+        if (window.stride() == 1) {
+            // the filter is symmetric, so a blur's transpose is the same blur padded by 3 − pad: a forward
+            // convolution, which runs on oneDNN's fast path where a stride-1 transposed one does not
+            x = Kernels.conv2d(planes, w, null, new Window(4, 1, 3 - window.pad()));
+        } else {
+            x = transposed ? Kernels.deconv2dInputGradient(w, planes, window)
+                    : Kernels.conv2dInputGradient(w, planes, window);
+        }
         return x.reshape('c', inputShape);
     }
 

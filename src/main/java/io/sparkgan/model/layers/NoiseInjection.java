@@ -9,6 +9,8 @@ import io.sparkgan.model.tape.Tape;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * StyleGAN's noise input (Karras et al. 2019, section 3.2): one noise image per image, shared by the
@@ -47,8 +49,14 @@ public final class NoiseInjection {
             return x;
         }
         double alpha = p.get(strength).getDouble(0);
-        INDArray scaled = noise.mul(alpha);
-        INDArray y = x.value().add(scaled.size(0) == 1 ? scaled.broadcast(x.value().shape()) : broadcast(scaled, x));
+        long[] s = x.value().shape();
+        INDArray scaled = noise.mul(alpha).reshape(noise.size(0), s[2], s[3]);
+        INDArray y = Nd4j.createUninitialized(x.value().dataType(), s);
+        if (scaled.size(0) == 1) {
+            Nd4j.exec(new BroadcastAddOp(x.value(), scaled.reshape(s[2], s[3]), y, 2, 3));
+        } else {
+            Nd4j.exec(new BroadcastAddOp(x.value(), scaled, y, 0, 2, 3));
+        }
         return tape.record(new Dual(y, x.tangent()), x, (gradOut, sink) -> {
             if (sink != null && gradOut.value() != null) {
                 INDArray perImage = gradOut.value().sum(1); // [n, side, side]: the noise is shared by the channels
@@ -59,11 +67,6 @@ public final class NoiseInjection {
             }
             return gradOut;
         });
-    }
-
-    private static INDArray broadcast(INDArray perImage, Node x) {
-        long[] s = x.value().shape();
-        return perImage.repeat(1, s[1]).reshape(s);
     }
 
     /** The graph form of "const" mode: the constant noise image, a variable of the graph. */
