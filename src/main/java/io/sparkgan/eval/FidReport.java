@@ -29,7 +29,19 @@ import org.apache.hadoop.fs.Path;
 public record FidReport(String runId, String runDirectory, String dataset, String datasetSha256, List<String> classes,
                         Extractor extractor, int samplesRequested, long seed, int kidSubsets, int kidSubsetSize,
                         String realStats, long realCount, double realStatsSeconds, List<CheckpointScore> checkpoints,
-                        String createdAt) {
+                        String createdAt, Styled styled) {
+
+    /**
+     * What a style-based generator's report adds: the noise its images were drawn with, and its
+     * style-mixing grid (of one checkpoint's generator). Null for the other networks.
+     */
+    public record Styled(String noiseMode, byte[] mixingGrid, String mixingCaption) {}
+
+    /** This report with a style-based generator's additions. */
+    FidReport withStyled(Styled s) {
+        return new FidReport(runId, runDirectory, dataset, datasetSha256, classes, extractor, samplesRequested, seed,
+                kidSubsets, kidSubsetSize, realStats, realCount, realStatsSeconds, checkpoints, createdAt, s);
+    }
 
     /** The features the scores are computed on; {@code testAccuracy} is NaN for inception. */
     /**
@@ -53,6 +65,9 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
         ObjectNode root = Json.object();
         root.put("run_id", runId);
         root.put("run_directory", runDirectory);
+        if (styled != null) {
+            root.put("generator_noise_mode", styled.noiseMode());
+        }
         root.putObject("dataset").put("name", dataset).put("content_sha256", datasetSha256);
         ObjectNode ex = root.putObject("extractor");
         ex.put("name", extractor.spec().name());
@@ -204,6 +219,10 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
         row(h, "Samples per checkpoint", samplesRequested + " generated (seed " + seed + "), " + realCount
                 + " real images");
         row(h, "Real statistics", realStats);
+        if (styled != null) {
+            row(h, "Generator noise", styled.noiseMode() + " (the checkpoint's constant noise buffers, in the"
+                    + " scores and every grid)");
+        }
         row(h, "Created", createdAt);
         h.append("</table>\n");
         h.append("<p>Lower is better for FID and KID; higher for IS (at most the number of classes), precision"
@@ -233,7 +252,13 @@ public record FidReport(String runId, String runDirectory, String dataset, Strin
                     .append(s.step()).append(String.format(Locale.ROOT, " — FID %.2f", s.fid()))
                     .append("</figcaption></figure>\n");
         }
-        h.append("</div>\n</body></html>\n");
+        h.append("</div>\n");
+        if (styled != null && styled.mixingGrid() != null) {
+            h.append("<h2>Style mixing</h2>\n<div class=\"grids\"><figure><img alt=\"style mixing\" ")
+                    .append("src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(styled.mixingGrid()))
+                    .append("\"><figcaption>").append(esc(styled.mixingCaption())).append("</figcaption></figure></div>\n");
+        }
+        h.append("</body></html>\n");
         return h.toString();
     }
 

@@ -10,6 +10,7 @@ import io.sparkgan.io.Storage;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
 import io.sparkgan.model.GanReplica;
+import io.sparkgan.model.NoiseMode;
 import io.sparkgan.model.KernelCase;
 import io.sparkgan.runtime.ExecutorThreads;
 import io.sparkgan.runtime.NativeSelfCheck;
@@ -128,7 +129,7 @@ public final class FidStage {
         FidReport report = new FidReport(config.runId(), run.root().toString(), info.name(), info.contentSha256(),
                 info.classes(), extractor, fid.samples(), config.train().seed(), fid.kidSubsets(),
                 fid.kidSubsetSize(), real.npzUri(), real.count(), realSeconds, new ArrayList<>(),
-                Instant.now().toString());
+                Instant.now().toString(), null);
         GanReplica driverReplica = new GanReplica(architecture, GanLoss.NON_SATURATING, 1.0, DataType.FLOAT);
         for (int i = 0; i < steps.size(); i++) {
             long step = steps.get(i);
@@ -151,6 +152,14 @@ public final class FidStage {
                 report.write(storage, run.fid(), lease);
                 logScore(score, i + 1, steps.size());
             }
+        }
+        if (architecture.family() == GanArchitecture.Family.STYLEGAN2) {
+            long last = steps.get(steps.size() - 1);
+            Checkpoint.GeneratorParams g = generators.get(last).get(0);
+            report = report.withStyled(new FidReport.Styled(NoiseMode.CONST.key(), SampleGrid.styleMixing(driverReplica,
+                    g.params(), config.train().seed(), config.runId(), last), "step " + last + ", " + g.kind()
+                    + " generator: row i's w for the coarse half of the style inputs, column j's for the fine half"));
+            report.write(storage, run.fid(), lease);
         }
         LOG.info("fid: report for {} checkpoint(s) in {} s: {}", steps.size(), fmt((System.nanoTime() - started) / 1e9),
                 new Path(run.fid(), "report.html"));

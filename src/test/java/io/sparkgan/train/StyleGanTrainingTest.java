@@ -12,6 +12,8 @@ import io.sparkgan.eval.SampleStyle;
 import io.sparkgan.eval.Sampling;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.Png;
+import io.sparkgan.model.GanLoss;
+import io.sparkgan.model.GanReplica;
 import io.sparkgan.model.NoiseMode;
 import java.awt.image.BufferedImage;
 import java.io.InputStream;
@@ -110,6 +112,17 @@ class StyleGanTrainingTest {
                 Storage.local(), checkpoint, new org.apache.hadoop.fs.Path(tmp.resolve("k").toUri()),
                 new Sampling.Settings(1, 1, 1, "raw", 1, 2, 0, 1, null, new SampleStyle(1, 5L, 7, NoiseMode.CONST))));
         assertTrue(k.getMessage().contains("6 style inputs"), k.getMessage());
+
+        // the FID report's style-mixing grid: 4 sources a side plus the corner, 16-pixel images, 2-pixel borders
+        GanReplica replica = new GanReplica(c.model().architecture(c.data(), 10), GanLoss.NON_SATURATING, 1.0,
+                org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        byte[] mixing = SampleGrid.styleMixing(replica, driver.generator(), 1, "driver", 4);
+        BufferedImage grid = ImageIO.read(new java.io.ByteArrayInputStream(mixing));
+        assertEquals(5 * 18 + 2, grid.getWidth());
+        assertEquals(5 * 18 + 2, grid.getHeight());
+        assertEquals("const", Png.readText(new java.io.ByteArrayInputStream(mixing)).get("sparkgan:noise_mode"));
+        assertTrue(Png.readText(new java.io.ByteArrayInputStream(SampleGrid.png(replica, driver.generator(), 1, 16,
+                "driver", 4))).containsKey("sparkgan:noise_mode"), "training's grids say which noise they use");
     }
 
     private static int[] pixels(BufferedImage image) {
