@@ -18,7 +18,7 @@ p.add_argument("--batch", type=int, default=64)
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--steps", type=int, default=20)
 p.add_argument("--warmup", type=int, default=3)
-a = p.parse_args()
+a, _ = p.parse_known_args()  # the StyleGAN2 twin's options are not this one's
 torch.manual_seed(0)
 torch.set_num_threads(a.threads)
 # As model.GanArchitecture: halve the side while it is even and larger than 7.

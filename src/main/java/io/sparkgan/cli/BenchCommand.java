@@ -35,7 +35,8 @@ final class BenchCommand implements Callable<Integer> {
     int warmup = 5;
 
     @Option(names = "--torch", paramLabel = "SCRIPT",
-            description = "Also time PyTorch on the same model and threads, side by side (e.g. src/bench/torch_dcgan.py).")
+            description = {"Also time PyTorch on the same model and threads, side by side: src/bench/torch_dcgan.py,",
+                    "or src/bench/torch_stylegan2.py with model.architecture = stylegan2."})
     String torchScript;
 
     @Option(names = "--pairs", description = {"With --torch or --data-modes: how many timings to interleave, each pair",
@@ -129,7 +130,13 @@ final class BenchCommand implements Callable<Integer> {
                 "--channels", String.valueOf(config.data().channels()),
                 "--batch", String.valueOf(config.train().batchPerWorker()),
                 "--threads", String.valueOf(threads), "--steps", String.valueOf(steps),
-                "--warmup", String.valueOf(warmup)));
+                "--warmup", String.valueOf(warmup),
+                // StyleGAN2's twin (src/bench/torch_stylegan2.py) reads these; DCGAN's ignores them
+                "--mapping-layers", String.valueOf(config.model().style().mappingLayers()),
+                "--mbstd-group", String.valueOf(config.model().style().groupSize()),
+                "--style-mixing", String.valueOf(config.model().style().mixing()),
+                "--r1-gamma", String.valueOf(config.train().r1Gamma()),
+                "--r1-every", String.valueOf(config.train().r1Every())));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
