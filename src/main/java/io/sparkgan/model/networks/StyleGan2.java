@@ -24,6 +24,8 @@ import io.sparkgan.model.tape.Tape;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
+import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -210,12 +212,31 @@ public final class StyleGan2 implements GanNetwork {
         return tape.pass(head.apply(tape, d, epilogue.apply(tape, d, h), oneHot), discriminatorLayout);
     }
 
+    /**
+     * G as a graph with constant noise: z (and the class) → mapping → {@code w} → synthesis. The graph also
+     * holds the synthesis network on its own ({@link #SYNTHESIS_INPUT}, one w per style input) and w̄
+     * ({@code g/mapping/w_avg}), so that truncation and style mixing can be done with the graph alone.
+     */
     @Override
     public SDVariable generatorGraph(SameDiff sd, SDVariable z, SDVariable oneHot) {
-        SDVariable w = mapping.graph(sd, z, oneHot);
+        SDVariable w = mapping.graph(sd, z, oneHot).rename(MAPPING_OUTPUT);
+        SDVariable ws = sd.placeHolder(SYNTHESIS_INPUT, w.dataType(), -1, styleInputs(a), a.latentDim());
+        IntFunction<SDVariable> each = i -> ws.get(SDIndex.all(), SDIndex.point(i), SDIndex.all());
+        synthesisGraph(sd, each, each.apply(0)).rename(SYNTHESIS_OUTPUT);
+        return synthesisGraph(sd, i -> w, w);
+    }
+
+    /** The exported graph's mapping output, w [n, w]. */
+    public static final String MAPPING_OUTPUT = "w";
+    /** The exported graph's synthesis input: one w per style input, [n, num_ws, w]. */
+    public static final String SYNTHESIS_INPUT = "ws";
+    /** The synthesis network's images from {@link #SYNTHESIS_INPUT}. */
+    public static final String SYNTHESIS_OUTPUT = "images_from_ws";
+
+    private SDVariable synthesisGraph(SameDiff sd, IntFunction<SDVariable> ws, SDVariable like) {
         SDVariable[] out = null;
         for (SynthesisBlock block : blocks) {
-            out = block.graph(sd, out, w);
+            out = block.graph(sd, out, ws, like);
         }
         return out[1];
     }

@@ -15,6 +15,7 @@ import io.sparkgan.model.tape.Node;
 import io.sparkgan.model.tape.Params;
 import io.sparkgan.model.tape.Tape;
 import java.util.function.BiFunction;
+import java.util.function.IntFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -129,11 +130,12 @@ final class SynthesisBlock {
         return LeakyRelu.STYLEGAN.apply(t, p, layer.noise().apply(t, p, y, noise));
     }
 
-    /** The graph form with constant noise and one w for every style input. */
-    SDVariable[] graph(SameDiff sd, SDVariable[] previous, SDVariable w) {
-        SDVariable x = first ? constant.graph(sd, w) : graphLayer(sd, conv0, previous[0], w);
-        x = graphLayer(sd, conv1, x, w);
-        SDVariable rgb = toImage.conv().graph(sd, x, toImage.affine().graph(sd, w));
+    /** The graph form with constant noise; {@code ws} gives style input i's w. */
+    SDVariable[] graph(SameDiff sd, SDVariable[] previous, IntFunction<SDVariable> ws, SDVariable like) {
+        int style = firstStyle;
+        SDVariable x = first ? constant.graph(sd, like) : graphLayer(sd, conv0, previous[0], ws.apply(style++));
+        x = graphLayer(sd, conv1, x, ws.apply(style++));
+        SDVariable rgb = toImage.conv().graph(sd, x, toImage.affine().graph(sd, ws.apply(style)));
         return new SDVariable[] {x, first ? rgb : upImage.graph(sd, previous[1]).add(rgb)};
     }
 

@@ -3,6 +3,7 @@ package io.sparkgan.model.networks;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
@@ -29,16 +30,20 @@ class StyleGan2SamplingTest {
 
     private static GanReplica replica() {
         GanReplica r = new GanReplica(A, GanLoss.NON_SATURATING, 1.0, DataType.FLOAT);
-        ParamLayout layout = r.generatorLayout();
+        r.setGenerator(params(r.generatorLayout()));
+        return r;
+    }
+
+    /** G's initial parameters with noise that shows and a w̄ other than 0. */
+    private static float[] params(ParamLayout layout) {
         float[] params = layout.initialise(5);
         ParamLayout.Param strength = layout.get("g/synthesis/b8/conv1/noise_strength");
         params[(int) strength.offset()] = 0.5f; // noise that shows
         ParamLayout.Param average = layout.get(MappingNetwork.W_AVERAGE);
         for (int i = 0; i < average.length(); i++) {
-            params[(int) average.offset() + i] = 0.1f * (i - 3); // a w̄ other than 0
+            params[(int) average.offset() + i] = 0.1f * (i - 3);
         }
-        r.setGenerator(params);
-        return r;
+        return params;
     }
 
     private static INDArray z(long seed) {
@@ -91,5 +96,31 @@ class StyleGan2SamplingTest {
         assertFalse(Arrays.equals(random.data().asFloat(), elsewhere.data().asFloat()), "other slots, other noise");
         assertFalse(Arrays.equals(first.data().asFloat(), random.data().asFloat()));
         assertFalse(Arrays.equals(first.data().asFloat(), none.data().asFloat()));
+    }
+
+    /**
+     * The exported graph holds mapping and synthesis apart, with w̄: truncation and style mixing done with
+     * the graph's own pieces give the training pass's images.
+     */
+    @Test
+    void theExportedGraphHoldsMappingAndSynthesisApartWithTheMeanW() {
+        GanReplica r = replica();
+        org.nd4j.autodiff.samediff.SameDiff graph = r.exportGenerator(Nd4j.createFromArray(params(r.generatorLayout())));
+        INDArray w1 = graph.output(java.util.Map.of("z", z(1)), StyleGan2.MAPPING_OUTPUT).get(StyleGan2.MAPPING_OUTPUT);
+        INDArray w2 = graph.output(java.util.Map.of("z", z(2)), StyleGan2.MAPPING_OUTPUT).get(StyleGan2.MAPPING_OUTPUT);
+        INDArray mean = graph.getVariable(MappingNetwork.W_AVERAGE).getArr();
+        double psi = 0.5;
+        int styles = StyleGan2.styleInputs(A);
+        INDArray ws = Nd4j.zeros(DataType.FLOAT, N, styles, A.latentDim());
+        for (int i = 0; i < styles; i++) { // truncated, then styles 0-2 from seed 1 and the rest from seed 2
+            INDArray w = i < 3 ? w1 : w2;
+            ws.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(i),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all()).assign(w.mul(psi).addRowVector(mean.mul(1 - psi)));
+        }
+        INDArray fromGraph = graph.output(java.util.Map.of(StyleGan2.SYNTHESIS_INPUT, ws), StyleGan2.SYNTHESIS_OUTPUT)
+                .get(StyleGan2.SYNTHESIS_OUTPUT);
+        INDArray fromTape = r.generate(z(1), null, new Styling(NoiseMode.CONST, null, 0, z(2), 3, psi));
+        assertTrue(fromGraph.equalsWithEps(fromTape, 1e-4), "graph " + fromGraph.sumNumber() + ", tape "
+                + fromTape.sumNumber());
     }
 }
