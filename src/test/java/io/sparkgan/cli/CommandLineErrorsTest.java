@@ -36,6 +36,19 @@ class CommandLineErrorsTest {
     }
 
     @Test
+    void styleGanSamplingOptionsAreCheckedBeforeSparkStarts() {
+        CliRun half = CliRun.of("sample", "--checkpoint", "x", "--n", "1", "--out", tmp.toString(), "--mix-seed", "2");
+        assertEquals(2, half.code());
+        assertTrue(half.err().contains("--mix-seed and --crossover go together"), half.err());
+        CliRun psi = CliRun.of("sample", "--checkpoint", "x", "--n", "1", "--out", tmp.toString(), "--truncation", "1.5");
+        assertEquals(2, psi.code());
+        assertTrue(psi.err().contains("--truncation 1.5: expected ψ in [0, 1]"), psi.err());
+        CliRun noise = CliRun.of("sample", "--checkpoint", "x", "--n", "1", "--out", tmp.toString(), "--noise-mode", "loud");
+        assertEquals(2, noise.code());
+        assertTrue(noise.err().contains("--noise-mode loud: expected const, random or none"), noise.err());
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         CliRun o = CliRun.of("train", "--confg", "x.conf");
         assertEquals(2, o.code());
