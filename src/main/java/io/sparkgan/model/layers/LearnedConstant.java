@@ -43,7 +43,8 @@ public final class LearnedConstant {
 
     /** The graph form: the constant repeated for as many images as {@code like} has rows. */
     public SDVariable graph(SameDiff sd, SDVariable like) {
-        SDVariable ones = sd.onesLike(like.get(SDIndex.all(), SDIndex.interval(0, 1))).reshape(-1, 1, 1, 1);
+        // ones [n, 1, 1, 1] from the rows of `like` (not onesLike, whose saved graph loads with a warning)
+        SDVariable ones = like.get(SDIndex.all(), SDIndex.interval(0, 1)).mul(0.0).add(1.0).reshape(-1, 1, 1, 1);
         return ones.mul(sd.getVariable(name).reshape(1, channels, side, side));
     }
 }

@@ -117,8 +117,8 @@ public final class MinibatchStd implements Layer {
         SDVariable grouped = x.reshape(groupSize, -1, channels, side, side);
         SDVariable centred = grouped.sub(grouped.mean(true, 0));
         SDVariable s = sd.math().sqrt(centred.mul(centred).mean(0).add(EPSILON)).mean(1, 2, 3); // [M]
-        SDVariable plane = sd.onesLike(grouped.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0, 1),
-                SDIndex.all(), SDIndex.all()));
+        SDVariable plane = grouped.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0, 1), SDIndex.all(),
+                SDIndex.all()).mul(0.0).add(1.0); // ones (onesLike's saved graph loads with a warning)
         SDVariable deviation = plane.mul(s.reshape(1, -1, 1, 1, 1)).reshape(-1, 1, side, side);
         return sd.concat(1, x, deviation);
     }
