@@ -258,7 +258,8 @@ public final class GanReplica {
     /**
      * Adds into {@code gradient} the exact gradient of Σᵢ φ(‖∇ₓD(xᵢ)‖) with respect to D's parameters and
      * returns the sum. First ∇ₓD(xᵢ) for every image at once: the gradient of ΣD, which is each image's own
-     * where D judges images alone, and StyleGAN2's R1 where minibatch standard deviation joins them; then a pass along uᵢ = φ'(rᵢ)/rᵢ·∇ₓD(xᵢ), whose output tangent uᵢ·∇ₓD(xᵢ) has,
+     * where D judges images alone, and StyleGAN2's R1 where minibatch standard deviation joins them; then a
+     * pass along uᵢ = φ'(rᵢ)/rᵢ·∇ₓD(xᵢ), whose output tangent uᵢ·∇ₓD(xᵢ) has,
      * with u held fixed, exactly the penalty's parameter gradient.
      */
     private double penalise(Params d, INDArray x, INDArray classes, GradientPenalty penalty,
@@ -304,7 +305,8 @@ public final class GanReplica {
         Params d = require(discriminatorParams, "discriminator");
         try (MemoryWorkspace ignored = roundWorkspace()) {
             INDArray classes = oneHot(labels, (int) z.size(0));
-            Pass generated = network.generator(g, z.castTo(dtype), classes, typed(styling));
+            INDArray latents = z.castTo(dtype);
+            Pass generated = network.generator(g, latents, classes, typed(styling));
             Pass judged = network.discriminator(d, Dual.of(augmented(generated.output(), augmentation)), classes);
             GanLoss.Term term = loss.generator(judged.output());
             // only dL/dimages continues into G: D's parameter gradients are not computed
@@ -314,7 +316,7 @@ public final class GanReplica {
             }
             INDArray gradient = Nd4j.zeros(dtype, generatorLayout.size());
             generated.backward(gradImages, gradient);
-            network.addTrackedSums(g, z.castTo(dtype), classes, new Params(generatorLayout, gradient));
+            network.addTrackedSums(g, latents, classes, gradient);
             return new RoundOutput(gradient.detach(), term.lossSum(), Double.NaN, term.scoreSum(), 0);
         }
     }

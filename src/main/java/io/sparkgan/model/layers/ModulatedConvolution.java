@@ -80,10 +80,11 @@ public final class ModulatedConvolution {
         INDArray w = EqualisedWeights.scaled(equalised, p.get(Names.weights(layer)));
         INDArray s = styles.value();
         INDArray scaled = perChannel(x.value(), s);
-        INDArray convolved = convolve(scaled, w);
+        INDArray kernelWeights = up ? transposedWeights(w) : w; // permuted once for both directions
+        INDArray convolved = convolve(scaled, kernelWeights);
         INDArray squares = demodulate ? w.mul(w).sum(0, 1) : null; // Σₖ w² [in, out]
         INDArray factors = demodulate ? demodulation(s, squares) : null;
-        INDArray y = demodulate ? perChannel(convolved, factors) : convolved.dup();
+        INDArray y = demodulate ? perChannel(convolved, factors) : convolved; // toRGB's backward needs no copy
         y = y.addi(p.get(Names.bias(layer)).reshape(1, out, 1, 1));
         return tape.record(Dual.of(y), new Node[] {x, styles}, (gradOut, sink) -> {
             INDArray g = gradOut.value();
@@ -104,7 +105,7 @@ public final class ModulatedConvolution {
                     gradW.addi(w.mul(gradSquares.reshape(1, 1, in, out)).muli(2));
                 }
             }
-            INDArray gradScaled = convolveBackward(scaled, w, gradConvolved, gradW);
+            INDArray gradScaled = convolveBackward(scaled, kernelWeights, gradConvolved, gradW);
             gradStyles.addi(gradScaled.mul(x.value()).sum(2, 3));
             if (sink != null) {
                 sink.get(Names.weights(layer)).addi(EqualisedWeights.chained(equalised, gradW));
@@ -124,32 +125,35 @@ public final class ModulatedConvolution {
         return Transforms.pow(Kernels.matmul(s.mul(s), squares, false, false).addi(EPSILON), -0.5, false);
     }
 
-    private INDArray convolve(INDArray scaled, INDArray w) {
+    /** The convolution with the kernel's weights ({@link #transposedWeights} when up-sampling). */
+    private INDArray convolve(INDArray scaled, INDArray kernelWeights) {
         if (up) {
-            return blur.forward(Kernels.deconv2d(scaled, transposedWeights(w), null, UP));
+            return blur.forward(Kernels.deconv2d(scaled, kernelWeights, null, UP));
         }
-        return Kernels.conv2d(scaled, w, null, window());
+        return Kernels.conv2d(scaled, kernelWeights, null, window());
     }
 
-    /** The input's gradient through the convolution; adds the used weights' into {@code gradW} (null: none wanted). */
-    private INDArray convolveBackward(INDArray scaled, INDArray w, INDArray g, INDArray gradW) {
+    /**
+     * The input's gradient through the convolution; adds the used weights' ([k, k, in, out]) into
+     * {@code gradW} (null: none wanted).
+     */
+    private INDArray convolveBackward(INDArray scaled, INDArray kernelWeights, INDArray g, INDArray gradW) {
         Window window = window();
         if (up) {
             long[] s = scaled.shape();
             long side = UP.transposed(s[2]);
             INDArray gradDeconv = blur.transpose(g, new long[] {s[0], out, side, side});
-            INDArray wt = transposedWeights(w);
             if (gradW == null) {
-                return Kernels.deconv2dInputGradient(wt, gradDeconv, UP);
+                return Kernels.deconv2dInputGradient(kernelWeights, gradDeconv, UP);
             }
-            INDArray[] grads = Kernels.deconv2dBackward(scaled, wt, null, gradDeconv, UP);
+            INDArray[] grads = Kernels.deconv2dBackward(scaled, kernelWeights, null, gradDeconv, UP);
             gradW.addi(grads[1].permute(0, 1, 3, 2));
             return grads[0];
         }
         if (gradW == null) {
-            return Kernels.conv2dInputGradient(w, g, window);
+            return Kernels.conv2dInputGradient(kernelWeights, g, window);
         }
-        INDArray[] grads = Kernels.conv2dBackward(scaled, w, null, g, window);
+        INDArray[] grads = Kernels.conv2dBackward(scaled, kernelWeights, null, g, window);
         gradW.addi(grads[1]);
         return grads[0];
     }

@@ -46,11 +46,11 @@ public interface GanNetwork {
     }
 
     /**
-     * Adds, into the slots of G's tracked buffers ({@code ParamLayout.Init.TRACKED}), the sums over the
-     * batch of what they track (StyleGAN2's w̄: the mapping network's outputs). Nothing for networks
-     * without one.
+     * Adds, into the slots of G's tracked buffers ({@code ParamLayout.Init.TRACKED}) in the flat
+     * {@code gradient}, the sums over the batch of what they track (StyleGAN2's w̄: the mapping network's
+     * outputs). Nothing for networks without one.
      */
-    default void addTrackedSums(Params g, INDArray z, INDArray oneHot, Params sums) {
+    default void addTrackedSums(Params g, INDArray z, INDArray oneHot, INDArray gradient) {
     }
 
     /**

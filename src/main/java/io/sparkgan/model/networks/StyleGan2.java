@@ -30,6 +30,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * StyleGAN2 (Karras et al., "Analyzing and Improving the Image Quality of StyleGAN", 2020) with skip
@@ -196,10 +197,11 @@ public final class StyleGan2 implements GanNetwork {
     }
 
     @Override
-    public void addTrackedSums(Params g, INDArray z, INDArray oneHot, Params sums) {
+    public void addTrackedSums(Params g, INDArray z, INDArray oneHot, INDArray gradient) {
         Tape tape = new Tape();
         INDArray w = mapping.apply(tape, g, tape.input(z), oneHot).value();
-        sums.get(MappingNetwork.W_AVERAGE).addi(w.sum(0));
+        ParamLayout.Param average = generatorLayout.get(MappingNetwork.W_AVERAGE);
+        gradient.get(NDArrayIndex.interval(average.offset(), average.offset() + average.length())).addi(w.sum(0));
     }
 
     @Override
