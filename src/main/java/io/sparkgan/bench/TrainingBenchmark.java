@@ -20,6 +20,7 @@ import io.sparkgan.model.GanReplica;
 import io.sparkgan.step.GanState;
 import io.sparkgan.step.GanStep;
 import io.sparkgan.train.Checkpoint;
+import io.sparkgan.train.RunNetworks;
 import io.sparkgan.train.TrainingJob;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -99,7 +100,7 @@ public final class TrainingBenchmark {
         int batch = train.batchPerWorker();
         WorkerInput partition = singleProcessInput(config);
         GanState state = new GanState(GanNetwork.of(a).generatorLayout().initialise(1), GanNetwork.of(a).discriminatorLayout().initialise(2),
-                train, TrainingJob.spectralNorm(config, a));
+                train, RunNetworks.spectralNorm(config, a));
         GanStep step = new GanStep(train, new LocalRounds(partition, RoundRequest.Settings.of(a, train, threads)),
                 state);
         long[] times = new long[steps];

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Locale;
 
 /**
  * What to prepare and how, and how training reads it (the {@code data} section of reference.conf).
@@ -13,18 +14,67 @@ import java.util.HexFormat;
  *     whichever suits the dataset's size
  * @param lanes the most lanes (separate streams of the dataset) a global batch is drawn from
  * @param shuffleWindow bytes of images shuffled together within a lane
+ * @param layout what a source file holds: one image, or a pair side by side (data.layout)
+ * @param direction which half of a pair is the generator's input (data.direction); not part of the
+ *     bytes: a prepared pair keeps both halves, A then B
  */
 public record DataConfig(String source, String shards, int imageSize, int channels, String split, long limit,
                          long shardSize, int prepareTasks, double maxRejectFraction, long maxPixels,
-                         boolean convertChannels, Cache cache, int lanes, long shuffleWindow)
+                         boolean convertChannels, Cache cache, int lanes, long shuffleWindow, Layout layout,
+                         Direction direction)
         implements Serializable {
 
     /** Where training keeps the shards (data.cache). */
     public enum Cache { AUTO, MEMORY, STREAM }
 
-    /** The bytes of one image's record in a shard: its int32 label, then its uint8 pixels. */
+    /**
+     * What each file of the source holds (data.layout): one image ("images"), or an input and a target
+     * side by side, A left and B right ("aligned", pix2pix's layout: {@code train/}, {@code val/},
+     * {@code test/} folders). Never guessed from the files.
+     */
+    public enum Layout {
+        IMAGES, ALIGNED;
+
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Which half of an aligned pair the generator maps from (data.direction). */
+    public enum Direction {
+        A_TO_B("AtoB"), B_TO_A("BtoA");
+
+        private final String key;
+
+        Direction(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+    }
+
+    /** Settings of a dataset of single images (data.layout = images), as before pairs existed. */
+    public DataConfig(String source, String shards, int imageSize, int channels, String split, long limit,
+                      long shardSize, int prepareTasks, double maxRejectFraction, long maxPixels,
+                      boolean convertChannels, Cache cache, int lanes, long shuffleWindow) {
+        this(source, shards, imageSize, channels, split, limit, shardSize, prepareTasks, maxRejectFraction, maxPixels,
+                convertChannels, cache, lanes, shuffleWindow, Layout.IMAGES, Direction.A_TO_B);
+    }
+
+    public boolean paired() {
+        return layout == Layout.ALIGNED;
+    }
+
+    /** Channels of a shard record's pixels: an image's, or both halves' of a pair (A's, then B's). */
+    public int storedChannels() {
+        return paired() ? 2 * channels : channels;
+    }
+
+    /** The bytes of one record in a shard: its int32 label, then its uint8 pixels. */
     public int recordBytes() {
-        return 4 + channels * imageSize * imageSize;
+        return 4 + storedChannels() * imageSize * imageSize;
     }
 
     /** Source ids per shard: as many records as data.shard-size holds, at least one. */
@@ -38,7 +88,13 @@ public record DataConfig(String source, String shards, int imageSize, int channe
      */
     public DataConfig forImages(String imagesSource, String imagesShards, String imagesSplit) {
         return new DataConfig(imagesSource, imagesShards, imageSize, channels, imagesSplit, 0, shardSize, prepareTasks,
-                maxRejectFraction, maxPixels, true, cache, lanes, shuffleWindow);
+                maxRejectFraction, maxPixels, true, cache, lanes, shuffleWindow, Layout.IMAGES, direction);
+    }
+
+    /** These settings for another split of the source (a paired dataset's held-out one). */
+    public DataConfig withSplit(String other) {
+        return new DataConfig(source, shards, imageSize, channels, other, limit, shardSize, prepareTasks, maxRejectFraction,
+                maxPixels, convertChannels, cache, lanes, shuffleWindow, layout, direction);
     }
 
     /**
@@ -47,7 +103,8 @@ public record DataConfig(String source, String shards, int imageSize, int channe
      */
     public String byteSettings() {
         return "size=" + imageSize + "|channels=" + channels + "|split=" + split + "|limit=" + limit
-                + "|convert=" + convertChannels + "|max-pixels=" + maxPixels + "|ids-per-shard=" + idsPerShard();
+                + "|convert=" + convertChannels + "|max-pixels=" + maxPixels + "|ids-per-shard=" + idsPerShard()
+                + (paired() ? "|layout=" + layout.key() : ""); // single images: as before layouts, same folders
     }
 
     /**
@@ -69,6 +126,6 @@ public record DataConfig(String source, String shards, int imageSize, int channe
             throw new IllegalStateException("this JVM has no SHA-256", e);
         }
         return root.replaceAll("/+$", "") + "/" + (stem.isEmpty() ? "dataset" : stem) + "-" + imageSize + "px-"
-                + (channels == 1 ? "grey" : "rgb") + "-" + hash;
+                + (channels == 1 ? "grey" : "rgb") + (paired() ? "-pairs" : "") + "-" + hash;
     }
 }

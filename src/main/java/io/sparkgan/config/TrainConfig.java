@@ -42,7 +42,8 @@ public record TrainConfig(
         GradientTransfer gradientTransfer,
         Sync sync,
         int stepsPerJob,
-        long executorWaitSeconds) implements Serializable {
+        long executorWaitSeconds,
+        double l1Weight) implements Serializable {
 
     /**
      * How the workers' gradients are combined: on the driver after a Spark job per round, among the

@@ -14,6 +14,8 @@ import java.time.Duration;
  */
 final class TypedSections {
     private static final long BIG = Long.MAX_VALUE;
+    /** reference.conf's train.l1-weight: pix2pix's λ. */
+    private static final double TRANSLATION_L1_WEIGHT = 100;
 
     private TypedSections() {
     }
@@ -31,6 +33,7 @@ final class TypedSections {
             r.problem("model.mbstd-group", "a divisor of train.batch-per-worker = " + train.batchPerWorker()
                     + " (minibatch standard deviation groups each worker's images)");
         }
+        translation(r, model, data, train);
         if (r.number("train.pl-weight", 0.0, 1e6) != 0) {
             r.problem("train.pl-weight", "0: path length regularisation (StyleGAN2's, second order through G) is"
                     + " not built; StyleGAN2-ADA's CIFAR-10 configuration trains without it");
@@ -52,6 +55,29 @@ final class TypedSections {
         }
         return new SparkganConfig(spark, data, model, train, outputDir, runId, fid, leaseTimeout,
                 SparkganConfig.render(c));
+    }
+
+    /** What holds translation apart from generation: pairs, instance norm and the L1 term are pix2pix's. */
+    private static void translation(KeyReader r, ModelConfig model, DataConfig data, TrainConfig train) {
+        boolean translates = model.family().translates();
+        if (translates && !data.paired()) {
+            r.problem("data.layout", "\"aligned\" with model.architecture = " + model.family().key() + ", which maps"
+                    + " an input image to its target: a dataset of pairs (pix2pix's train/ folder of A|B files, or"
+                    + " data-manifests/fashion-mnist-edges.conf)");
+        }
+        if (!translates) {
+            for (String key : new String[] {"model.g-norm", "model.d-norm"}) {
+                Normalisation norm = key.equals("model.g-norm") ? model.generatorNorm() : model.discriminatorNorm();
+                if (norm == Normalisation.INSTANCE) {
+                    r.problem(key, "batch, layer or none for model.architecture = " + model.family().key()
+                            + " (instance norm is pix2pix's)");
+                }
+            }
+            if (train.l1Weight() != TRANSLATION_L1_WEIGHT) {
+                r.problem("train.l1-weight", TRANSLATION_L1_WEIGHT + " (left out): the L1 term is a translation's,"
+                        + " and model.architecture = " + model.family().key() + " generates from noise");
+            }
+        }
     }
 
     private static SparkSettings spark(KeyReader r, boolean masterExplicit) {
@@ -81,7 +107,17 @@ final class TypedSections {
                     default -> DataConfig.Cache.AUTO;
                 },
                 r.integer("data.lanes", 1, 4096),
-                r.bytes("data.shuffle-window", 1, 1L << 30));
+                r.bytes("data.shuffle-window", 1, 1L << 30),
+                switch (r.oneOf("data.layout", "images", "aligned", "unpaired")) {
+                    case "aligned" -> DataConfig.Layout.ALIGNED;
+                    case "unpaired" -> {
+                        r.problem("data.layout", "images or aligned (unpaired, CycleGAN's two folders, is not built yet)");
+                        yield DataConfig.Layout.IMAGES;
+                    }
+                    default -> DataConfig.Layout.IMAGES;
+                },
+                r.oneOf("data.direction", "AtoB", "BtoA").equals("BtoA")
+                        ? DataConfig.Direction.B_TO_A : DataConfig.Direction.A_TO_B);
         if (data.channels() == 2) {
             r.problem("data.channels", "1 (grey) or 3 (RGB)");
         }
@@ -94,8 +130,8 @@ final class TypedSections {
                 r.integer("model.latent-dim", 1, 100_000),
                 r.integer("model.g-features", 1, 4096),
                 r.integer("model.d-features", 1, 4096),
-                normalisation(r, "model.g-norm", "batch", "none"),
-                normalisation(r, "model.d-norm", "batch", "layer", "none"),
+                normalisation(r, "model.g-norm", "batch", "instance", "none"),
+                normalisation(r, "model.d-norm", "batch", "layer", "instance", "none"),
                 r.bool("model.spectral-norm"),
                 r.bool("model.conditional"),
                 new GanArchitecture.Style(r.integer("model.mapping-layers", 1, 64),
@@ -183,7 +219,8 @@ final class TypedSections {
                     default -> TrainConfig.Sync.AUTO;
                 },
                 r.integer("train.steps-per-job", 1, 1_000_000),
-                r.longValue("train.executor-wait-seconds", 0, 86_400));
+                r.longValue("train.executor-wait-seconds", 0, 86_400),
+                r.number("train.l1-weight", 0.0, 1e6));
         int side = (int) Math.round(Math.sqrt(train.sampleCount()));
         if (side * side != train.sampleCount()) {
             r.problem("train.sample-count", "a square number such as 16, 36 or 64");

@@ -108,6 +108,7 @@ public final class DatasetGenerations {
         if (generation == 0) {
             removePrepareFiles(storage, root, Set.of());
             storage.delete(new Path(root, "fid"));
+            storage.delete(new Path(root, PreparedDataset.HELD_OUT));
         } else {
             storage.delete(dir);
         }

@@ -62,6 +62,16 @@ public record DatasetInfo(String name, String source, String fingerprint, long c
         return HexFormat.of().formatHex(content.digest());
     }
 
+    /** Whether each record is a pair (data.layout = aligned): A's channels, then B's, in {@link #channels}. */
+    public boolean paired() {
+        return "aligned".equals(settings.get("data.layout"));
+    }
+
+    /** Channels of one image: a record's, or one half's of a pair. */
+    public int imageChannels() {
+        return paired() ? channels / 2 : channels;
+    }
+
     public String toJson() {
         ObjectNode root = Json.object();
         root.put("format_version", FORMAT_VERSION);
@@ -75,6 +85,10 @@ public record DatasetInfo(String name, String source, String fingerprint, long c
         root.put("record_dtype", Shards.dtype(channels, size));
         root.put("ids_per_shard", idsPerShard);
         root.put("normalisation", "x / 127.5 - 1");
+        if (paired()) { // what a NumPy reader needs to split a record's image into its pair
+            root.put("layout", "aligned");
+            root.put("pair", "image[:" + channels / 2 + "] is A, image[" + channels / 2 + ":] is B");
+        }
         ArrayNode classArray = root.putArray("classes");
         classes.forEach(classArray::add);
         ArrayNode counts = root.putArray("label_counts");

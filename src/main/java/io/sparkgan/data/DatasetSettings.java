@@ -15,6 +15,7 @@ import java.util.Map;
 final class DatasetSettings {
     /** The source's content (its listing or files' checksums), by the source's own fingerprint. */
     static final String SOURCE_CONTENT = "source-content";
+    private static final String LAYOUT = "data.layout";
 
     private DatasetSettings() {
     }
@@ -30,6 +31,9 @@ final class DatasetSettings {
         s.put("data.convert-channels", String.valueOf(data.convertChannels()));
         s.put("data.max-pixels", String.valueOf(data.maxPixels()));
         s.put("images per shard", String.valueOf(data.idsPerShard()));
+        if (data.paired()) { // absent for single images, as in every dataset.json from before pairs
+            s.put(LAYOUT, data.layout().key());
+        }
         return s;
     }
 
@@ -41,7 +45,7 @@ final class DatasetSettings {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("data.source", info.source());
         s.put("data.image-size", String.valueOf(info.size()));
-        s.put("data.channels", String.valueOf(info.channels()));
+        s.put("data.channels", String.valueOf(info.imageChannels()));
         s.put("images per shard", String.valueOf(info.idsPerShard()));
         return s;
     }
@@ -66,8 +70,13 @@ final class DatasetSettings {
         DatasetInfo info = there.info();
         Map<String, String> thereSettings = of(info);
         List<String> differences = new ArrayList<>();
+        String thereLayout = thereSettings.getOrDefault(LAYOUT, "images");
+        String askedLayout = asked.getOrDefault(LAYOUT, "images");
+        if (!thereLayout.equals(askedLayout)) { // recorded only for pairs
+            differences.add(LAYOUT + " " + thereLayout + " there, " + askedLayout + " asked for");
+        }
         for (Map.Entry<String, String> e : asked.entrySet()) {
-            String was = thereSettings.get(e.getKey());
+            String was = e.getKey().equals(LAYOUT) ? null : thereSettings.get(e.getKey());
             if (was != null && !was.equals(e.getValue())) {
                 differences.add(e.getKey().equals(SOURCE_CONTENT)
                         ? "the source's content changed since (its fingerprint was " + abbreviated(was) + ", is "
@@ -95,6 +104,7 @@ final class DatasetSettings {
         String channels = s.getOrDefault("data.channels", "?");
         return s.getOrDefault("data.source", "?") + ", " + s.getOrDefault("data.image-size", "?") + "×"
                 + s.getOrDefault("data.image-size", "?") + ", " + channels + (channels.equals("1") ? " channel" : " channels")
+                + (s.containsKey(LAYOUT) ? " " + s.get(LAYOUT) + " pairs" : "")
                 + ", " + s.getOrDefault("images per shard", "?") + " images per shard";
     }
 

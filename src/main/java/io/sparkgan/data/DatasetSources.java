@@ -25,7 +25,8 @@ public final class DatasetSources {
 
     public static DatasetSource open(DataConfig data, Storage storage) throws IOException {
         String source = data.source();
-        ImageDecoder decoder = new ImageDecoder(data.imageSize(), data.channels(), data.maxPixels(), data.convertChannels());
+        ImageDecoder decoder = new ImageDecoder(data.imageSize(), data.channels(), data.maxPixels(), data.convertChannels(),
+                data.paired());
         String lower = source.toLowerCase(Locale.ROOT);
         if (lower.endsWith(".conf")) {
             return fromDatasetManifest(source, data, storage);
@@ -41,6 +42,9 @@ public final class DatasetSources {
         if (!storage.isDirectory(path)) {
             throw new DataException("data.source " + source + " is a file; expected a dataset manifest (.conf), a CSV "
                     + "manifest (.csv), an image folder or an idx folder");
+        }
+        if (data.paired()) {
+            return alignedFolder(path, data, storage, decoder);
         }
         IdxSource idx = idxFolder(path, data, storage);
         return idx != null ? idx : ImageFolderSource.folder(path, storage, decoder);
@@ -65,13 +69,72 @@ public final class DatasetSources {
             return null;
         }
         return new IdxSource(dir.getName(), images, labels, null, null, 0, List.of(), storage,
-                data.imageSize(), data.channels(), data.convertChannels());
+                data.imageSize(), data.channels(), data.convertChannels(), false);
+    }
+
+    /**
+     * pix2pix's layout: the data.split folder (train/) of files holding A and B side by side, named
+     * after the dataset's folder; its sub-folders, if any, are class labels as in an image folder.
+     */
+    private static DatasetSource alignedFolder(Path root, DataConfig data, Storage storage, ImageDecoder decoder)
+            throws IOException {
+        Path split = new Path(root, data.split());
+        if (!storage.isDirectory(split)) {
+            List<String> inside = new ArrayList<>();
+            for (FileStatus f : storage.list(root)) {
+                inside.add(f.getPath().getName() + (f.isDirectory() ? "/" : ""));
+            }
+            throw new DataException("data.source " + data.source() + ": data.layout = aligned reads pix2pix's layout, a "
+                    + data.split() + "/ folder (data.split) of files that each hold an input A and its target B side"
+                    + " by side, with optional val/ and test/ beside it; " + root + " has no " + data.split()
+                    + "/ (it holds " + (inside.isEmpty() ? "nothing" : String.join(", ", inside.stream().sorted().limit(8).toList())
+                    + (inside.size() > 8 ? ", …" : "")) + ")");
+        }
+        return ImageFolderSource.folder(split, root.getName(), storage, decoder);
+    }
+
+    /**
+     * The settings of a paired dataset's held-out split, prepared beside the training one: test/, else
+     * val/ (an aligned folder's sub-folders, or a paired manifest's splits). Null for single images, a
+     * CSV manifest, or a source without either.
+     */
+    public static DataConfig heldOut(DataConfig data, Storage storage) throws IOException {
+        if (!data.paired() || data.source().toLowerCase(Locale.ROOT).endsWith(".csv")) {
+            return null;
+        }
+        boolean manifest = data.source().toLowerCase(Locale.ROOT).endsWith(".conf");
+        Config splits = manifest ? readManifest(data.source(), storage).resolve().getConfig("splits") : null;
+        for (String split : List.of("test", "val")) {
+            if (split.equals(data.split())) {
+                continue;
+            }
+            boolean there = manifest ? splits.hasPath(split)
+                    : storage.isDirectory(new Path(Storage.qualify(data.source()), split));
+            if (there) {
+                return data.withSplit(split);
+            }
+        }
+        return null;
     }
 
     private static IdxSource fromDatasetManifest(String source, DataConfig data, Storage storage) throws IOException {
         Config manifest = readManifest(source, storage).resolve();
         String where = "dataset manifest " + source;
         String format = manifest.getString("format");
+        String layout = manifest.hasPath("layout") ? manifest.getString("layout") : "images";
+        if (!layout.equals(data.layout().key())) {
+            throw new DataException(where + " holds " + (layout.equals("aligned") ? "pairs" : "single images")
+                    + " (its layout is " + layout + "), and data.layout is " + data.layout().key() + "; set data.layout = "
+                    + layout + " to prepare it");
+        }
+        boolean edgePairs = manifest.hasPath("pairs");
+        if (edgePairs && !manifest.getString("pairs").equals("edges")) {
+            throw new DataException(where + ": pairs = '" + manifest.getString("pairs") + "' is not supported (expected"
+                    + " edges: an edge sketch of each image as its input)");
+        }
+        if (layout.equals("aligned") && !edgePairs) {
+            throw new DataException(where + ": an aligned idx manifest says how its pairs are made (pairs = edges)");
+        }
         if (!format.equals("idx")) {
             throw new DataException(where + ": format '" + format + "' is not supported (expected idx)");
         }
@@ -94,7 +157,7 @@ public final class DatasetSources {
             if (storage.exists(images) && storage.exists(labels)) {
                 return new IdxSource(manifest.getString("name"), images, labels, split.getString("images-sha256"),
                         split.getString("labels-sha256"), split.getLong("count"), manifest.getStringList("classes"),
-                        storage, data.imageSize(), data.channels(), data.convertChannels());
+                        storage, data.imageSize(), data.channels(), data.convertChannels(), edgePairs);
             }
         }
         throw new DataException(where + ": the " + data.split() + " files (" + split.getString("images") + ", "

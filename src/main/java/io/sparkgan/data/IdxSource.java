@@ -19,7 +19,9 @@ import org.apache.hadoop.fs.Path;
 /**
  * A split of an idx dataset (the MNIST file format: big-endian header, then uint8 pixels), such as
  * Fashion-MNIST. The idx files are checked as a whole (magic numbers, counts, SHA-256 against the
- * manifest); a damaged idx file stops prepare, since no single image can be set aside from it.
+ * manifest); a damaged idx file stops prepare, since no single image can be set aside from it. A
+ * paired manifest ({@code pairs = "edges"}) stores each image as the target B of a pair whose input A
+ * is its {@link EdgeSketch}.
  */
 final class IdxSource implements DatasetSource {
     private static final int IMAGES_MAGIC = 0x00000803;
@@ -36,10 +38,12 @@ final class IdxSource implements DatasetSource {
     private final int size;
     private final int channels;
     private final boolean convertChannels;
+    private final boolean edgePairs;
     private Shape shape; // once size() has checked the files
 
     IdxSource(String name, Path images, Path labels, String imagesSha256, String labelsSha256, long expectedCount,
-              List<String> classes, Storage storage, int size, int channels, boolean convertChannels) {
+              List<String> classes, Storage storage, int size, int channels, boolean convertChannels,
+              boolean edgePairs) {
         this.name = name;
         this.images = images;
         this.labels = labels;
@@ -51,6 +55,7 @@ final class IdxSource implements DatasetSource {
         this.size = size;
         this.channels = channels;
         this.convertChannels = convertChannels;
+        this.edgePairs = edgePairs;
     }
 
     @Override
@@ -94,7 +99,7 @@ final class IdxSource implements DatasetSource {
             throw new IllegalStateException("size() checks the idx files first");
         }
         return new Slice(images.toString(), labels == null ? null : labels.toString(), shape, size, channels,
-                (int) from, (int) to);
+                edgePairs, (int) from, (int) to);
     }
 
     /** An idx3 file's shape: {@code count} grey planes of rows × cols. */
@@ -104,8 +109,8 @@ final class IdxSource implements DatasetSource {
      * Images [from, to) of an idx split, read on an executor: the files were checked whole on the
      * driver ({@link #size}), so a slice reads only up to its last image.
      */
-    private record Slice(String images, String labels, Shape shape, int size, int channels, int from, int to)
-            implements SourceSlice {
+    private record Slice(String images, String labels, Shape shape, int size, int channels, boolean edgePairs,
+                         int from, int to) implements SourceSlice {
         @Override
         public void load(Storage storage, Consumer<Prepared> sink) throws IOException {
             int plane = shape.rows() * shape.cols();
@@ -142,15 +147,29 @@ final class IdxSource implements DatasetSource {
             }
         }
 
-        /** One grey plane, centre-cropped and resized to size × size, replicated into RGB for 3 channels. */
+        /**
+         * One grey plane, centre-cropped and resized to size × size, replicated into RGB for 3 channels;
+         * for edge pairs, its sketch's planes first.
+         */
         private byte[] image(byte[] grey) {
             byte[] resized = Resizer.centreCropAndResize(grey, 1, shape.cols(), shape.rows(), size);
-            if (channels != 3) {
-                return resized;
+            if (!edgePairs) {
+                return replicated(resized, channels);
             }
-            byte[] out = new byte[resized.length * 3];
-            for (int c = 0; c < 3; c++) {
-                System.arraycopy(resized, 0, out, c * resized.length, resized.length);
+            byte[] a = replicated(EdgeSketch.of(resized, size), channels);
+            byte[] b = replicated(resized, channels);
+            byte[] pair = Arrays.copyOf(a, a.length + b.length);
+            System.arraycopy(b, 0, pair, a.length, b.length);
+            return pair;
+        }
+
+        private static byte[] replicated(byte[] plane, int channels) {
+            if (channels == 1) {
+                return plane;
+            }
+            byte[] out = new byte[plane.length * channels];
+            for (int c = 0; c < channels; c++) {
+                System.arraycopy(plane, 0, out, c * plane.length, plane.length);
             }
             return out;
         }

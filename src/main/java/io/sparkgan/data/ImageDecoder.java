@@ -31,6 +31,9 @@ import javax.imageio.stream.ImageInputStream;
  * expanded; grey → RGB replicates the grey, RGB → grey is ITU-R BT.601 luma; alpha is dropped (the
  * colour under it is kept). Channel changes and dropping transparency need
  * {@code data.convert-channels=true}. CMYK/YCCK JPEGs are rejected.
+ *
+ * <p>With {@code paired} (data.layout = aligned) a file is a pair, A left and B right: its width must
+ * be twice its height, and each half is resized on its own ({@link Resizer#halvesResized}).
  */
 public final class ImageDecoder implements java.io.Serializable {
     /** The JDK's JPEG reader's warning for a file that ends without its end-of-image marker. */
@@ -40,12 +43,18 @@ public final class ImageDecoder implements java.io.Serializable {
     private final int channels;
     private final long maxPixels;
     private final boolean convertChannels;
+    private final boolean paired;
 
     public ImageDecoder(int size, int channels, long maxPixels, boolean convertChannels) {
+        this(size, channels, maxPixels, convertChannels, false);
+    }
+
+    public ImageDecoder(int size, int channels, long maxPixels, boolean convertChannels, boolean paired) {
         this.size = size;
         this.channels = channels;
         this.maxPixels = maxPixels;
         this.convertChannels = convertChannels;
+        this.paired = paired;
     }
 
     /** The prepared image (uint8 CHW, {@code size}² pixels per channel) or a {@link Reject}. */
@@ -81,6 +90,10 @@ public final class ImageDecoder implements java.io.Serializable {
                 if (width * height > maxPixels) {
                     return new Reject(path, "image declares " + width + "×" + height + " pixels, more than data.max-pixels="
                             + maxPixels + " (not decoded)");
+                }
+                if (paired && width != 2 * height) {
+                    return new Reject(path, "is " + width + "×" + height + ", not an aligned pair: A and B side by side"
+                            + " make a file twice as wide as it is high (expected " + 2 * height + "×" + height + ")");
                 }
                 if (Math.min(width, height) < Math.min(8, size)) {
                     return new Reject(path, "image is " + width + "×" + height + ", too small to resize to " + size + "×" + size);
@@ -235,7 +248,8 @@ public final class ImageDecoder implements java.io.Serializable {
             return new Reject(path, "has transparent pixels (an alpha channel); expected opaque "
                     + describe(channels) + " (set data.convert-channels=true to drop alpha)");
         }
-        return new ImageRecord(path, Resizer.centreCropAndResize(chw, channels, width, height, size), label);
+        return new ImageRecord(path, paired ? Resizer.halvesResized(chw, channels, width, height, size)
+                : Resizer.centreCropAndResize(chw, channels, width, height, size), label);
     }
 
     /** A palette of greys only, as ImageIO gives 1-, 2- and 4-bit grey PNGs and grey palette images. */

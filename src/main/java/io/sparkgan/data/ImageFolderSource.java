@@ -67,9 +67,14 @@ final class ImageFolderSource implements DatasetSource {
 
     /** Every file under {@code root}, recursively, in path order. */
     static ImageFolderSource folder(Path root, Storage storage, ImageDecoder decoder) throws IOException {
+        return folder(root, root.getName(), storage, decoder);
+    }
+
+    /** As {@link #folder(Path, Storage, ImageDecoder)}, the dataset called {@code name}. */
+    static ImageFolderSource folder(Path root, String name, Storage storage, ImageDecoder decoder) throws IOException {
         List<Entry> entries = "file".equals(root.toUri().getScheme()) ? localFiles(root) : listedFiles(root, storage);
         entries.sort((a, b) -> a.path().toString().compareTo(b.path().toString()));
-        return new ImageFolderSource(root.getName(), storage, decoder, entries, "folder:" + root);
+        return new ImageFolderSource(name, storage, decoder, entries, "folder:" + root);
     }
 
     /** Hadoop's recursive listing: on S3A, flat pages of 1,000 keys; on HDFS, one call per directory. */

@@ -13,6 +13,11 @@ import org.apache.hadoop.fs.Path;
  * @param dir the folder of its shards, rejects.csv and dataset.json
  */
 public record PreparedDataset(String root, long generation, String dir, DatasetInfo info) implements Serializable {
+    /**
+     * The folder inside a generation that holds a pair dataset's held-out split (test/ or val/ of the
+     * source), a dataset of its own: shards, rejects.csv, dataset.json, written before the generation's.
+     */
+    public static final String HELD_OUT = "held-out";
 
     public Path rootPath() {
         return new Path(root);

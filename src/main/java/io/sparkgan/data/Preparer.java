@@ -55,8 +55,13 @@ public final class Preparer {
                                           Duration leaseTimeout, boolean replace) throws IOException {
         Path root = Storage.qualify(data.shards());
         DatasetSource source = DatasetSources.open(data, storage);
-        String fingerprint = fingerprint(source.fingerprint(), data);
-        Map<String, String> settings = DatasetSettings.of(data, source.fingerprint());
+        DataConfig heldData = DatasetSources.heldOut(data, storage);
+        DatasetSource held = heldData == null ? null : DatasetSources.open(heldData, storage);
+        // a pair dataset's held-out split is part of it: a change to either is another dataset
+        String sourceFingerprint = source.fingerprint()
+                + (held == null ? "" : "|held-out " + heldData.split() + " " + held.fingerprint());
+        String fingerprint = fingerprint(sourceFingerprint, data);
+        Map<String, String> settings = DatasetSettings.of(data, sourceFingerprint);
         PreparedDataset existing = reusable(storage, root, fingerprint, settings, data, replace);
         if (existing != null) {
             sweep(storage, root, leaseTimeout, replace);
@@ -70,10 +75,13 @@ public final class Preparer {
             DatasetGenerations.Listing listing = DatasetGenerations.list(storage, root);
             long generation = target(storage, root, listing, fingerprint);
             Path dir = DatasetGenerations.dir(root, generation);
-            Map<Integer, ShardTask.Result> earlier = ShardRecords.read(storage, dir, fingerprint);
-            DatasetGenerations.removePrepareFiles(storage, dir, kept(dir, earlier));
-            storage.mkdirs(dir);
-            DatasetInfo info = write(sc, source, fingerprint, settings, data, storage, dir, lease, earlier);
+            if (held != null) { // first: the training split's dataset.json is the switch
+                Path heldDir = new Path(dir, PreparedDataset.HELD_OUT);
+                String heldFingerprint = fingerprint(held.fingerprint(), heldData);
+                writeInto(sc, heldDir, held, heldFingerprint, DatasetSettings.of(heldData, held.fingerprint()), heldData,
+                        storage, lease);
+            }
+            DatasetInfo info = writeInto(sc, dir, source, fingerprint, settings, data, storage, lease);
             PreparedDataset written = new PreparedDataset(root.toString(), generation, dir.toString(), info);
             if (listing.current() >= 0) {
                 LOG.info("prepare: {} is the current dataset of {}, replacing generation {}", written.describe(),
@@ -83,6 +91,20 @@ public final class Preparer {
             }
             return written;
         }
+    }
+
+    /**
+     * Writes a dataset into {@code dir}, resuming an interrupted prepare of the same fingerprint there
+     * (its complete shards kept) and removing the rest of what one left.
+     */
+    private static DatasetInfo writeInto(JavaSparkContext sc, Path dir, DatasetSource source, String fingerprint,
+                                         Map<String, String> settings, DataConfig data, Storage storage,
+                                         DirectoryLease lease) throws IOException {
+        Map<Integer, ShardTask.Result> earlier = ShardRecords.read(storage, dir, fingerprint);
+        storage.delete(new Path(dir, DatasetInfo.FILE)); // a held-out split of an earlier attempt: rewritten
+        DatasetGenerations.removePrepareFiles(storage, dir, kept(dir, earlier));
+        storage.mkdirs(dir);
+        return ShardWriting.write(sc, source, fingerprint, settings, data, storage, dir, lease, earlier);
     }
 
     /**
@@ -169,7 +191,7 @@ public final class Preparer {
                     + " is never rewritten in place; `sparkgan prepare --replace` prepares it again as a new"
                     + " generation");
         }
-        DataException tooMany = tooManyRejects(current.info().rejected(),
+        DataException tooMany = ShardWriting.tooManyRejects(current.info().rejected(),
                 current.info().count() + current.info().rejected(), data, current.dirPath(), "");
         if (tooMany != null) {
             throw tooMany; // data.max-reject-fraction is not part of the fingerprint: check it here too
@@ -213,133 +235,6 @@ public final class Preparer {
         return kept;
     }
 
-    /**
-     * Runs a task for every shard but those an earlier, interrupted prepare of the same fingerprint
-     * completed ({@code earlier}), then commits.
-     */
-    private static DatasetInfo write(JavaSparkContext sc, DatasetSource source, String fingerprint,
-                                     Map<String, String> settings, DataConfig data, Storage storage, Path dir,
-                                     DirectoryLease lease, Map<Integer, ShardTask.Result> earlier) throws IOException {
-        long total = source.size(data.limit());
-        int n = data.idsPerShard();
-        int shards = (int) ((total + n - 1) / n);
-        List<ShardTask.Work> work = new ArrayList<>();
-        for (int k = 0; k < shards; k++) {
-            if (!earlier.containsKey(k)) {
-                long from = (long) k * n;
-                long to = Math.min(total, from + n);
-                work.add(new ShardTask.Work(k, source.slice(from, to), (int) (to - from)));
-            }
-        }
-        if (!earlier.isEmpty()) {
-            LOG.info("prepare: resuming an interrupted prepare of {}: {} of {} shards are complete; preparing the"
-                    + " other {}", dir, earlier.size(), shards, work.size());
-        }
-        ShardTask.Layout layout = new ShardTask.Layout(dir.toString(), data.channels(), data.imageSize(),
-                source.classes().size(), fingerprint);
-        LongAccumulator images = sc.sc().longAccumulator("sparkgan prepare: images");
-        LongAccumulator rejected = sc.sc().longAccumulator("sparkgan prepare: rejected");
-        Broadcast<Storage> shared = sc.broadcast(storage);
-        sc.setJobDescription("sparkgan: prepare " + total + " images into " + work.size() + " shards at " + dir);
-        LOG.info("prepare: {} images from {} into {} shards of up to {} images", total, data.source(), work.size(), n);
-        List<ShardTask.Result> results = new ArrayList<>(earlier.values());
-        long resumed = earlier.values().stream().mapToLong(r -> (r.shard() == null ? 0 : r.shard().count())
-                + r.rejects().size()).sum();
-        try (PrepareProgress progress = new PrepareProgress(total, shards, resumed, images, rejected)) {
-            int tasks = data.prepareTasks() > 0 ? Math.min(data.prepareTasks(), work.size()) : work.size();
-            if (!work.isEmpty()) {
-                results.addAll(sc.parallelize(work, Math.max(1, tasks))
-                        .map(w -> ShardTask.run(w, shared.value(), layout, images, rejected)).collect());
-            }
-        } finally {
-            shared.destroy(false);
-        }
-        results.sort(Comparator.comparingInt(ShardTask.Result::index));
-        for (ShardTask.Result r : results) {
-            if (r.failure() != null) {
-                throw new DataException(r.failure());
-            }
-        }
-        lease.check();
-        removeLeftovers(storage, dir);
-        return commit(source, fingerprint, settings, data, storage, dir, results, total);
-    }
-
-    /** rejects.csv, then dataset.json (last) unless too much was rejected, in which case the shards go. */
-    private static DatasetInfo commit(DatasetSource source, String fingerprint, Map<String, String> settings,
-                                      DataConfig data, Storage storage, Path dir, List<ShardTask.Result> results,
-                                      long items) throws IOException {
-        List<DatasetInfo.Shard> shards = new ArrayList<>();
-        List<Reject> rejects = new ArrayList<>();
-        long[] labelCounts = new long[Math.max(1, source.classes().size())];
-        long accepted = 0;
-        for (ShardTask.Result r : results) {
-            rejects.addAll(r.rejects());
-            if (r.shard() != null) {
-                shards.add(r.shard());
-                accepted += r.shard().count();
-            }
-            for (int c = 0; c < r.labelCounts().length; c++) {
-                labelCounts[c] += r.labelCounts()[c];
-            }
-        }
-        writeRejects(storage, dir, rejects);
-        DataException tooMany = tooManyRejects(rejects.size(), items, data, dir, firstReasons(rejects));
-        if (accepted == 0 || tooMany != null) {
-            removeShards(storage, dir, shards); // a failed prepare leaves only rejects.csv, nothing to mistake for data
-            ShardRecords.remove(storage, dir);
-        }
-        if (accepted == 0) {
-            throw new DataException("prepare: no usable images in " + data.source() + " (" + rejects.size()
-                    + " rejected; reasons in " + new Path(dir, "rejects.csv") + ")" + firstReasons(rejects));
-        }
-        if (tooMany != null) {
-            throw tooMany;
-        }
-        DatasetInfo info = new DatasetInfo(source.name(), data.source(), fingerprint, accepted,
-                data.channels(), data.imageSize(), source.classes(),
-                source.classes().isEmpty() ? new long[0] : labelCounts, data.idsPerShard(), List.copyOf(shards),
-                DatasetInfo.contentHash(shards), rejects.size(), Instant.now().toString(),
-                DatasetSettings.preparedBy("prepare"), settings);
-        storage.writeString(new Path(dir, DatasetInfo.FILE), info.toJson());
-        ShardRecords.remove(storage, dir);
-        LOG.info("prepare: {} images in {} shards at {}; {} rejected", accepted, shards.size(), dir, rejects.size());
-        return info;
-    }
-
-    /** The failure for more rejects than data.max-reject-fraction allows, or null. */
-    private static DataException tooManyRejects(long rejected, long total, DataConfig data, Path dir, String reasons) {
-        double fraction = total == 0 ? 1.0 : (double) rejected / total;
-        if (fraction <= data.maxRejectFraction()) {
-            return null;
-        }
-        return new DataException(String.format(Locale.ROOT,
-                "prepare: %d of %d images (%.2f%%) were rejected, more than data.max-reject-fraction=%s; reasons in %s%s",
-                rejected, total, 100 * fraction, data.maxRejectFraction(), new Path(dir, "rejects.csv"), reasons));
-    }
-
-    private static void writeRejects(Storage storage, Path dir, List<Reject> rejects) throws IOException {
-        StringBuilder csv = new StringBuilder("path,reason\n");
-        for (Reject r : rejects) {
-            csv.append(Csv.field(r.path())).append(',').append(Csv.field(r.reason())).append('\n');
-        }
-        storage.writeString(new Path(dir, "rejects.csv"), csv.toString());
-    }
-
-    private static String firstReasons(List<Reject> rejects) {
-        StringBuilder s = new StringBuilder();
-        for (int i = 0; i < Math.min(3, rejects.size()); i++) {
-            s.append("\n  ").append(rejects.get(i).path()).append(": ").append(rejects.get(i).reason());
-        }
-        return s.toString();
-    }
-
-    private static void removeShards(Storage storage, Path dir, List<DatasetInfo.Shard> shards) throws IOException {
-        for (DatasetInfo.Shard s : shards) {
-            storage.delete(new Path(dir, s.file()));
-        }
-    }
-
     /** What is wrong with a dataset's shards at a glance (missing, or of another length), or null. */
     private static String damage(Storage storage, PreparedDataset dataset) throws IOException {
         for (DatasetInfo.Shard s : dataset.info().shards()) {
@@ -355,15 +250,6 @@ public final class Preparer {
             }
         }
         return null;
-    }
-
-    /** Temporary files of shard writes that never finished (an attempt killed mid-write). */
-    private static void removeLeftovers(Storage storage, Path dir) throws IOException {
-        for (FileStatus f : storage.list(dir)) {
-            if (f.getPath().getName().matches("\\.part-\\d+\\.(npy|json)\\..*\\.tmp")) {
-                storage.delete(f.getPath());
-            }
-        }
     }
 
     static String fingerprint(String sourceFingerprint, DataConfig data) {

@@ -29,6 +29,26 @@ public final class Resizer {
         return out;
     }
 
+    /**
+     * An aligned pair's halves, each resized as an image is: A (the left half) then B (the right), in
+     * one array of {@code 2 × channels} planes. {@code width} is twice {@code height}.
+     */
+    public static byte[] halvesResized(byte[] chw, int channels, int width, int height, int size) {
+        int half = width / 2;
+        byte[] out = new byte[2 * channels * size * size];
+        for (int side = 0; side < 2; side++) {
+            byte[] part = new byte[channels * half * height];
+            for (int c = 0; c < channels; c++) {
+                for (int y = 0; y < height; y++) {
+                    System.arraycopy(chw, c * width * height + y * width + side * half, part, (c * height + y) * half, half);
+                }
+            }
+            byte[] resized = centreCropAndResize(part, channels, half, height, size);
+            System.arraycopy(resized, 0, out, side * channels * size * size, channels * size * size);
+        }
+        return out;
+    }
+
     private static void shrink(byte[] in, int base, int stride, int x0, int y0, int side,
                                byte[] out, int outBase, int size) {
         double scale = (double) side / size;

@@ -58,15 +58,18 @@ public final class TrainingData {
     /**
      * One input per worker, as an RDD cached for the run (its elements hold their read-ahead
      * windows between rounds). Tasks carry only broadcast handles: the reader (with its Hadoop
-     * configuration, or its arrays) and the order go out once.
+     * configuration, or its arrays) and the order go out once. Pairs come with their input half first:
+     * {@code data.direction = BtoA} swaps each record's halves as it is read.
      */
-    public static JavaRDD<WorkerInput> inputs(JavaSparkContext sc, ShardReader reader, SampleOrder order, int workers) {
+    public static JavaRDD<WorkerInput> inputs(JavaSparkContext sc, ShardReader reader, SampleOrder order, int workers,
+                                              DataConfig data) {
+        int swapped = data.paired() && data.direction() == DataConfig.Direction.B_TO_A ? reader.pixelsPerImage() / 2 : 0;
         Broadcast<ShardReader> sharedReader = sc.broadcast(reader);
         Broadcast<SampleOrder> sharedOrder = sc.broadcast(order);
         sc.setJobDescription("sparkgan: " + workers + " workers' inputs over " + order.images() + " images, "
                 + order.lanes() + " lanes");
         JavaRDD<WorkerInput> rdd = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers)
-                .map(p -> new WorkerInput(p, workers, sharedOrder.value(), sharedReader.value()))
+                .map(p -> new WorkerInput(p, workers, sharedOrder.value(), sharedReader.value(), swapped))
                 .persist(StorageLevel.MEMORY_ONLY());
         rdd.count();
         return rdd;

@@ -29,10 +29,19 @@ public final class WorkerInput implements Serializable {
     private final int workers;
     private final SampleOrder order;
     private final ShardReader reader;
+    private final int swappedHalf;
     private transient Map<Integer, Lane> lanes;
     private transient ThreadPoolExecutor readAhead;
 
     public WorkerInput(int index, int workers, SampleOrder order, ShardReader reader) {
+        this(index, workers, order, reader, 0);
+    }
+
+    /**
+     * {@code swappedHalf}: for pairs read B first (data.direction = BtoA), the bytes of one half, whose two
+     * halves every image of a batch has swapped; 0 reads records as stored.
+     */
+    public WorkerInput(int index, int workers, SampleOrder order, ShardReader reader, int swappedHalf) {
         if (order.globalBatch() % workers != 0) {
             throw new IllegalArgumentException("a global batch of " + order.globalBatch() + " does not split over "
                     + workers + " workers");
@@ -41,6 +50,7 @@ public final class WorkerInput implements Serializable {
         this.workers = workers;
         this.order = order;
         this.reader = reader;
+        this.swappedHalf = swappedHalf;
     }
 
     /** The worker's number: its slice of each global batch, and its noise slots. */
@@ -77,7 +87,7 @@ public final class WorkerInput implements Serializable {
                 SampleOrder.Run record = order.locate(order.sample(t, index * size + i));
                 read(record, images, labels, i);
             }
-            return new RealBatch(images, labels, size, System.nanoTime() - before);
+            return new RealBatch(swapHalves(images), labels, size, System.nanoTime() - before);
         }
         for (int i = 0; i < size; i++) {
             SampleOrder.Sample sample = order.sample(t, index * size + i);
@@ -91,7 +101,19 @@ public final class WorkerInput implements Serializable {
             System.arraycopy(loaded.images, at * pixels, images, i * pixels, pixels);
             labels[i] = loaded.labels[at];
         }
-        return new RealBatch(images, labels, size, waited);
+        return new RealBatch(swapHalves(images), labels, size, waited);
+    }
+
+    private byte[] swapHalves(byte[] images) {
+        if (swappedHalf > 0) {
+            byte[] a = new byte[swappedHalf];
+            for (int at = 0; at < images.length; at += 2 * swappedHalf) {
+                System.arraycopy(images, at, a, 0, swappedHalf);
+                System.arraycopy(images, at + swappedHalf, images, at, swappedHalf);
+                System.arraycopy(a, 0, images, at + swappedHalf, swappedHalf);
+            }
+        }
+        return images;
     }
 
     /** A window's images, read in shard-sequence order. */

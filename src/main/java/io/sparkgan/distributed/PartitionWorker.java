@@ -14,6 +14,7 @@ import io.sparkgan.step.RoundStatistics;
 import io.sparkgan.step.RoundSums;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A worker's share of a round, on the executor: set the replica's parameters, take the round's real
@@ -48,15 +49,8 @@ final class PartitionWorker {
         if (round.needsDiscriminatorGradient()) {
             WorkerInput.RealBatch real = RoundInputs.realBatch(round, s, input);
             dataWait = real.waitNanos();
-            int[] fakeClasses = RoundInputs.discriminatorClasses(round, s, input);
-            INDArray fake = replica.generate(RoundInputs.discriminatorNoise(round, s, input), fakeClasses,
-                    RoundInputs.discriminatorStyling(round, s, input));
-            List<GradientPenalty> penalties = RoundInputs.penalties(round, s);
-            GanReplica.RoundOutput d = replica.discriminatorRound(new GanReplica.DiscriminatorBatch(
-                    RoundInputs.realImages(real, s), RoundInputs.realClasses(real, s), fake, fakeClasses, penalties,
-                    penalties.isEmpty() ? null : RoundInputs.mixing(round, s, input),
-                    RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.REAL),
-                    RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.FAKE)));
+            GanReplica.RoundOutput d = replica.discriminatorRound(s.architecture().family().translates()
+                    ? translationBatch(round, s, input, replica, real) : generationBatch(round, s, input, replica, real));
             dGradient = HostCopies.floats(d.gradient());
             penalty = d.penaltySum();
             dLoss = d.lossSum();
@@ -64,7 +58,8 @@ final class PartitionWorker {
             fakeScore = d.fakeScoreSum();
         }
         if (round.needsGeneratorGradient()) {
-            GanReplica.RoundOutput g = replica.generatorRound(RoundInputs.generatorNoise(round, s, input),
+            GanReplica.RoundOutput g = s.architecture().family().translates() ? translationRound(round, s, input, replica)
+                    : replica.generatorRound(RoundInputs.generatorNoise(round, s, input),
                     RoundInputs.generatorClasses(round, s, input),
                     RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.GENERATOR),
                     RoundInputs.generatorStyling(round, s, input));
@@ -84,5 +79,37 @@ final class PartitionWorker {
                 System.nanoTime() - started, dataWait);
         return FaultHooks.afterPartition(request, new PartitionResult(input.index(),
                 RoundSums.ofWorker(dGradient, gGradient, statistics), s.bfloat16Gradients()));
+    }
+
+    /** D's round of a GAN from noise: real images, G's images from the round's z, and what D sees them through. */
+    private static GanReplica.DiscriminatorBatch generationBatch(Round round, RoundRequest.Settings s,
+                                                                 WorkerInput input, GanReplica replica,
+                                                                 WorkerInput.RealBatch real) {
+        int[] fakeClasses = RoundInputs.discriminatorClasses(round, s, input);
+        INDArray fake = replica.generate(RoundInputs.discriminatorNoise(round, s, input), fakeClasses,
+                RoundInputs.discriminatorStyling(round, s, input));
+        List<GradientPenalty> penalties = RoundInputs.penalties(round, s);
+        return new GanReplica.DiscriminatorBatch(RoundInputs.realImages(real, s), RoundInputs.realClasses(real, s),
+                fake, fakeClasses, penalties, penalties.isEmpty() ? null : RoundInputs.mixing(round, s, input),
+                RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.REAL),
+                RoundInputs.augmentation(round, s, input, RoundInputs.Augmented.FAKE));
+    }
+
+    /** D's round of a translation: the real pairs (input, target) against (input, G(input)). */
+    private static GanReplica.DiscriminatorBatch translationBatch(Round round, RoundRequest.Settings s,
+                                                                  WorkerInput input, GanReplica replica,
+                                                                  WorkerInput.RealBatch real) {
+        INDArray pairs = RoundInputs.realImages(real, s);
+        INDArray inputs = RoundInputs.half(pairs, false);
+        INDArray outputs = replica.generate(inputs, null, RoundInputs.translationStyling(round, s, input));
+        return GanReplica.DiscriminatorBatch.of(pairs, Nd4j.concat(1, inputs, outputs));
+    }
+
+    /** G's round of a translation, on the pairs D's round of the step judged. */
+    private static GanReplica.RoundOutput translationRound(Round round, RoundRequest.Settings s, WorkerInput input,
+                                                           GanReplica replica) {
+        INDArray pairs = RoundInputs.realImages(RoundInputs.pairs(round, input), s);
+        return replica.translationRound(RoundInputs.half(pairs, false), RoundInputs.half(pairs, true),
+                RoundInputs.translationStyling(round, s, input), s.l1Weight());
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * What a worker feeds a round: its real minibatch and its noise. This is the one place that decides
@@ -59,7 +60,33 @@ final class RoundInputs {
             values[i] = (images[i] & 0xff) / 127.5f - 1f;
         }
         int size = s.architecture().imageSize();
-        return HostCopies.floatVector(values, null).reshape('c', batch.count(), s.architecture().channels(), size, size);
+        return HostCopies.floatVector(values, null).reshape('c', batch.count(), s.architecture().judgedChannels(), size,
+                size);
+    }
+
+    /**
+     * A translation's pairs for both of its rounds: D's one round and G's are on global batch {@code step}
+     * (its one D round a step), each pair input first ({@code data.direction}: WorkerInput's order).
+     */
+    static WorkerInput.RealBatch pairs(Round round, WorkerInput input) {
+        return input.batch(round.step());
+    }
+
+    /** Channels [from, from + C) of pairs [n, 2C, side, side]: the inputs (0) or the targets (C). */
+    static INDArray half(INDArray pairs, boolean targets) {
+        long c = pairs.size(1) / 2;
+        long from = targets ? c : 0;
+        return pairs.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + c), NDArrayIndex.all(),
+                NDArrayIndex.all()).dup('c');
+    }
+
+    /**
+     * G's dropout in a translation step: drawn per slot from the step alone, so that D's round and G's
+     * see the same outputs (the paper's one forward pass of G per step).
+     */
+    static Styling translationStyling(Round round, RoundRequest.Settings s, WorkerInput input) {
+        return Styling.training(new Styling.Draws(s.seed(), round.step(), 0, (long) input.index() * s.batchPerWorker()),
+                0);
     }
 
     /** z for the generated half of D's round. */

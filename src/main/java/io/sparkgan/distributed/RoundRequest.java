@@ -25,18 +25,19 @@ public record RoundRequest(Round round, Settings settings) implements Serializab
      * @param bfloat16Gradients round the gradient sums to bfloat16 and send them in 16 bits
      * @param penalties the gradient penalties D's rounds add to its loss
      * @param augment the differentiable augmentation D sees every image through
+     * @param l1Weight a translation's λ on its L1 term (train.l1-weight)
      */
     public record Settings(GanArchitecture architecture, GanLoss loss, double realTarget, int batchPerWorker,
                            int discriminatorRounds, long seed, int threads,
                            boolean bfloat16Gradients, List<GradientPenalty> penalties,
-                           Augmentation.Policy augment) implements Serializable {
+                           Augmentation.Policy augment, double l1Weight) implements Serializable {
 
         /** The settings of a run configured by {@code train}. */
         public static Settings of(GanArchitecture architecture, TrainConfig train, int threads) {
             return new Settings(architecture, train.loss(), train.realTarget(), train.batchPerWorker(),
                     train.dStepsPerGStep(), train.seed(), threads,
                     train.gradientTransfer() == TrainConfig.GradientTransfer.BF16, train.gradientPenalties(),
-                    train.augment());
+                    train.augment(), train.l1Weight());
         }
     }
 }

@@ -59,7 +59,7 @@ public record GanArchitecture(int imageSize, int channels, int latentDim, int gF
      * never does. Each brings its own defaults (reference.conf's {@code architectures} section).
      */
     public enum Family {
-        DCGAN, RESNET, STYLEGAN2;
+        DCGAN, RESNET, STYLEGAN2, PIX2PIX;
 
         /** The configuration's word for it. */
         public String key() {
@@ -74,13 +74,24 @@ public record GanArchitecture(int imageSize, int channels, int latentDim, int gF
             if (this == STYLEGAN2) { // from its 4×4 constant, doubling
                 return imageSize >= 16 && imageSize <= 128 && Integer.bitCount(imageSize) == 1;
             }
+            if (this == PIX2PIX) { // its U-Net halves the side down to 1×1
+                return imageSize >= 16 && imageSize <= 256 && Integer.bitCount(imageSize) == 1;
+            }
             return stagesFor(imageSize) >= 1;
         }
 
         /** What {@link #builds} accepts, for messages. */
         public String sizes() {
-            return this == STYLEGAN2 ? "a power of two from 16 to 128: 16, 32, 64 or 128"
-                    : "a size that halves down to a 3..7 pixel grid, e.g. 16, 28, 32, 48, 64, 128";
+            return switch (this) {
+                case STYLEGAN2 -> "a power of two from 16 to 128: 16, 32, 64 or 128";
+                case PIX2PIX -> "a power of two from 16 to 256: 16, 32, 64, 128 or 256";
+                default -> "a size that halves down to a 3..7 pixel grid, e.g. 16, 28, 32, 48, 64, 128";
+            };
+        }
+
+        /** Whether its generator maps an image to an image (a dataset of pairs), not noise to an image. */
+        public boolean translates() {
+            return this == PIX2PIX;
         }
     }
 
@@ -114,6 +125,14 @@ public record GanArchitecture(int imageSize, int channels, int latentDim, int gF
         }
         if (generatorNorm == Normalisation.LAYER) {
             throw new IllegalArgumentException("the generator takes batch normalisation or none, not layer");
+        }
+        boolean instance = generatorNorm == Normalisation.INSTANCE || discriminatorNorm == Normalisation.INSTANCE;
+        if (family == Family.PIX2PIX ? generatorNorm != Normalisation.INSTANCE
+                || discriminatorNorm != Normalisation.INSTANCE : instance) {
+            throw new IllegalArgumentException("instance norm is pix2pix's, in both of its networks");
+        }
+        if (family == Family.PIX2PIX && classes > 0) {
+            throw new IllegalArgumentException("pix2pix is conditioned on its input image, not on a class");
         }
         if (family == Family.RESNET && (generatorNorm != Normalisation.BATCH || discriminatorNorm != Normalisation.NONE)) {
             throw new IllegalArgumentException("resnet's G batch-normalises and its D does not normalise");
@@ -183,6 +202,11 @@ public record GanArchitecture(int imageSize, int channels, int latentDim, int gF
     /** Discriminator feature maps after each stride-2 convolution. */
     public int discriminatorChannels(int stage) {
         return dFeatures << stage;
+    }
+
+    /** Channels of what D judges: an image, or a translation's (input, output) pair joined. */
+    public int judgedChannels() {
+        return family.translates() ? 2 * channels : channels;
     }
 
     public int pixelsPerImage() {

@@ -45,7 +45,17 @@ public enum GanLoss {
      * One batch's share of a loss: its sum over the batch, the summed score logged as D(x) or
      * D(G(z)), and dLoss/dlogits (shape and type of the logits).
      */
-    public record Term(double lossSum, double scoreSum, INDArray gradLogits) {}
+    public record Term(double lossSum, double scoreSum, INDArray gradLogits) {
+        /**
+         * The term with each image's loss and score the mean over its logits: itself for a D with one
+         * logit an image, the mean over the patches for a PatchGAN (Isola et al. 2017).
+         */
+        public Term perImage() {
+            long perImage = gradLogits.length() / gradLogits.size(0);
+            return perImage == 1 ? this
+                    : new Term(lossSum / perImage, scoreSum / perImage, gradLogits.div((double) perImage));
+        }
+    }
 
     /**
      * D's loss on real images, whose target is {@code realTarget} (1, or less with label smoothing,
@@ -114,7 +124,7 @@ public enum GanLoss {
     /** A loss that is the sum over the batch of one function of each logit, with its derivative and score. */
     private static Term sum(INDArray logits, DoubleUnaryOperator loss, DoubleUnaryOperator derivative,
                             DoubleUnaryOperator score) {
-        double[] l = logits.toDoubleVector();
+        double[] l = Nd4j.toFlattened('c', logits).toDoubleVector(); // a logit per image, or a patch map
         double[] grad = new double[l.length];
         double lossSum = 0;
         double scoreSum = 0;

@@ -6,8 +6,6 @@ import io.sparkgan.model.tape.Dual;
 import io.sparkgan.model.tape.Params;
 import io.sparkgan.model.tape.Pass;
 import java.util.List;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
@@ -18,6 +16,7 @@ import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * One replica of the GAN: what an executor needs for one training step. It holds no training
@@ -27,7 +26,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>Training runs the networks ({@link GanNetwork}) as native kernels on our own tape
  * ({@code model.tape}): SameDiff's interpreter cost ~50 ms per step on top of the kernels, and M2.1's
  * SameDiff cannot differentiate its fused batch norm. The networks' SameDiff graphs are what
- * checkpoints export; {@code NetworkPassesTest} holds both to the same outputs and gradients.
+ * checkpoints export ({@link GraphExport}); {@code NetworkPassesTest} holds both to the same outputs and
+ * gradients.
  */
 public final class GanReplica {
     private static final WorkspaceConfiguration ROUND_WORKSPACE = WorkspaceConfiguration.builder()
@@ -225,11 +225,11 @@ public final class GanReplica {
             INDArray fakeImages = augmented(batch.fake().castTo(dtype), batch.fakeAugmentation());
             INDArray realClasses = oneHot(batch.realLabels(), (int) realImages.size(0));
             Pass onReal = network.discriminator(d, Dual.of(realImages), realClasses);
-            GanLoss.Term realTerm = loss.discriminatorOnReal(onReal.output(), realTarget);
+            GanLoss.Term realTerm = loss.discriminatorOnReal(onReal.output(), realTarget).perImage();
             onReal.backward(realTerm.gradLogits(), gradient);
             Pass onFake = network.discriminator(d, Dual.of(fakeImages),
                     oneHot(batch.fakeLabels(), (int) fakeImages.size(0)));
-            GanLoss.Term fakeTerm = loss.discriminatorOnFake(onFake.output());
+            GanLoss.Term fakeTerm = loss.discriminatorOnFake(onFake.output()).perImage();
             onFake.backward(fakeTerm.gradLogits(), gradient);
             double penaltySum = 0;
             for (GradientPenalty penalty : batch.penalties()) {
@@ -322,53 +322,31 @@ public final class GanReplica {
     }
 
     /**
-     * A standalone SameDiff G (placeholder {@code z}, and {@code labels}, the classes as INT32 [n], for a
-     * conditional G; output {@code images}) with the given parameters.
+     * G's round of a translation GAN (pix2pix; Isola et al. 2017, eq. 4): G maps {@code inputs} to outputs,
+     * D judges each (input, output) pair, and G's loss is D's term, each image's mean over its patches,
+     * plus λ·‖target − output‖₁ over the image's pixels (their mean, as the paper's L1 is). The round's
+     * {@code penaltySum} is the L1 term's sum over the images, before λ.
      */
-    public SameDiff exportGenerator(INDArray flat) {
-        SameDiff sd = SameDiff.create();
-        declare(sd, generatorLayout, dtype);
-        SDVariable z = sd.placeHolder("z", dtype, -1, architecture.latentDim());
-        network.generatorGraph(sd, z, labelsOneHot(sd)).rename("images");
-        assign(sd, generatorLayout, flat);
-        return sd;
-    }
-
-    /**
-     * A standalone SameDiff D (placeholder {@code images}, and {@code labels} for a conditional D; output
-     * {@code logits}) with the given parameters.
-     */
-    public SameDiff exportDiscriminator(INDArray flat) {
-        SameDiff sd = SameDiff.create();
-        declare(sd, discriminatorLayout, dtype);
-        long[] imageShape = {-1, architecture.channels(), architecture.imageSize(), architecture.imageSize()};
-        SDVariable images = sd.placeHolder("images", dtype, imageShape);
-        network.discriminatorGraph(sd, images, labelsOneHot(sd)).rename("logits");
-        assign(sd, discriminatorLayout, flat);
-        return sd;
-    }
-
-    /** A conditional network's {@code labels} placeholder (classes as INT32 [n]) as a one-hot; null otherwise. */
-    private SDVariable labelsOneHot(SameDiff sd) {
-        if (!architecture.conditional()) {
-            return null;
-        }
-        return sd.oneHot(sd.placeHolder("labels", DataType.INT32, -1), architecture.classes()).castTo(dtype);
-    }
-
-    /** Declares every parameter of {@code layout} as a trainable variable (values are set later). */
-    public static void declare(SameDiff sd, ParamLayout layout, DataType dtype) {
-        for (ParamLayout.Param p : layout.params()) {
-            sd.var(p.name(), Nd4j.zeros(dtype, p.shape()));
-        }
-    }
-
-    private void assign(SameDiff sd, ParamLayout layout, INDArray flat) {
-        checkLength(layout, flat);
-        INDArray typed = flat.dataType() == dtype ? flat : flat.castTo(dtype);
-        for (ParamLayout.Param p : layout.params()) {
-            INDArray slice = typed.get(NDArrayIndex.interval(p.offset(), p.offset() + p.length()));
-            sd.getVariable(p.name()).getArr().assign(slice.reshape('c', p.shape()));
+    public RoundOutput translationRound(INDArray inputs, INDArray targets, Styling styling, double l1Weight) {
+        Params g = require(generatorParams, "generator");
+        Params d = require(discriminatorParams, "discriminator");
+        try (MemoryWorkspace ignored = roundWorkspace()) {
+            INDArray x = inputs.castTo(dtype);
+            Pass generated = network.generator(g, x, null, typed(styling));
+            INDArray outputs = generated.output();
+            Pass judged = network.discriminator(d, Dual.of(Nd4j.concat(1, x, outputs)), null);
+            GanLoss.Term term = loss.generator(judged.output()).perImage();
+            long c = x.size(1);
+            INDArray gradOutputs = judged.inputGradient(term.gradLogits())
+                    .get(NDArrayIndex.all(), NDArrayIndex.interval(c, 2 * c), NDArrayIndex.all(), NDArrayIndex.all())
+                    .dup('c');
+            INDArray difference = outputs.sub(targets.castTo(dtype));
+            double pixels = (double) outputs.length() / outputs.size(0);
+            double l1 = difference.norm1Number().doubleValue() / pixels;
+            gradOutputs.addi(Transforms.sign(difference, false).muli(l1Weight / pixels));
+            INDArray gradient = Nd4j.zeros(dtype, generatorLayout.size());
+            generated.backward(gradOutputs, gradient);
+            return new RoundOutput(gradient.detach(), term.lossSum() + l1Weight * l1, Double.NaN, term.scoreSum(), l1);
         }
     }
 }

@@ -10,11 +10,14 @@ package io.sparkgan.model;
  *       with a scale and offset per channel, as Gulrajani et al.'s WGAN-GP critic uses it. Each image is
  *       normalised on its own, so D's output for one image does not depend on the others in its batch:
  *       what a per-image gradient penalty needs.</li>
+ *   <li>{@link #INSTANCE}: Ulyanov, Vedaldi and Lempitsky (2016), over each channel's positions in each
+ *       image, with a scale and offset per channel: pix2pix's networks (Isola et al. 2017), where it
+ *       makes a translation of an image independent of the others in its batch.</li>
  *   <li>{@link #NONE}: a bias per channel instead.</li>
  * </ul>
  */
 public enum Normalisation {
-    BATCH, LAYER, NONE;
+    BATCH, LAYER, INSTANCE, NONE;
 
     /** Added to the batch or layer variance before its square root (PyTorch's default). */
     public static final double EPSILON = 1e-5;

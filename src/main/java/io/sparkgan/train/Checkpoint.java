@@ -12,6 +12,7 @@ import io.sparkgan.io.NpyArray;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import io.sparkgan.model.GanReplica;
+import io.sparkgan.model.GraphExport;
 import io.sparkgan.model.ParamLayout;
 import io.sparkgan.model.SpectralNorm;
 import io.sparkgan.step.GanState;
@@ -149,13 +150,13 @@ public final class Checkpoint {
         }
         storage.mkdirs(dir);
         writeGraph(storage, file(dir, GENERATOR_GRAPH),
-                exporter.exportGenerator(Nd4j.createFromArray(state.generator())));
+                GraphExport.generator(exporter, Nd4j.createFromArray(state.generator())));
         if (state.generatorEma() != null) {
             writeGraph(storage, file(dir, EMA_GENERATOR_GRAPH),
-                    exporter.exportGenerator(Nd4j.createFromArray(state.generatorEma().average())));
+                    GraphExport.generator(exporter, Nd4j.createFromArray(state.generatorEma().average())));
         }
         writeGraph(storage, file(dir, DISCRIMINATOR_GRAPH), // the weights D runs with (normalised, with SN)
-                exporter.exportDiscriminator(Nd4j.createFromArray(state.discriminatorInUse())));
+                GraphExport.discriminator(exporter, Nd4j.createFromArray(state.discriminatorInUse())));
 
         Map<String, NpyArray> params = new LinkedHashMap<>();
         params.put("generator", NpyArray.ofFloats(state.generator()));

@@ -2,7 +2,6 @@ package io.sparkgan.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkgan.config.ConfigException;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.config.TrainConfig;
 import io.sparkgan.data.DatasetChangedException;
@@ -25,7 +24,6 @@ import io.sparkgan.model.networks.NetworkKernels;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanReplica;
 import io.sparkgan.model.Noise;
-import io.sparkgan.model.SpectralNorm;
 import io.sparkgan.runtime.ExecutorThreads;
 import io.sparkgan.runtime.JvmPlatforms;
 import io.sparkgan.runtime.NativeSelfCheck;
@@ -34,7 +32,6 @@ import io.sparkgan.step.TrainingException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -72,13 +69,14 @@ public final class TrainingJob {
     private final MetricsLog metrics;
     private final Checkpoint.Provenance provenance;
     private final DirectoryLease lease;
+    private final RunSamples samples;
     private final long started = System.nanoTime();
     private long lastCheckpoint;
     private double checkpointSeconds;
 
     private TrainingJob(SparkganConfig config, Storage storage, RunDirectory run, GanReplica replica, GanState state,
                         MetricsLog metrics, Checkpoint.Provenance provenance, DirectoryLease lease,
-                        long lastCheckpoint) {
+                        RunSamples samples, long lastCheckpoint) {
         this.config = config;
         this.train = config.train();
         this.storage = storage;
@@ -88,6 +86,7 @@ public final class TrainingJob {
         this.metrics = metrics;
         this.provenance = provenance;
         this.lease = lease;
+        this.samples = samples;
         this.lastCheckpoint = lastCheckpoint;
     }
 
@@ -163,7 +162,7 @@ public final class TrainingJob {
                                DatasetInfo info, boolean fresh) throws IOException {
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
         // a conditional GAN on unlabelled data stops here, before touching the run; so does a wrong kernel
-        checkKernels(config, sc, architecture(config, info));
+        checkKernels(config, sc, RunNetworks.architecture(config, info));
         TrainConfig.Sync sync = Synchronisation.choose(sc, config.train());
         try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "train", config.leaseTimeout())) {
             return train(config, sc, storage, shards, info, fresh, sync, lease);
@@ -176,7 +175,7 @@ public final class TrainingJob {
             throws IOException {
         TrainConfig train = config.train();
         RunDirectory run = RunDirectory.of(config.outputDir(), config.runId());
-        GanArchitecture architecture = architecture(config, info);
+        GanArchitecture architecture = RunNetworks.architecture(config, info);
         GanReplica replica = new GanReplica(architecture, train.loss(), train.realTarget(), DataType.FLOAT);
         if (fresh && storage.exists(run.root())) {
             LOG.info("train: --fresh: removing the earlier attempt in {}", run.root());
@@ -190,9 +189,10 @@ public final class TrainingJob {
         // the executors' self-check before the first step, and the machines the run starts on
         List<Map<String, Object>> executors = JvmPlatforms.ofExecutors(sc,
                 NetworkKernels.training(architecture, train.batchPerWorker()), threads);
-        TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync, threads, executors, lease);
+        TrainingJob job = resumeOrStart(config, sc, storage, run, replica, info, sync, threads, executors, lease,
+                RunSamples.of(config, replica, shards));
         SampleOrder order = TrainingData.order(train, config.data(), shards);
-        JavaRDD<WorkerInput> inputs = TrainingData.inputs(sc, shards, order, train.workers());
+        JavaRDD<WorkerInput> inputs = TrainingData.inputs(sc, shards, order, train.workers(), config.data());
         try (StepRunner steps = Synchronisation.start(sync, sc, inputs, architecture, train, threads,
                 job.state)) {
             LOG.info("train: run {} — {} steps, {} workers × {} images, {} G + {} D parameters, {} ND4J threads"
@@ -205,25 +205,6 @@ public final class TrainingJob {
             job.loop(steps);
         }
         return job.finish(info);
-    }
-
-    /** The run's networks: conditioned on the dataset's classes with model.conditional = true. */
-    public static GanArchitecture architecture(SparkganConfig config, DatasetInfo info) {
-        if (config.model().conditional() && info != null && info.classes().size() >= 2) {
-            long labelled = Arrays.stream(info.labelCounts()).sum();
-            if (labelled < info.count()) {
-                throw new ConfigException(List.of("model.conditional = true needs a label for every image, and "
-                        + (info.count() - labelled) + " of the " + info.count() + " images in " + config.data().shards()
-                        + " have none (an image folder labels only the files inside its class subfolders, a CSV"
-                        + " manifest only rows with a label); label them or set model.conditional = false"));
-            }
-        }
-        return config.architecture(info == null ? 0 : info.classes().size());
-    }
-
-    /** D's spectral normalisation for this run's model (vectors not started yet), or null when it is off. */
-    public static SpectralNorm spectralNorm(SparkganConfig config, GanArchitecture architecture) {
-        return config.model().spectralNorm() ? SpectralNorm.forWeights(GanNetwork.of(architecture).discriminatorLayout()) : null;
     }
 
     /** The result of a run that already finished train.steps, or null when there is training to do. */
@@ -240,7 +221,7 @@ public final class TrainingJob {
             return null;
         }
         GanState last = Checkpoint.read(storage, run, committed.get(committed.size() - 1), train,
-                spectralNorm(config, architecture(config, info)));
+                RunNetworks.spectralNorm(config, RunNetworks.architecture(config, info)));
         LOG.info("train: run {} already finished {} steps; nothing to do (--fresh starts it over)", run.root(),
                 finished);
         return new Result(run, last.step(), last.generator().clone(), last.discriminator().clone(),
@@ -252,8 +233,8 @@ public final class TrainingJob {
     private static TrainingJob resumeOrStart(SparkganConfig config, JavaSparkContext sc, Storage storage,
                                              RunDirectory run, GanReplica replica, DatasetInfo info,
                                              TrainConfig.Sync sync, int threads,
-                                             List<Map<String, Object>> executors, DirectoryLease lease)
-            throws IOException {
+                                             List<Map<String, Object>> executors, DirectoryLease lease,
+                                             RunSamples samples) throws IOException {
         TrainConfig train = config.train();
         Checkpoint.Provenance provenance = RunProvenance.forCheckpoints(config, info, threads);
         List<Long> committed = Checkpoint.committed(storage, run);
@@ -263,7 +244,7 @@ public final class TrainingJob {
             JsonNode recorded = Checkpoint.stateJson(storage, run.checkpoint(from));
             ResumeChecks.requireSameNormalisation(recorded, RunProvenance.normalisation(config), run, from);
             ResumeChecks.requireSameDataset(recorded, info, config.data().shards(), run, from);
-            GanState state = Checkpoint.read(storage, run, from, train, spectralNorm(config, replica.architecture()),
+            GanState state = Checkpoint.read(storage, run, from, train, RunNetworks.spectralNorm(config, replica.architecture()),
                     replica.generatorLayout());
             ResumeChecks.requireSameModel(state, replica, run, from);
             ResumeChecks.warnOnOtherThreads(recorded, threads, run, from);
@@ -271,7 +252,7 @@ public final class TrainingJob {
             MetricsLog metrics = MetricsLog.resume(storage, run.metrics(), from, lease::check);
             storage.writeString(run.runConf(), config.renderedForRunDirectory());
             LOG.info("train: resuming {} from its checkpoint at step {} (of {})", run.root(), from, train.steps());
-            return new TrainingJob(config, storage, run, replica, state, metrics, provenance, lease, from);
+            return new TrainingJob(config, storage, run, replica, state, metrics, provenance, lease, samples, from);
         }
         if (storage.list(run.root()).stream().anyMatch(e -> !e.getPath().getName().equals(DirectoryLease.DIR))) {
             // an attempt that died before its first checkpoint: nothing in it is worth keeping
@@ -285,9 +266,9 @@ public final class TrainingJob {
         GanArchitecture architecture = replica.architecture();
         GanState state = new GanState(GanNetwork.of(architecture).generatorLayout().initialise(Noise.seed(train.seed(), 'G')),
                 GanNetwork.of(architecture).discriminatorLayout().initialise(Noise.seed(train.seed(), 'D')), train,
-                spectralNorm(config, architecture), replica.generatorLayout());
+                RunNetworks.spectralNorm(config, architecture), replica.generatorLayout());
         TrainingJob job = new TrainingJob(config, storage, run, replica, state,
-                new MetricsLog(storage, run.metrics(), lease::check), provenance, lease, -1);
+                new MetricsLog(storage, run.metrics(), lease::check), provenance, lease, samples, -1);
         job.writeSample();
         return job;
     }
@@ -349,8 +330,7 @@ public final class TrainingJob {
 
     private void writeSample() throws IOException {
         lease.check();
-        storage.writeAtomically(run.sample(state.step()), SampleGrid.png(replica, state.samplingGenerator(),
-                train.seed(), train.sampleCount(), config.runId(), state.step()));
+        storage.writeAtomically(run.sample(state.step()), samples.png(state.samplingGenerator(), state.step()));
     }
 
     /** A checkpoint of the current state; {@code jvms} ran its steps since the last one. */

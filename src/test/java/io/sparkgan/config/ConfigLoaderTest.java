@@ -85,7 +85,7 @@ class ConfigLoaderTest {
         assertTrue(fixed.contains("model.d-norm = \"layer\" (--set model.d-norm=layer) does not apply to"
                 + " model.architecture = resnet") && fixed.contains("leave the key out"), fixed);
         String unknown = rejected("model.architecture=stylegan9").getMessage();
-        assertTrue(unknown.contains("model.architecture = \"stylegan9\"") && unknown.contains("expected one of dcgan, resnet"),
+        assertTrue(unknown.contains("model.architecture = \"stylegan9\"") && unknown.contains("expected one of dcgan, pix2pix, resnet, stylegan2"),
                 unknown);
         assertEquals(1, unknown.split("expected").length - 1, "one message: " + unknown);
         String size = rejected("model.architecture=resnet", "data.image-size=25").getMessage();
@@ -120,12 +120,16 @@ class ConfigLoaderTest {
                 "data.lanes=4")).data().shards(), "settings that do not change the bytes keep the folder");
         for (String other : List.of("data.image-size=32", "data.channels=3", "data.limit=100", "data.split=test",
                 "data.shard-size=1M", "data.convert-channels=true", "data.max-pixels=1000",
-                "data.source=/data/faces")) {
+                "data.source=/data/faces", "data.layout=aligned")) {
             String changed = ConfigLoader.load((Path) null, List.of(other)).data().shards();
             assertFalse(changed.equals(folder), other + " gets a folder of its own");
         }
         assertTrue(ConfigLoader.load((Path) null, List.of("data.image-size=32", "data.shards-root=hdfs:///gan/shards"))
                 .data().shards().matches("hdfs:///gan/shards/fashion-mnist-32px-grey-[0-9a-f]{8}"));
+        assertEquals(folder, ConfigLoader.load((Path) null, List.of("data.direction=BtoA")).data().shards(),
+                "a pair's direction is training's choice, not the bytes'");
+        assertTrue(ConfigLoader.load((Path) null, List.of("data.layout=aligned")).data().shards()
+                .matches("sparkgan-work/shards/fashion-mnist-28px-grey-pairs-[0-9a-f]{8}"));
         assertEquals("/mine", ConfigLoader.load((Path) null, List.of("data.shards=/mine")).data().shards(),
                 "a data.shards given is used as it is");
         assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(
@@ -250,6 +254,16 @@ class ConfigLoaderTest {
         ConfigException e = rejected("data.image-size=27");
         assertTrue(e.getMessage().contains("data.image-size = 27"), e.getMessage());
         assertTrue(e.getMessage().contains("28, 32, 48, 64"), e.getMessage());
+    }
+
+    @Test
+    void layoutsAreNamedAndUnpairedIsNotBuiltYet() {
+        assertTrue(rejected("data.layout=pairs").getMessage().contains("expected one of images, aligned, unpaired"));
+        assertTrue(rejected("data.layout=unpaired").getMessage().contains("unpaired, CycleGAN's two folders, is not built"
+                + " yet"));
+        assertTrue(rejected("data.direction=AB").getMessage().contains("expected one of AtoB, BtoA"));
+        assertEquals(DataConfig.Direction.B_TO_A, ConfigLoader.load((Path) null, List.of("data.direction=BtoA"))
+                .data().direction());
     }
 
     @Test

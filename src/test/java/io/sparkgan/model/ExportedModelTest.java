@@ -24,12 +24,12 @@ class ExportedModelTest {
         INDArray z = Nd4j.randn(DataType.FLOAT, 16, 100);
         INDArray expected = replica.generate(z);
 
-        SameDiff loadedG = SameDiff.load(new ByteArrayInputStream(save(replica.exportGenerator(Nd4j.createFromArray(g)))), false);
+        SameDiff loadedG = SameDiff.load(new ByteArrayInputStream(save(GraphExport.generator(replica, Nd4j.createFromArray(g)))), false);
         INDArray images = loadedG.output(Map.of("z", z), "images").get("images");
         assertArrayEquals(new long[] {16, 1, 28, 28}, images.shape());
         assertArrayEquals(expected.data().asFloat(), images.data().asFloat(), 1e-6f);
 
-        SameDiff loadedD = SameDiff.load(new ByteArrayInputStream(save(replica.exportDiscriminator(Nd4j.createFromArray(d)))), false);
+        SameDiff loadedD = SameDiff.load(new ByteArrayInputStream(save(GraphExport.discriminator(replica, Nd4j.createFromArray(d)))), false);
         INDArray logits = loadedD.output(Map.of("images", images), "logits").get("logits");
         assertArrayEquals(new long[] {16, 1}, logits.shape());
         assertEquals(16, logits.length());

@@ -59,7 +59,7 @@ class NetworkPassesTest {
         int[] realClasses = classes(16, classes, 1);
         int[] fakeClasses = classes(16, classes, 3);
 
-        SameDiff generator = replica.exportGenerator(g);
+        SameDiff generator = GraphExport.generator(replica, g);
         INDArray fake = generator.output(inputs("z", z, "labels", fakeClasses), "images").get("images");
         assertClose("G(z)", fake, replica.generate(z, fakeClasses));
 
@@ -156,7 +156,7 @@ class NetworkPassesTest {
         GanArchitecture a = replica.architecture();
         SameDiff sd = SameDiff.create();
         GanNetwork network = GanNetwork.of(a);
-        GanReplica.declare(sd, replica.discriminatorLayout(), DataType.FLOAT);
+        GraphExport.declare(sd, replica.discriminatorLayout(), DataType.FLOAT);
         assign(sd, replica.discriminatorLayout(), d);
         long[] shape = {-1, a.channels(), a.imageSize(), a.imageSize()};
         SDVariable realLogits = network.discriminatorGraph(sd, sd.placeHolder("real", DataType.FLOAT, shape),
@@ -189,8 +189,8 @@ class NetworkPassesTest {
         GanArchitecture a = replica.architecture();
         SameDiff sd = SameDiff.create();
         GanNetwork network = GanNetwork.of(a);
-        GanReplica.declare(sd, replica.generatorLayout(), DataType.FLOAT);
-        GanReplica.declare(sd, replica.discriminatorLayout(), DataType.FLOAT);
+        GraphExport.declare(sd, replica.generatorLayout(), DataType.FLOAT);
+        GraphExport.declare(sd, replica.discriminatorLayout(), DataType.FLOAT);
         assign(sd, replica.generatorLayout(), g);
         assign(sd, replica.discriminatorLayout(), d);
         SDVariable labels = labels(sd, "labels", classes, a);

@@ -97,6 +97,19 @@ class ConditionalTrainingTest {
         assertFalse(Files.exists(tmp.resolve("partly/checkpoints")), "no training happened");
     }
 
+    @Test
+    void aDatasetOfPairsIsRefusedByTheArchitecturesThatGenerateFromNoise() {
+        SparkganConfig config = config("pairs", "model.conditional=false", "data.layout=aligned",
+                "data.source=data-manifests/fashion-mnist-edges.conf", "data.shards=" + tmp.resolve("pair-shards"),
+                "data.limit=32");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TrainingJob.run(config, TestSpark.context(), Storage.local()));
+        assertTrue(e.getMessage().contains("data.layout = aligned: " + tmp.resolve("pair-shards") + " holds pairs")
+                && e.getMessage().contains("model.architecture = dcgan generates images from noise")
+                && e.getMessage().contains("(model.architecture = pix2pix)"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("pairs/checkpoints")), "no training happened");
+    }
+
     private static String[] with(String[] sets, String... more) {
         String[] all = Arrays.copyOf(sets, sets.length + more.length);
         System.arraycopy(more, 0, all, sets.length, more.length);

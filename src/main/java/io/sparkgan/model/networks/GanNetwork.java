@@ -27,6 +27,7 @@ public interface GanNetwork {
             case DCGAN -> new Dcgan(a);
             case RESNET -> new Resnet(a);
             case STYLEGAN2 -> new StyleGan2(a);
+            case PIX2PIX -> new Pix2pix(a);
         };
     }
 

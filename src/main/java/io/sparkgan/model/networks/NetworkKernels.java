@@ -14,6 +14,7 @@ import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The native kernels a pair calls, at the shapes it calls them with: what the self-check runs before a
@@ -48,7 +49,9 @@ public final class NetworkKernels {
         GanNetwork network = GanNetwork.of(a);
         Params g = params(network.generatorLayout());
         Params d = params(network.discriminatorLayout());
-        INDArray z = Nd4j.zeros(DataType.FLOAT, batch, a.latentDim());
+        boolean translates = a.family().translates();
+        INDArray z = translates ? Nd4j.zeros(DataType.FLOAT, batch, a.channels(), a.imageSize(), a.imageSize())
+                : Nd4j.zeros(DataType.FLOAT, batch, a.latentDim());
         INDArray oneHot = a.conditional() ? Nd4j.zeros(DataType.FLOAT, batch, a.classes()) : null;
         if (oneHot != null) {
             oneHot.getColumn(0).assign(1);
@@ -58,10 +61,16 @@ public final class NetworkKernels {
             if (!training) {
                 return;
             }
-            Pass judged = network.discriminator(d, Dual.of(generated.output()), oneHot);
-            INDArray gradLogits = Nd4j.ones(DataType.FLOAT, batch, 1);
+            // a translation's D judges the pair (input, output)
+            INDArray judgedImages = translates ? Nd4j.concat(1, z, generated.output()) : generated.output();
+            Pass judged = network.discriminator(d, Dual.of(judgedImages), oneHot);
+            INDArray gradLogits = Nd4j.ones(DataType.FLOAT, judged.output().shape());
             judged.backward(gradLogits, Nd4j.zeros(DataType.FLOAT, network.discriminatorLayout().size()));
             INDArray gradImages = judged.inputGradient(gradLogits);
+            if (translates) {
+                gradImages = gradImages.get(NDArrayIndex.all(), NDArrayIndex.interval(a.channels(), 2L * a.channels()),
+                        NDArrayIndex.all(), NDArrayIndex.all()).dup('c');
+            }
             generated.backward(gradImages, Nd4j.zeros(DataType.FLOAT, network.generatorLayout().size()));
         });
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
 import io.sparkgan.model.GanReplica;
+import io.sparkgan.model.GraphExport;
 import io.sparkgan.model.GradientPenalty;
 import io.sparkgan.model.Normalisation;
 import io.sparkgan.model.ParamLayout;
@@ -113,7 +114,7 @@ class StyleGan2GradientTest {
     /** w from the mapping network's graph form. */
     private static INDArray mappingGraph(ParamLayout layout, INDArray g, INDArray z, int[] classes) {
         SameDiff sd = SameDiff.create();
-        GanReplica.declare(sd, layout, DataType.DOUBLE);
+        GraphExport.declare(sd, layout, DataType.DOUBLE);
         for (ParamLayout.Param p : layout.params()) {
             sd.getVariable(p.name()).getArr().assign(g.get(NDArrayIndex.interval(p.offset(), p.offset() + p.length()))
                     .reshape('c', p.shape()));

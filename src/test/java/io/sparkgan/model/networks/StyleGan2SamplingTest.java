@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sparkgan.model.GanArchitecture;
 import io.sparkgan.model.GanLoss;
 import io.sparkgan.model.GanReplica;
+import io.sparkgan.model.GraphExport;
 import io.sparkgan.model.Noise;
 import io.sparkgan.model.NoiseMode;
 import io.sparkgan.model.Normalisation;
@@ -105,7 +106,7 @@ class StyleGan2SamplingTest {
     @Test
     void theExportedGraphHoldsMappingAndSynthesisApartWithTheMeanW() {
         GanReplica r = replica();
-        org.nd4j.autodiff.samediff.SameDiff graph = r.exportGenerator(Nd4j.createFromArray(params(r.generatorLayout())));
+        org.nd4j.autodiff.samediff.SameDiff graph = GraphExport.generator(r, Nd4j.createFromArray(params(r.generatorLayout())));
         INDArray w1 = graph.output(java.util.Map.of("z", z(1)), StyleGan2.MAPPING_OUTPUT).get(StyleGan2.MAPPING_OUTPUT);
         INDArray w2 = graph.output(java.util.Map.of("z", z(2)), StyleGan2.MAPPING_OUTPUT).get(StyleGan2.MAPPING_OUTPUT);
         INDArray mean = graph.getVariable(MappingNetwork.W_AVERAGE).getArr();

@@ -1,0 +1,158 @@
+package io.sparkgan.model.networks;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgan.model.GanArchitecture;
+import io.sparkgan.model.GanLoss;
+import io.sparkgan.model.GanReplica;
+import io.sparkgan.model.GraphExport;
+import io.sparkgan.model.NoiseMode;
+import io.sparkgan.model.Normalisation;
+import io.sparkgan.model.ParamLayout;
+import io.sparkgan.model.tape.Dual;
+import io.sparkgan.model.tape.Params;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * pix2pix's U-Net and PatchGAN: D's round on pairs and G's round (adversarial term through D plus
+ * λ·L1, through the skips' concatenations, instance norm and dropout) against central finite
+ * differences in double precision on a 16×16 instance (levels 2-4-8-16); the L1 term against its
+ * formula; the exported graph (no dropout) against the training pass; dropout's masks per slot.
+ */
+class Pix2pixTest {
+    private static final double STEP = 1e-6;
+    private static final double RELATIVE = 1e-5;
+    private static final double ABSOLUTE = 1e-8;
+    private static final GanArchitecture A = new GanArchitecture(16, 1, 0, 2, 2, Normalisation.INSTANCE,
+            Normalisation.INSTANCE, 0, GanArchitecture.Family.PIX2PIX);
+    private static final Styling DROPOUT = Styling.training(new Styling.Draws(7, 3, 0, 4), 0);
+
+    private static INDArray doubles(long seed, long... shape) {
+        Nd4j.getRandom().setSeed(seed);
+        return Nd4j.randn(DataType.DOUBLE, shape);
+    }
+
+    private static INDArray generic(ParamLayout layout, long seed) {
+        INDArray initial = Nd4j.createFromArray(layout.initialise(seed)).castTo(DataType.DOUBLE);
+        return initial.add(doubles(seed + 100, layout.size()).mul(0.1));
+    }
+
+    @Test
+    void theNetworksHaveThePapersShapes() {
+        GanNetwork network = GanNetwork.of(A);
+        assertEquals(4, UNetLevel.levels(16));
+        assertEquals(1, PatchGan.strided(32));
+        assertEquals(3, PatchGan.strided(256));
+        assertEquals(30, PatchGan.patchSide(256), "the paper's 30×30 patches of 70×70 pixels at 256×256");
+        assertEquals(14, PatchGan.patchSide(32));
+        assertEquals(6 * 6, network.discriminator(new Params(network.discriminatorLayout(),
+                generic(network.discriminatorLayout(), 2)), Dual.of(doubles(1, 3, 2, 16, 16)),
+                null).output().size(1), "a logit per patch");
+        INDArray out = GanNetwork.of(A).generator(new Params(network.generatorLayout(),
+                generic(network.generatorLayout(), 1)), doubles(1, 3, 1, 16, 16), null).output();
+        assertArrayEquals(new long[] {3, 1, 16, 16}, out.shape());
+        assertTrue(out.amaxNumber().doubleValue() <= 1, "tanh output");
+    }
+
+    @Test
+    void discriminatorOnPairsMatchesFiniteDifferences() {
+        GanReplica r = new GanReplica(A, GanLoss.NON_SATURATING, 1.0, DataType.DOUBLE);
+        GanReplica.DiscriminatorBatch batch = GanReplica.DiscriminatorBatch.of(doubles(3, 2, 2, 16, 16).mul(0.5),
+                doubles(4, 2, 2, 16, 16).mul(0.5));
+        INDArray d = generic(r.discriminatorLayout(), 2);
+        r.setDiscriminator(d);
+        GanReplica.RoundOutput round = r.discriminatorRound(batch);
+        check(d, round.gradient().dup(), 7, r.discriminatorLayout(), p -> {
+            r.setDiscriminator(p);
+            return r.discriminatorRound(batch).lossSum();
+        });
+    }
+
+    @Test
+    void generatorThroughDropoutAndL1MatchesFiniteDifferences() {
+        GanReplica r = new GanReplica(A, GanLoss.NON_SATURATING, 1.0, DataType.DOUBLE);
+        r.setDiscriminator(generic(r.discriminatorLayout(), 2));
+        INDArray inputs = doubles(5, 2, 1, 16, 16).mul(0.5);
+        INDArray targets = doubles(6, 2, 1, 16, 16).mul(0.5);
+        INDArray g = generic(r.generatorLayout(), 1);
+        r.setGenerator(g);
+        // λ = 3 rather than the paper's 100 keeps the loss near 1, where central differences resolve 1e-8
+        GanReplica.RoundOutput round = r.translationRound(inputs, targets, DROPOUT, 3);
+
+        INDArray outputs = r.generate(inputs, null, DROPOUT);
+        double l1 = 0;
+        for (int i = 0; i < 2; i++) {
+            l1 += outputs.slice(i).sub(targets.slice(i)).norm1Number().doubleValue() / 256;
+        }
+        assertEquals(l1, round.penaltySum(), 1e-12, "Σᵢ mean |G(xᵢ) − yᵢ|");
+        check(g, round.gradient().dup(), 23, r.generatorLayout(), p -> {
+            r.setGenerator(p);
+            return r.translationRound(inputs, targets, DROPOUT, 3).lossSum();
+        });
+    }
+
+    @Test
+    void dropoutMasksAreDrawnPerSlotAndTheExportHasNone() {
+        GanReplica r = new GanReplica(A, GanLoss.NON_SATURATING, 1.0, DataType.FLOAT);
+        INDArray g = Nd4j.createFromArray(r.generatorLayout().initialise(1));
+        r.setGenerator(g);
+        Nd4j.getRandom().setSeed(3);
+        INDArray inputs = Nd4j.rand(DataType.FLOAT, 4, 1, 16, 16).muli(2).subi(1);
+        INDArray dropped = r.generate(inputs, null, DROPOUT);
+        INDArray plain = r.generate(inputs, null, Styling.PLAIN);
+        assertFalse(dropped.equals(plain), "dropout changes the output");
+        assertEquals(plain, r.generate(inputs, null, new Styling(NoiseMode.NONE, null, 0, null, 0, 1)));
+        // slots 5 and 6 of the same draws: the second half of this batch, alone
+        Styling later = Styling.training(new Styling.Draws(7, 3, 0, 6), 0);
+        INDArray half = r.generate(inputs.get(NDArrayIndex.interval(2, 4)), null, later);
+        assertEquals(dropped.get(NDArrayIndex.interval(2, 4)), half,
+                "an image's masks depend on its slot, not on its batch");
+
+        SameDiff graph = GraphExport.generator(r, g);
+        INDArray exported = graph.output(Map.of("inputs", inputs), "images").get("images");
+        assertTrue(exported.equalsWithEps(plain, 1e-4), "the export is G without dropout");
+    }
+
+    private static double difference(INDArray x, long i, ToDoubleFunction<INDArray> f) {
+        double original = x.getDouble(i);
+        x.putScalar(i, original + STEP);
+        double up = f.applyAsDouble(x);
+        x.putScalar(i, original - STEP);
+        double down = f.applyAsDouble(x);
+        x.putScalar(i, original);
+        return (up - down) / (2 * STEP);
+    }
+
+    private static void check(INDArray params, INDArray analytic, int stride, ParamLayout layout,
+                              ToDoubleFunction<INDArray> loss) {
+        Set<Long> firsts = new HashSet<>();
+        layout.params().forEach(p -> firsts.add(p.offset()));
+        int nonzero = 0;
+        for (long i = 0; i < params.length(); i++) {
+            if (i % stride != 0 && !firsts.contains(i)) {
+                continue;
+            }
+            double numeric = difference(params, i, loss);
+            double exact = analytic.getDouble(i);
+            double allowed = RELATIVE * Math.max(Math.abs(numeric), Math.abs(exact)) + ABSOLUTE;
+            long at = i;
+            assertTrue(Math.abs(numeric - exact) <= allowed, layout.params().stream()
+                    .filter(p -> at >= p.offset() && at < p.offset() + p.length()).findFirst().orElseThrow().name()
+                    + " [" + at + "]: backprop " + exact + ", finite difference " + numeric);
+            nonzero += numeric != 0 ? 1 : 0;
+        }
+        assertTrue(nonzero > 10, "derivatives are nonzero: " + nonzero);
+    }
+}
