@@ -58,7 +58,8 @@ public final class FidStage {
      * seed, KID settings and real statistics) are reused unless {@code rescore}: a rerun of a scored
      * run, such as a cleared Airflow task, computes nothing and leaves the report as it was.
      *
-     * @return the report written, or null when every checkpoint asked for was scored already
+     * @return the report written, or null when every checkpoint asked for was scored already, or for a
+     *     translation run, whose report is {@link TranslationReport}
      */
     public static FidReport run(JavaSparkContext sc, Storage storage, SparkganConfig config, PreparedDataset dataset,
                                 RunDirectory run, List<Long> steps) throws IOException {
@@ -69,6 +70,10 @@ public final class FidStage {
                                 RunDirectory run, List<Long> steps, boolean rescore) throws IOException {
         // the report is the run directory's: written only by the driver that holds its lease
         try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "fid", config.leaseTimeout())) {
+            if (config.model().family().translates()) { // scored against ground truth, not by FID alone
+                TranslationStage.score(sc, storage, config, dataset, run, steps, lease);
+                return null;
+            }
             return score(sc, storage, config, dataset, run, steps, rescore, lease);
         }
     }

@@ -125,7 +125,8 @@ public final class Png {
         return out;
     }
 
-    private static int toByte(float v) {
+    /** A value in [-1, 1] as the 8-bit pixel the PNG holds: round((v + 1)·127.5), clamped; NaN is 0. */
+    public static int toByte(float v) {
         float scaled = (v + 1f) * 127.5f;
         if (!(scaled >= 0f)) {
             return 0; // also NaN

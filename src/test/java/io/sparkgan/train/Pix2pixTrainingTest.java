@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.TestSpark;
 import io.sparkgan.config.SparkganConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkgan.data.PreparedDataset;
+import io.sparkgan.data.Preparer;
+import io.sparkgan.eval.FidStage;
 import io.sparkgan.io.Json;
+import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -60,6 +65,22 @@ class Pix2pixTrainingTest {
         List<String> lines = Files.readAllLines(tmp.resolve("driver/metrics.jsonl"));
         double gLoss = Json.parse(lines.get(lines.size() - 1)).path("g_loss").asDouble();
         assertTrue(gLoss > 1, "G's loss holds λ·L1 (λ = 100): " + gLoss);
+
+        SparkganConfig config = config("driver", "train.sync=driver");
+        PreparedDataset dataset = Preparer.prepare(TestSpark.context(), config.data(), Storage.local());
+        FidStage.run(TestSpark.context(), Storage.local(), config, dataset,
+                RunDirectory.of(config.outputDir(), config.runId()), List.of(2L, 4L));
+        JsonNode report = Json.parse(Files.readString(tmp.resolve("driver/fid/report.json")));
+        assertEquals("translation", report.path("kind").asText());
+        assertEquals("test", report.path("held_out").path("split").asText());
+        assertEquals(64, report.path("held_out").path("pairs").asLong(), "the test split, limited as the training one");
+        JsonNode last = report.path("checkpoints").get(1);
+        assertEquals(4, last.path("step").asLong());
+        assertEquals(64, last.path("pairs").asLong());
+        assertTrue(last.path("l1").asDouble() > 0 && last.path("l1").asDouble() < 1, last.toString());
+        assertTrue(last.path("ssim").asDouble() > -1 && last.path("ssim").asDouble() < 1, last.toString());
+        assertTrue(last.path("psnr").asDouble() > 0 && last.path("psnr").asDouble() < 60, last.toString());
+        assertTrue(Files.readString(tmp.resolve("driver/fid/report.html")).contains("rows of input | output | target"));
 
         // 4 rows (sample-count / 2) of input | output | target, 16-pixel images with 2-pixel borders
         BufferedImage grid = ImageIO.read(tmp.resolve("driver/samples/step-00000000.png").toFile());

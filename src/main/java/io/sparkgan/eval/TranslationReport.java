@@ -1,0 +1,96 @@
+package io.sparkgan.eval;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkgan.io.DirectoryLease;
+import io.sparkgan.io.Json;
+import io.sparkgan.io.Storage;
+import java.io.IOException;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The FID stage's report for a translation run ({@code fid/report.{json,csv,html}}, {@code "kind":
+ * "translation"}): a row per scored checkpoint with the mean L1, PSNR and SSIM of its outputs against
+ * the held-out split's targets, and a grid of input | output | target for the last checkpoint.
+ *
+ * @param grid the last checkpoint's grid (PNG)
+ */
+record TranslationReport(String runId, String runDirectory, String dataset, String datasetSha256, String heldOut,
+                         long heldOutPairs, String direction, long seed, List<Row> rows, byte[] grid,
+                         String createdAt) {
+
+    /** One checkpoint's generator, scored: means over the held-out pairs. */
+    record Row(long step, String generator, long pairs, double l1, double psnr, double ssim, double seconds) {
+        static Row of(long step, String generator, PairedScores.Sums sums, double seconds) {
+            return new Row(step, generator, sums.pairs(), sums.l1() / sums.pairs(), sums.psnr() / sums.pairs(),
+                    sums.ssim() / sums.pairs(), seconds);
+        }
+    }
+
+    void write(Storage storage, Path dir, DirectoryLease lease) throws IOException {
+        lease.check();
+        storage.writeString(new Path(dir, "report.json"), json());
+        storage.writeString(new Path(dir, "report.csv"), csv());
+        storage.writeString(new Path(dir, "report.html"), html());
+    }
+
+    String json() {
+        ObjectNode root = Json.object();
+        root.put("kind", "translation");
+        root.put("run_id", runId);
+        root.put("run_directory", runDirectory);
+        root.putObject("dataset").put("name", dataset).put("content_sha256", datasetSha256);
+        root.putObject("held_out").put("split", heldOut).put("pairs", heldOutPairs);
+        root.put("direction", direction);
+        root.put("seed", seed);
+        root.put("metrics", "l1: mean |output - target| on [0, 1]; psnr: dB on 0-255 over the whole image ("
+                + PairedMetrics.PSNR_IDENTICAL + " for an exact match); ssim: 11x11 Gaussian window, sigma 1.5,"
+                + " as scikit-image; outputs as their 8-bit PNG pixels, G with dropout drawn from (seed, pair)");
+        ArrayNode rowsNode = root.putArray("checkpoints");
+        for (Row r : rows) {
+            rowsNode.addObject().put("step", r.step()).put("generator", r.generator()).put("pairs", r.pairs())
+                    .put("l1", r.l1()).put("psnr", r.psnr()).put("ssim", r.ssim()).put("seconds", r.seconds());
+        }
+        root.put("created_at", createdAt);
+        return Json.pretty(root);
+    }
+
+    String csv() {
+        StringBuilder s = new StringBuilder("step,generator,pairs,l1,psnr,ssim,seconds\n");
+        for (Row r : rows) {
+            s.append(String.format(Locale.ROOT, "%d,%s,%d,%.6f,%.4f,%.6f,%.1f%n", r.step(), r.generator(), r.pairs(),
+                    r.l1(), r.psnr(), r.ssim(), r.seconds()));
+        }
+        return s.toString();
+    }
+
+    String html() {
+        StringBuilder h = new StringBuilder("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>sparkgan ")
+                .append(text(runId)).append(": translation</title></head><body>\n<h1>")
+                .append(text(runId)).append(": translation on the held-out pairs</h1>\n<p>")
+                .append(text(dataset)).append(", held-out split ").append(text(heldOut)).append(" (").append(heldOutPairs)
+                .append(" pairs), direction ").append(text(direction)).append(", seed ").append(seed).append("</p>\n")
+                .append("<table border=\"1\"><tr><th>step</th><th>generator</th><th>pairs</th><th>L1</th>")
+                .append("<th>PSNR (dB)</th><th>SSIM</th><th>seconds</th></tr>\n");
+        for (Row r : rows) {
+            h.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%s</td><td>%d</td><td>%.4f</td><td>%.2f</td>"
+                    + "<td>%.4f</td><td>%.1f</td></tr>%n", r.step(), text(r.generator()), r.pairs(), r.l1(), r.psnr(),
+                    r.ssim(), r.seconds()));
+        }
+        h.append("</table>\n");
+        if (grid != null) {
+            h.append("<figure><img alt=\"input, output, target\" src=\"data:image/png;base64,")
+                    .append(Base64.getEncoder().encodeToString(grid)).append("\"><figcaption>step ")
+                    .append(rows.isEmpty() ? "" : String.valueOf(rows.get(rows.size() - 1).step()))
+                    .append(": rows of input | output | target, the first held-out pairs</figcaption></figure>\n");
+        }
+        return h.append("</body></html>\n").toString();
+    }
+
+    private static String text(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}
