@@ -16,7 +16,8 @@ import picocli.CommandLine;
  */
 @Command(name = "sparkgan", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Distributed GAN training on Apache Spark.",
-        subcommands = {PrepareCommand.class, TrainCommand.class, FidCommand.class, EvaluatorCommand.class, SampleCommand.class, BenchCommand.class, DoctorCommand.class,
+        subcommands = {PrepareCommand.class, TrainCommand.class, FidCommand.class, EvaluatorCommand.class, SampleCommand.class, TranslateCommand.class, BenchCommand.class,
+                DoctorCommand.class,
                 ShowConfigCommand.class})
 public final class Main implements Runnable {
     /** Exit codes: 0 done, 1 failed while running, 2 bad configuration or command line. */

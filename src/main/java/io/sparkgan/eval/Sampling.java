@@ -115,6 +115,11 @@ public final class Sampling {
         SampleCheckpoint source = SampleCheckpoint.of(storage, checkpoint, settings.generator());
         byte[] graphBytes = storage.readBytes(source.graph());
         SameDiff graph = SampleGenerator.load(graphBytes);
+        if (graph.hasVariable("inputs")) {
+            throw new EvaluationException("--checkpoint " + checkpoint + ": its generator translates an image to an"
+                    + " image (model.architecture = pix2pix) and draws nothing from noise; map a folder with sparkgan"
+                    + " translate --checkpoint " + checkpoint + " --in DIR --out DIR");
+        }
         int latent = latentDim(graph, source.graph());
         int classCount = classCount(graph, latent);
         checkClasses(settings.classes(), classCount, checkpoint);

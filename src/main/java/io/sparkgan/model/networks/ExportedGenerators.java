@@ -40,6 +40,9 @@ public final class ExportedGenerators {
         if (isStyleGan2(shapeOf)) {
             return styleGan2(shapeOf);
         }
+        if (shapeOf.apply(UNetLevel.DOWN_1 + "/W") != null) {
+            return pix2pix(shapeOf);
+        }
         long[] project = shapeOf.apply(GanNetwork.G_PROJECT + "/W"); // [inputs, c0·base²]
         if (project == null) {
             return null;
@@ -75,6 +78,17 @@ public final class ExportedGenerators {
     /** Whether the graph is StyleGAN2's: it keeps the mapping network's w̄. */
     public static boolean isStyleGan2(Function<String, long[]> shapeOf) {
         return shapeOf.apply(MappingNetwork.W_AVERAGE) != null;
+    }
+
+    /** pix2pix's U-Net from its weights: a level per halving down to 1×1, its outermost convolution's widths. */
+    private static GanArchitecture pix2pix(Function<String, long[]> shapeOf) {
+        int levels = 0;
+        while (shapeOf.apply("g/down" + (levels + 1) + "/W") != null) {
+            levels++;
+        }
+        long[] first = shapeOf.apply(UNetLevel.DOWN_1 + "/W"); // conv2d [k, k, in, out]
+        return new GanArchitecture(1 << levels, (int) first[2], 0, (int) first[3], (int) first[3],
+                Normalisation.INSTANCE, Normalisation.INSTANCE, 0, Family.PIX2PIX);
     }
 
     /** StyleGAN2's G from its weights: the resolutions, the widths at the image side, z, the mapping depth. */

@@ -31,6 +31,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * channels, as the paper's 256×256 generator (C64-C128-C256-C512-C512-C512-C512-C512) does.
  */
 final class UNetLevel {
+    /** The outermost level's down convolution, which takes the image. */
+    static final String DOWN_1 = "g/down1";
     /** pix2pix's dropout rate, on the inner levels' up-sampled features. */
     static final double DROPOUT_RATE = 0.5;
     /** Levels that drop out: the (up to) three next to the innermost, as in the paper's 256×256 U-Net. */
