@@ -85,7 +85,7 @@ record TranslationReport(String runId, String runDirectory, String dataset, Stri
             h.append("<figure><img alt=\"input, output, target\" src=\"data:image/png;base64,")
                     .append(Base64.getEncoder().encodeToString(grid)).append("\"><figcaption>step ")
                     .append(rows.isEmpty() ? "" : String.valueOf(rows.get(rows.size() - 1).step()))
-                    .append(": rows of input | output | target, the first held-out pairs</figcaption></figure>\n");
+                    .append(": input | output | target for the first held-out pairs</figcaption></figure>\n");
         }
         return h.append("</body></html>\n").toString();
     }

@@ -14,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * A translation run's sample grid: a row per pair, input | output | target, for fixed pairs (the first
+ * A translation run's sample grid: input | output | target for each of fixed pairs (the first
  * of a split), so that grids of different steps show the same inputs. G runs as it does for {@code
  * translate}: with dropout (the paper's test-time noise) drawn from the run's seed and the pair's row.
  */
@@ -72,7 +72,8 @@ public final class TranslationGrid {
             System.arraycopy(pairs, (2 * i + 1) * perImage, grid, (3 * i + 2) * perImage, perImage);
         }
         Map<String, String> marks = new LinkedHashMap<>(Png.syntheticMarks(runId, step));
-        marks.put("sparkgan:grid", "rows of input | output | target");
-        return Png.encode(Png.grid(grid, 3 * n, a.channels(), a.imageSize(), 3), marks);
+        marks.put("sparkgan:grid", "input | output | target, " + perRow + " a row");
+        int perRow = (int) Math.ceil(Math.sqrt(n / 3.0)); // triplets a row: about as wide as it is high
+        return Png.encode(Png.grid(grid, 3 * n, a.channels(), a.imageSize(), 3 * perRow), marks);
     }
 }

@@ -49,6 +49,30 @@ class CommandLineErrorsTest {
     }
 
     @Test
+    void translateOptionsAreCheckedBeforeSparkStarts() {
+        CliRun direction = CliRun.of("translate", "--checkpoint", "x", "--in", "y", "--out", tmp.toString(),
+                "--direction", "BtoA");
+        assertEquals(2, direction.code());
+        assertTrue(direction.err().contains("--direction BtoA picks a half of an aligned pair: give --layout aligned"),
+                direction.err());
+        CliRun layout = CliRun.of("translate", "--checkpoint", "x", "--in", "y", "--out", tmp.toString(), "--layout",
+                "pairs");
+        assertEquals(2, layout.code());
+        assertTrue(layout.err().contains("--layout pairs: expected images or aligned"), layout.err());
+        CliRun paired = CliRun.of("config", "--set", "model.architecture=pix2pix");
+        assertEquals(2, paired.code());
+        assertTrue(paired.err().contains("data.layout = \"images\"") && paired.err().contains("\"aligned\" with"
+                + " model.architecture = pix2pix"), paired.err());
+        CliRun ema = CliRun.of("config", "--config", "conf/recipes/pix2pix.conf", "--set", "train.ema-half-life=5000");
+        assertEquals(2, ema.code());
+        assertTrue(ema.err().contains("train.ema-half-life = 5000") && ema.err().contains("does not apply to"
+                + " model.architecture = pix2pix"), ema.err());
+        CliRun l1 = CliRun.of("config", "--set", "train.l1-weight=10");
+        assertEquals(2, l1.code());
+        assertTrue(l1.err().contains("the L1 term is a translation's"), l1.err());
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         CliRun o = CliRun.of("train", "--confg", "x.conf");
         assertEquals(2, o.code());

@@ -80,11 +80,12 @@ class Pix2pixTrainingTest {
         assertTrue(last.path("l1").asDouble() > 0 && last.path("l1").asDouble() < 1, last.toString());
         assertTrue(last.path("ssim").asDouble() > -1 && last.path("ssim").asDouble() < 1, last.toString());
         assertTrue(last.path("psnr").asDouble() > 0 && last.path("psnr").asDouble() < 60, last.toString());
-        assertTrue(Files.readString(tmp.resolve("driver/fid/report.html")).contains("rows of input | output | target"));
+        assertTrue(Files.readString(tmp.resolve("driver/fid/report.html"))
+                .contains("input | output | target for the first held-out pairs"));
 
-        // 4 rows (sample-count / 2) of input | output | target, 16-pixel images with 2-pixel borders
+        // 4 pairs (sample-count / 2) of input | output | target, 2 a row; 16-pixel images, 2-pixel borders
         BufferedImage grid = ImageIO.read(tmp.resolve("driver/samples/step-00000000.png").toFile());
-        assertEquals(3 * 18 + 2, grid.getWidth());
-        assertEquals(4 * 18 + 2, grid.getHeight());
+        assertEquals(6 * 18 + 2, grid.getWidth());
+        assertEquals(2 * 18 + 2, grid.getHeight());
     }
 }
