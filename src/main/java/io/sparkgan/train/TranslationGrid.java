@@ -71,9 +71,9 @@ public final class TranslationGrid {
             System.arraycopy(outputs, i * perImage, grid, (3 * i + 1) * perImage, perImage);
             System.arraycopy(pairs, (2 * i + 1) * perImage, grid, (3 * i + 2) * perImage, perImage);
         }
+        int perRow = (int) Math.ceil(Math.sqrt(n / 3.0)); // triplets a row: about as wide as it is high
         Map<String, String> marks = new LinkedHashMap<>(Png.syntheticMarks(runId, step));
         marks.put("sparkgan:grid", "input | output | target, " + perRow + " a row");
-        int perRow = (int) Math.ceil(Math.sqrt(n / 3.0)); // triplets a row: about as wide as it is high
         return Png.encode(Png.grid(grid, 3 * n, a.channels(), a.imageSize(), 3 * perRow), marks);
     }
 }
