@@ -43,17 +43,31 @@ public final class EvaluatorTrainer {
     }
 
     static Path modelPath(String shardsLocation) {
-        return new Path(Storage.qualify(shardsLocation), "fid/evaluator.zip");
+        return modelPath(shardsLocation, -1);
     }
 
-    static Path infoPath(String shardsLocation) {
-        return new Path(Storage.qualify(shardsLocation), "fid/evaluator.json");
+    /** A dataset's evaluator, or the one of its pairs' A (0) or B (1) halves: {@code fid/evaluator-B.zip}. */
+    static Path modelPath(String shardsLocation, int half) {
+        return new Path(Storage.qualify(shardsLocation), "fid/evaluator" + suffix(half) + ".zip");
+    }
+
+    static Path infoPath(String shardsLocation, int half) {
+        return new Path(Storage.qualify(shardsLocation), "fid/evaluator" + suffix(half) + ".json");
+    }
+
+    private static String suffix(int half) {
+        return half < 0 ? "" : half == 0 ? "-A" : "-B";
     }
 
     /** The cached evaluator for this dataset, or null when there is none (or it is for other data). */
     public static Stored cached(Storage storage, String shardsLocation, DatasetInfo info) throws IOException {
-        Path json = infoPath(shardsLocation);
-        Path model = modelPath(shardsLocation);
+        return cached(storage, shardsLocation, info, -1);
+    }
+
+    /** As above, for one half of a dataset of pairs ({@code half} 0 or 1; −1: whole records). */
+    public static Stored cached(Storage storage, String shardsLocation, DatasetInfo info, int half) throws IOException {
+        Path json = infoPath(shardsLocation, half);
+        Path model = modelPath(shardsLocation, half);
         if (!storage.exists(json) || !storage.exists(model)) {
             return null;
         }
@@ -73,8 +87,14 @@ public final class EvaluatorTrainer {
     /** The cached evaluator, or a freshly trained one when there is none. */
     public static Stored findOrTrain(JavaSparkContext sc, Storage storage, String shardsLocation, DatasetInfo info,
                                      Settings settings) throws IOException {
-        Stored cached = cached(storage, shardsLocation, info);
-        return cached != null ? cached : train(sc, storage, shardsLocation, info, settings);
+        return findOrTrain(sc, storage, shardsLocation, info, settings, -1);
+    }
+
+    /** As above, the evaluator of one half of a dataset of pairs ({@code half} 0: A, 1: B). */
+    public static Stored findOrTrain(JavaSparkContext sc, Storage storage, String shardsLocation, DatasetInfo info,
+                                     Settings settings, int half) throws IOException {
+        Stored cached = cached(storage, shardsLocation, info, half);
+        return cached != null ? cached : train(sc, storage, shardsLocation, info, settings, half);
     }
 
     /**
@@ -85,20 +105,26 @@ public final class EvaluatorTrainer {
 
     public static Stored train(JavaSparkContext sc, Storage storage, String shardsLocation, DatasetInfo info,
                                Settings settings) throws IOException {
+        return train(sc, storage, shardsLocation, info, settings, -1);
+    }
+
+    private static Stored train(JavaSparkContext sc, Storage storage, String shardsLocation, DatasetInfo info,
+                                Settings settings, int half) throws IOException {
+        int channels = LabelledImages.channels(info, half);
         int workers = settings.workers();
         int epochs = settings.epochs();
         long seed = settings.seed();
         long started = System.nanoTime();
         // the driver runs the network too: the held-out accuracy below, and saving it
-        NativeSelfCheck.require(EvalKernelCases.evaluator(info.size(), info.channels(), BATCH, true));
-        NativeSelfCheck.require(EvalKernelCases.evaluator(info.size(), info.channels(), 256, false));
+        NativeSelfCheck.require(EvalKernelCases.evaluator(info.size(), channels, BATCH, true));
+        NativeSelfCheck.require(EvalKernelCases.evaluator(info.size(), channels, 256, false));
         JavaRDD<DataSet> train = LabelledImages.minibatches(sc, storage, shardsLocation, info,
-                LabelledImages.Split.TRAIN, BATCH, settings.maxImages(), settings.threads()); // the master caches it
+                LabelledImages.Split.TRAIN, BATCH, settings.maxImages(), settings.threads(), half); // cached by the master
         JavaRDD<DataSet> test = LabelledImages.minibatches(sc, storage, shardsLocation, info,
-                LabelledImages.Split.TEST, 256, 0, settings.threads());
+                LabelledImages.Split.TEST, 256, 0, settings.threads(), half);
         ParameterAveragingTrainingMaster master = trainingMaster(workers, seed);
         SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc,
-                EvaluatorClassifier.configuration(info.size(), info.channels(), info.classes().size(), seed), master);
+                EvaluatorClassifier.configuration(info.size(), channels, info.classes().size(), seed), master);
         try {
             LOG.info("fid: training the evaluator classifier for {} on Spark ({} workers, {} epochs{})", info.name(),
                     workers, epochs, settings.maxImages() > 0 ? ", at most " + settings.maxImages() + " images" : "");
@@ -117,7 +143,7 @@ public final class EvaluatorTrainer {
             Evaluation evaluation = network.evaluate(new ListDataSetIterator<>(held));
             byte[] zip = EvaluatorClassifier.toBytes(network);
             String sha = Hashes.sha256Hex(zip);
-            Path model = modelPath(shardsLocation);
+            Path model = modelPath(shardsLocation, half);
             storage.writeAtomically(model, zip);
             ObjectNode json = Json.object();
             json.put("extractor", "evaluator");
@@ -131,7 +157,10 @@ public final class EvaluatorTrainer {
             json.put("dataset_sha256", info.contentSha256());
             json.put("train_seconds", (System.nanoTime() - started) / 1e9);
             json.put("created_at", Instant.now().toString());
-            storage.writeString(infoPath(shardsLocation), Json.pretty(json)); // last: marks the pair complete
+            if (half >= 0) {
+                json.put("pair_half", half == 0 ? "A" : "B");
+            }
+            storage.writeString(infoPath(shardsLocation, half), Json.pretty(json)); // last: marks the pair complete
             LOG.info("fid: evaluator trained in {} s, held-out accuracy {} on {} images; saved to {}",
                     String.format(Locale.ROOT, "%.0f", (System.nanoTime() - started) / 1e9),
                     String.format(Locale.ROOT, "%.4f", evaluation.accuracy()),

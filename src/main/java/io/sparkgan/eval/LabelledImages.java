@@ -40,6 +40,12 @@ final class LabelledImages {
      */
     static JavaRDD<DataSet> minibatches(JavaSparkContext sc, Storage storage, String shardsLocation, DatasetInfo info,
                                         Split split, int batch, long maxImages, int threads) {
+        return minibatches(sc, storage, shardsLocation, info, split, batch, maxImages, threads, -1);
+    }
+
+    /** As above, of one half of each pair ({@code half} 0: A, 1: B) of a dataset of pairs; −1 for whole records. */
+    static JavaRDD<DataSet> minibatches(JavaSparkContext sc, Storage storage, String shardsLocation, DatasetInfo info,
+                                        Split split, int batch, long maxImages, int threads, int half) {
         if (info.classes().size() < 2) {
             throw new DataException("the evaluator needs a labelled dataset with at least 2 classes; "
                     + shardsLocation + " has " + info.classes().size() + " (label image folders by subfolder or a"
@@ -50,13 +56,14 @@ final class LabelledImages {
         Broadcast<DatasetInfo> sharedInfo = sc.broadcast(info);
         int shards = info.shards().size();
         // checked where the minibatches are made, so before DL4J trains on them on that executor
-        List<KernelCase> kernels = EvalKernelCases.evaluator(info.size(), info.channels(), batch, split == Split.TRAIN);
+        List<KernelCase> kernels = EvalKernelCases.evaluator(info.size(), channels(info, half), batch,
+                split == Split.TRAIN);
         return sc.parallelize(IntStream.range(0, shards).boxed().toList(), shards)
                 .flatMap(s -> {
                     Nd4jSetup.threads(threads); // process-wide: DL4J's training tasks on this executor use it too
                     NativeSelfCheck.require(kernels);
                     return read(sharedStorage.value(), new Path(dir), sharedInfo.value(), s, split, batch, keepEvery(info,
-                            maxImages)).iterator();
+                            maxImages), half).iterator();
                 });
     }
 
@@ -65,8 +72,13 @@ final class LabelledImages {
         return maxImages <= 0 ? 1 : Math.max(1, info.count() / maxImages);
     }
 
+    /** An image's channels: a record's, or one half's of a pair. */
+    static int channels(DatasetInfo info, int half) {
+        return half < 0 ? info.channels() : info.channels() / 2;
+    }
+
     private static List<DataSet> read(Storage storage, Path dir, DatasetInfo info, int shardIndex, Split split,
-                                      int batch, long keepEvery) {
+                                      int batch, long keepEvery, int half) {
         long first = 0;
         for (int s = 0; s < shardIndex; s++) {
             first += info.shards().get(s).count();
@@ -77,7 +89,10 @@ final class LabelledImages {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read shards under " + dir + ": " + e.getMessage(), e);
         }
-        int pixels = info.channels() * info.size() * info.size();
+        int stored = info.channels() * info.size() * info.size();
+        int channels = channels(info, half);
+        int pixels = channels * info.size() * info.size();
+        int offset = half > 0 ? pixels : 0;
         int classes = info.classes().size();
         List<Integer> chosen = new ArrayList<>();
         for (int i = 0; i < content.count(); i++) {
@@ -95,11 +110,11 @@ final class LabelledImages {
             for (int k = 0; k < n; k++) {
                 int image = chosen.get(from + k);
                 for (int p = 0; p < pixels; p++) {
-                    x[k * pixels + p] = (content.images()[image * pixels + p] & 0xff) / 127.5f - 1f;
+                    x[k * pixels + p] = (content.images()[image * stored + offset + p] & 0xff) / 127.5f - 1f;
                 }
                 y[k * classes + content.labels()[image]] = 1f;
             }
-            INDArray features = Nd4j.create(x, new long[] {n, info.channels(), info.size(), info.size()}, 'c')
+            INDArray features = Nd4j.create(x, new long[] {n, channels, info.size(), info.size()}, 'c')
                     .castTo(DataType.FLOAT);
             batches.add(new DataSet(features, Nd4j.create(y, new long[] {n, classes}, 'c')));
         }

@@ -25,20 +25,57 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A generator's outputs for every pair of a held-out split, scored against their targets on the
- * executors ({@link PairedMetrics}): each task maps its range of pairs, a batch at a time, with the
- * dropout of pair i drawn from (seed, i) as {@code translate} draws it, and returns its sums. Only sums
- * reach the driver, which adds them in task order, so the figures do not depend on the executors.
+ * executors ({@link PairedMetrics}; with an evaluator of the target side, its features of outputs and
+ * targets for their FID, and its classes of the outputs against the pairs' labels): each task maps its
+ * range of pairs, a batch at a time, with the dropout of pair i drawn from (seed, i) as {@code
+ * translate} draws it, and returns its sums. Only sums reach the driver, which adds them in task order,
+ * so the figures do not depend on the executors.
  */
 final class PairedScores {
     /** Pairs one task maps. */
     private static final long PAIRS_PER_TASK = 2_000;
 
-    /** Sums over pairs of each per-pair metric. */
-    record Sums(long pairs, double l1, double psnr, double ssim) implements Serializable {
-        static final Sums NONE = new Sums(0, 0, 0, 0);
+    /**
+     * What the tasks add up: per-pair metric sums; with an evaluator, the feature statistics of the
+     * outputs and of the targets, and how often its class for an output is the pair's label.
+     */
+    static final class Sums implements Serializable {
+        long pairs;
+        double l1;
+        double psnr;
+        double ssim;
+        final FeatureStats outputs;
+        final FeatureStats targets;
+        long labelled;
+        long correct;
 
-        Sums plus(Sums o) {
-            return new Sums(pairs + o.pairs, l1 + o.l1, psnr + o.psnr, ssim + o.ssim);
+        Sums(int featureDim) {
+            outputs = featureDim > 0 ? new FeatureStats(featureDim) : null;
+            targets = featureDim > 0 ? new FeatureStats(featureDim) : null;
+        }
+
+        void add(Sums o) {
+            pairs += o.pairs;
+            l1 += o.l1;
+            psnr += o.psnr;
+            ssim += o.ssim;
+            labelled += o.labelled;
+            correct += o.correct;
+            if (outputs != null) {
+                outputs.merge(o.outputs);
+                targets.merge(o.targets);
+            }
+        }
+
+        /** FID of the outputs' features against the targets'; NaN without an evaluator. */
+        double fid() {
+            return outputs == null || pairs < 2 ? Double.NaN
+                    : FrechetDistance.of(outputs.toFidStats(), targets.toFidStats());
+        }
+
+        /** How often the evaluator's class for an output is its pair's label; NaN without labels. */
+        double accuracy() {
+            return labelled == 0 ? Double.NaN : (double) correct / labelled;
         }
     }
 
@@ -46,9 +83,15 @@ final class PairedScores {
      * Settings every task needs.
      *
      * @param swapped the pairs are read B first (data.direction = BtoA)
+     * @param evaluator the classifier of the target side whose features and classes score the outputs,
+     *     null for none
      */
     record Job(GanArchitecture architecture, long seed, boolean swapped, int batch, int threads,
-               List<KernelCase> kernels) implements Serializable {}
+               List<KernelCase> kernels, ExtractorSpec evaluator) implements Serializable {
+        int featureDim() {
+            return evaluator == null ? 0 : EvaluatorClassifier.FEATURES;
+        }
+    }
 
     private PairedScores() {
     }
@@ -64,15 +107,22 @@ final class PairedScores {
                     .map(t -> score(job, params.value(), sharedStorage.value(), heldOutDir, heldOut,
                             t * total / tasks, (t + 1) * total / tasks))
                     .collect();
-            Sums all = Sums.NONE;
-            for (Sums part : parts) {
-                all = all.plus(part);
-            }
+            Sums all = new Sums(job.featureDim());
+            parts.forEach(all::add); // in task order: the same sums on any executors
             return all;
         } finally {
             params.destroy(false);
             sharedStorage.destroy(false);
         }
+    }
+
+    /** 8-bit images as the networks take them: floats in [-1, 1]. */
+    private static INDArray images(byte[] pixels, long[] shape) {
+        float[] x = new float[pixels.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (pixels[i] & 0xff) / 127.5f - 1f;
+        }
+        return Nd4j.create(x, shape, 'c');
     }
 
     /** Pairs [from, to) of the held-out split, on an executor. */
@@ -86,10 +136,13 @@ final class PairedScores {
         replica.setGenerator(generator);
         int pixels = 2 * a.pixelsPerImage();
         int half = a.pixelsPerImage();
-        Sums sums = Sums.NONE;
+        Sums sums = new Sums(job.featureDim());
+        EvaluatorClassifier evaluator = job.evaluator() == null ? null
+                : (EvaluatorClassifier) Extractors.open(job.evaluator(), storage);
         for (long first = from; first < to; first += job.batch()) {
             int n = (int) Math.min(job.batch(), to - first);
-            byte[] stored = Shards.readImages(storage, new Path(dir), info, first, first + n);
+            Shards.Content content = Shards.readRange(storage, new Path(dir), info, first, first + n);
+            byte[] stored = content.images();
             float[] pairs = TranslationGrid.normalised(stored, n, pixels, job.swapped());
             INDArray inputs = Nd4j.create(pairs, new long[] {n, 2L * a.channels(), a.imageSize(), a.imageSize()}, 'c')
                     .get(NDArrayIndex.all(), NDArrayIndex.interval(0, a.channels())).dup('c');
@@ -100,9 +153,22 @@ final class PairedScores {
                 System.arraycopy(stored, i * pixels + (job.swapped() ? 0 : half), targets, i * half, half);
             }
             for (int i = 0; i < n; i++) {
-                sums = sums.plus(new Sums(1, PairedMetrics.l1(outputs, targets, i * half, half),
-                        PairedMetrics.psnr(outputs, targets, i * half, half),
-                        PairedMetrics.ssim(outputs, targets, i * half, a.channels(), a.imageSize())));
+                sums.pairs++;
+                sums.l1 += PairedMetrics.l1(outputs, targets, i * half, half);
+                sums.psnr += PairedMetrics.psnr(outputs, targets, i * half, half);
+                sums.ssim += PairedMetrics.ssim(outputs, targets, i * half, a.channels(), a.imageSize());
+            }
+            if (evaluator != null) { // the 8-bit outputs, as written, against the targets
+                long[] shape = {n, a.channels(), a.imageSize(), a.imageSize()};
+                EvaluatorClassifier.Output out = evaluator.featuresAndClasses(images(outputs, shape));
+                sums.outputs.add(out.features());
+                sums.targets.add(evaluator.features(images(targets, shape)));
+                for (int i = 0; i < n; i++) {
+                    if (content.labels()[i] >= 0) {
+                        sums.labelled++;
+                        sums.correct += out.classes()[i] == content.labels()[i] ? 1 : 0;
+                    }
+                }
             }
         }
         return sums;

@@ -14,19 +14,27 @@ import org.apache.hadoop.fs.Path;
 /**
  * The FID stage's report for a translation run ({@code fid/report.{json,csv,html}}, {@code "kind":
  * "translation"}): a row per scored checkpoint with the mean L1, PSNR and SSIM of its outputs against
- * the held-out split's targets, and a grid of input | output | target for the last checkpoint.
+ * the held-out split's targets (with an evaluator of the target side, the FID of the outputs against
+ * the targets and its accuracy on the outputs), and a grid of input | output | target for the last
+ * checkpoint.
  *
  * @param grid the last checkpoint's grid (PNG)
+ * @param evaluator the target side's evaluator classifier that FID and accuracy use, null for none
+ * @param evaluatorAccuracy its accuracy on its own held-out target images (NaN without one)
  */
 record TranslationReport(String runId, String runDirectory, String dataset, String datasetSha256, String heldOut,
-                         long heldOutPairs, String direction, long seed, List<Row> rows, byte[] grid,
-                         String createdAt) {
+                         long heldOutPairs, String direction, long seed, ExtractorSpec evaluator,
+                         double evaluatorAccuracy, List<Row> rows, byte[] grid, String createdAt) {
 
-    /** One checkpoint's generator, scored: means over the held-out pairs. */
-    record Row(long step, String generator, long pairs, double l1, double psnr, double ssim, double seconds) {
+    /**
+     * One checkpoint's generator, scored: means over the held-out pairs; the FID of the outputs against
+     * the targets and the evaluator's accuracy on the outputs against the pairs' labels, NaN without.
+     */
+    record Row(long step, String generator, long pairs, double l1, double psnr, double ssim, double fid,
+               double accuracy, double seconds) {
         static Row of(long step, String generator, PairedScores.Sums sums, double seconds) {
-            return new Row(step, generator, sums.pairs(), sums.l1() / sums.pairs(), sums.psnr() / sums.pairs(),
-                    sums.ssim() / sums.pairs(), seconds);
+            return new Row(step, generator, sums.pairs, sums.l1 / sums.pairs, sums.psnr / sums.pairs,
+                    sums.ssim / sums.pairs, sums.fid(), sums.accuracy(), seconds);
         }
     }
 
@@ -46,6 +54,11 @@ record TranslationReport(String runId, String runDirectory, String dataset, Stri
         root.putObject("held_out").put("split", heldOut).put("pairs", heldOutPairs);
         root.put("direction", direction);
         root.put("seed", seed);
+        if (evaluator != null) {
+            root.putObject("extractor").put("name", evaluator.name()).put("uri", evaluator.uri())
+                    .put("sha256", evaluator.sha256()).put("test_accuracy", evaluatorAccuracy)
+                    .put("of", "the target side's images");
+        }
         root.put("metrics", "l1: mean |output - target| on [0, 1]; psnr: dB on 0-255 over the whole image ("
                 + PairedMetrics.PSNR_IDENTICAL + " for an exact match); ssim: 11x11 Gaussian window, sigma 1.5,"
                 + " as scikit-image; outputs as their 8-bit PNG pixels, G with dropout drawn from (seed, pair)");
@@ -53,16 +66,24 @@ record TranslationReport(String runId, String runDirectory, String dataset, Stri
         for (Row r : rows) {
             rowsNode.addObject().put("step", r.step()).put("generator", r.generator()).put("pairs", r.pairs())
                     .put("l1", r.l1()).put("psnr", r.psnr()).put("ssim", r.ssim()).put("seconds", r.seconds());
+            ObjectNode row = (ObjectNode) rowsNode.get(rowsNode.size() - 1);
+            if (!Double.isNaN(r.fid())) {
+                row.put("fid", r.fid());
+            }
+            if (!Double.isNaN(r.accuracy())) {
+                row.put("accuracy", r.accuracy());
+            }
         }
         root.put("created_at", createdAt);
         return Json.pretty(root);
     }
 
     String csv() {
-        StringBuilder s = new StringBuilder("step,generator,pairs,l1,psnr,ssim,seconds\n");
+        StringBuilder s = new StringBuilder("step,generator,pairs,l1,psnr,ssim,fid,accuracy,seconds\n");
         for (Row r : rows) {
-            s.append(String.format(Locale.ROOT, "%d,%s,%d,%.6f,%.4f,%.6f,%.1f%n", r.step(), r.generator(), r.pairs(),
-                    r.l1(), r.psnr(), r.ssim(), r.seconds()));
+            s.append(String.format(Locale.ROOT, "%d,%s,%d,%.6f,%.4f,%.6f,%s,%s,%.1f%n", r.step(), r.generator(),
+                    r.pairs(), r.l1(), r.psnr(), r.ssim(), optional(r.fid(), "%.4f"), optional(r.accuracy(), "%.4f"),
+                    r.seconds()));
         }
         return s.toString();
     }
@@ -74,11 +95,16 @@ record TranslationReport(String runId, String runDirectory, String dataset, Stri
                 .append(text(dataset)).append(", held-out split ").append(text(heldOut)).append(" (").append(heldOutPairs)
                 .append(" pairs), direction ").append(text(direction)).append(", seed ").append(seed).append("</p>\n")
                 .append("<table border=\"1\"><tr><th>step</th><th>generator</th><th>pairs</th><th>L1</th>")
-                .append("<th>PSNR (dB)</th><th>SSIM</th><th>seconds</th></tr>\n");
+                .append("<th>PSNR (dB)</th><th>SSIM</th><th>FID</th><th>accuracy</th><th>seconds</th></tr>\n");
         for (Row r : rows) {
             h.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%s</td><td>%d</td><td>%.4f</td><td>%.2f</td>"
-                    + "<td>%.4f</td><td>%.1f</td></tr>%n", r.step(), text(r.generator()), r.pairs(), r.l1(), r.psnr(),
-                    r.ssim(), r.seconds()));
+                    + "<td>%.4f</td><td>%s</td><td>%s</td><td>%.1f</td></tr>%n", r.step(), text(r.generator()), r.pairs(),
+                    r.l1(), r.psnr(), r.ssim(), optional(r.fid(), "%.2f"), optional(r.accuracy(), "%.3f"), r.seconds()));
+        }
+        if (evaluator != null) {
+            h.append(String.format(Locale.ROOT, "<p>FID and accuracy: the evaluator classifier of the target side"
+                    + " (%s, accuracy %.3f on its own held-out targets), outputs against targets and against the pairs'"
+                    + " labels.</p>%n", text(evaluator.uri()), evaluatorAccuracy));
         }
         h.append("</table>\n");
         if (grid != null) {
@@ -88,6 +114,10 @@ record TranslationReport(String runId, String runDirectory, String dataset, Stri
                     .append(": input | output | target for the first held-out pairs</figcaption></figure>\n");
         }
         return h.append("</body></html>\n").toString();
+    }
+
+    private static String optional(double v, String format) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, format, v);
     }
 
     private static String text(String s) {

@@ -7,7 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sparkgan.TestSpark;
 import io.sparkgan.config.SparkganConfig;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkgan.data.DatasetInfo;
 import io.sparkgan.data.PreparedDataset;
+import io.sparkgan.data.Shards;
+import io.sparkgan.eval.EvaluatorClassifier;
+import io.sparkgan.eval.FeatureStats;
+import io.sparkgan.eval.FrechetDistance;
+import io.sparkgan.eval.PairedMetrics;
+import io.sparkgan.model.GanArchitecture;
+import io.sparkgan.model.GanLoss;
+import io.sparkgan.model.GanReplica;
 import io.sparkgan.data.Preparer;
 import io.sparkgan.eval.FidStage;
 import io.sparkgan.io.Json;
@@ -23,6 +32,10 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * pix2pix on edge → Fashion-MNIST pairs: driver and collective modes bit for bit, a resume from the
@@ -44,6 +57,59 @@ class Pix2pixTrainingTest {
 
     private TrainingJob.Result train(String runId, String... sets) throws IOException {
         return TrainingJob.run(config(runId, sets), TestSpark.context(), Storage.local());
+    }
+
+    /**
+     * The report's figures for the last checkpoint, computed again on the driver in one batch: every
+     * held-out pair through G with the stage's dropout, the metrics per image, the evaluator's features.
+     */
+    private void assertDirectly(SparkganConfig config, PreparedDataset dataset, JsonNode row) throws IOException {
+        Storage storage = Storage.local();
+        GanArchitecture a = config.architecture(0);
+        GanReplica replica = new GanReplica(a, GanLoss.NON_SATURATING, 1.0, DataType.FLOAT);
+        replica.setGenerator(Checkpoint.generatorParams(storage, RunDirectory.of(config.outputDir(), config.runId())
+                .checkpoint(4), true).get(0).params());
+        org.apache.hadoop.fs.Path heldDir = new org.apache.hadoop.fs.Path(dataset.dir(), PreparedDataset.HELD_OUT);
+        DatasetInfo held = DatasetInfo.fromJson(storage.readString(new org.apache.hadoop.fs.Path(heldDir,
+                DatasetInfo.FILE)));
+        int n = (int) held.count();
+        int half = a.pixelsPerImage();
+        Shards.Content content = Shards.readRange(storage, heldDir, held, 0, n);
+        float[] pairs = TranslationGrid.normalised(content.images(), n, 2 * half, false);
+        INDArray inputs = Nd4j.create(pairs, new long[] {n, 2, 16, 16}, 'c')
+                .get(NDArrayIndex.all(), NDArrayIndex.interval(0, 1)).dup('c');
+        byte[] outputs = PairedMetrics.quantised(replica.generate(inputs, null,
+                TranslationGrid.inference(config.train().seed(), 0)).castTo(DataType.FLOAT).data().asFloat());
+        byte[] targets = new byte[n * half];
+        float[] outputFloats = new float[n * half];
+        float[] targetFloats = new float[n * half];
+        double l1 = 0;
+        double ssim = 0;
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(content.images(), (2 * i + 1) * half, targets, i * half, half);
+            l1 += PairedMetrics.l1(outputs, targets, i * half, half) / n;
+            ssim += PairedMetrics.ssim(outputs, targets, i * half, 1, 16) / n;
+        }
+        for (int i = 0; i < n * half; i++) {
+            outputFloats[i] = (outputs[i] & 0xff) / 127.5f - 1f;
+            targetFloats[i] = (targets[i] & 0xff) / 127.5f - 1f;
+        }
+        assertEquals(l1, row.path("l1").asDouble(), 1e-5 * l1);
+        assertEquals(ssim, row.path("ssim").asDouble(), 1e-5);
+        EvaluatorClassifier evaluator = EvaluatorClassifier.fromBytes(Files.readAllBytes(
+                Path.of(java.net.URI.create(dataset.dir() + "/fid/evaluator-B.zip"))));
+        long[] shape = {n, 1, 16, 16};
+        EvaluatorClassifier.Output out = evaluator.featuresAndClasses(Nd4j.create(outputFloats, shape, 'c'));
+        FeatureStats o = new FeatureStats(evaluator.featureDim()).add(out.features());
+        FeatureStats t = new FeatureStats(evaluator.featureDim()).add(
+                evaluator.features(Nd4j.create(targetFloats, shape, 'c')));
+        double fid = FrechetDistance.of(o.toFidStats(), t.toFidStats());
+        assertEquals(fid, row.path("fid").asDouble(), 1e-4 * fid, "FID of the outputs against the targets");
+        long correct = 0;
+        for (int i = 0; i < n; i++) {
+            correct += out.classes()[i] == content.labels()[i] ? 1 : 0;
+        }
+        assertEquals((double) correct / n, row.path("accuracy").asDouble(), 1e-12, "the evaluator's accuracy");
     }
 
     @Test
@@ -82,6 +148,9 @@ class Pix2pixTrainingTest {
         assertTrue(last.path("psnr").asDouble() > 0 && last.path("psnr").asDouble() < 60, last.toString());
         assertTrue(Files.readString(tmp.resolve("driver/fid/report.html"))
                 .contains("input | output | target for the first held-out pairs"));
+        assertEquals("evaluator", report.path("extractor").path("name").asText());
+        assertTrue(report.path("extractor").path("uri").asText().endsWith("fid/evaluator-B.zip"), report.toString());
+        assertDirectly(config, dataset, last);
 
         // 4 pairs (sample-count / 2) of input | output | target, 2 a row; 16-pixel images, 2-pixel borders
         BufferedImage grid = ImageIO.read(tmp.resolve("driver/samples/step-00000000.png").toFile());
