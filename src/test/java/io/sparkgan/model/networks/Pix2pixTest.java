@@ -14,10 +14,7 @@ import io.sparkgan.model.Normalisation;
 import io.sparkgan.model.ParamLayout;
 import io.sparkgan.model.tape.Dual;
 import io.sparkgan.model.tape.Params;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
-import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -32,9 +29,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * formula; the exported graph (no dropout) against the training pass; dropout's masks per slot.
  */
 class Pix2pixTest {
-    private static final double STEP = 1e-6;
-    private static final double RELATIVE = 1e-5;
-    private static final double ABSOLUTE = 1e-8;
     private static final GanArchitecture A = new GanArchitecture(16, 1, 0, 2, 2, Normalisation.INSTANCE,
             Normalisation.INSTANCE, 0, GanArchitecture.Family.PIX2PIX);
     private static final Styling DROPOUT = Styling.training(new Styling.Draws(7, 3, 0, 4), 0);
@@ -74,7 +68,7 @@ class Pix2pixTest {
         INDArray d = generic(r.discriminatorLayout(), 2);
         r.setDiscriminator(d);
         GanReplica.RoundOutput round = r.discriminatorRound(batch);
-        check(d, round.gradient().dup(), 19, r.discriminatorLayout(), p -> {
+        FiniteDifferences.check(d, round.gradient().dup(), 19, r.discriminatorLayout(), p -> {
             r.setDiscriminator(p);
             return r.discriminatorRound(batch).lossSum();
         });
@@ -97,7 +91,7 @@ class Pix2pixTest {
             l1 += outputs.slice(i).sub(targets.slice(i)).norm1Number().doubleValue() / 256;
         }
         assertEquals(l1, round.penaltySum(), 1e-12, "Σᵢ mean |G(xᵢ) − yᵢ|");
-        check(g, round.gradient().dup(), 37, r.generatorLayout(), p -> {
+        FiniteDifferences.check(g, round.gradient().dup(), 37, r.generatorLayout(), p -> {
             r.setGenerator(p);
             return r.translationRound(inputs, targets, DROPOUT, 3).lossSum();
         });
@@ -123,36 +117,5 @@ class Pix2pixTest {
         SameDiff graph = GraphExport.generator(r, g);
         INDArray exported = graph.output(Map.of("inputs", inputs), "images").get("images");
         assertTrue(exported.equalsWithEps(plain, 1e-4), "the export is G without dropout");
-    }
-
-    private static double difference(INDArray x, long i, ToDoubleFunction<INDArray> f) {
-        double original = x.getDouble(i);
-        x.putScalar(i, original + STEP);
-        double up = f.applyAsDouble(x);
-        x.putScalar(i, original - STEP);
-        double down = f.applyAsDouble(x);
-        x.putScalar(i, original);
-        return (up - down) / (2 * STEP);
-    }
-
-    private static void check(INDArray params, INDArray analytic, int stride, ParamLayout layout,
-                              ToDoubleFunction<INDArray> loss) {
-        Set<Long> firsts = new HashSet<>();
-        layout.params().forEach(p -> firsts.add(p.offset()));
-        int nonzero = 0;
-        for (long i = 0; i < params.length(); i++) {
-            if (i % stride != 0 && !firsts.contains(i)) {
-                continue;
-            }
-            double numeric = difference(params, i, loss);
-            double exact = analytic.getDouble(i);
-            double allowed = RELATIVE * Math.max(Math.abs(numeric), Math.abs(exact)) + ABSOLUTE;
-            long at = i;
-            assertTrue(Math.abs(numeric - exact) <= allowed, layout.params().stream()
-                    .filter(p -> at >= p.offset() && at < p.offset() + p.length()).findFirst().orElseThrow().name()
-                    + " [" + at + "]: backprop " + exact + ", finite difference " + numeric);
-            nonzero += numeric != 0 ? 1 : 0;
-        }
-        assertTrue(nonzero > 10, "derivatives are nonzero: " + nonzero);
     }
 }
