@@ -89,9 +89,7 @@ public final class Translation {
         ObjectNode manifest = Json.object();
         manifest.put("checkpoint", checkpoint.toString()).put("run_id", runId).put("step", step);
         manifest.put("in", in.toString()).put("layout", settings.aligned() ? "aligned" : "images");
-        if (settings.aligned()) {
-            manifest.put("direction", settings.direction().key());
-        }
+        manifest.put("direction", settings.aligned() ? settings.direction().key() : "none: each file whole");
         manifest.put("seed", settings.seed()).put("batch", settings.batch());
         manifest.put("files", "<relative path>.png for each input, as prepare resizes it (" + a.imageSize() + "×"
                 + a.imageSize() + ")");

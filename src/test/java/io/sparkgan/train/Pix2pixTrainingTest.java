@@ -125,6 +125,9 @@ class Pix2pixTrainingTest {
         assertEquals(driver.generatorSha256(), resumed.generatorSha256());
         assertEquals(driver.discriminatorSha256(), resumed.discriminatorSha256());
 
+        TrainingJob.Result streamed = train("streamed", "data.cache=stream");
+        assertEquals(driver.generatorSha256(), streamed.generatorSha256(), "pairs streamed in the same order");
+
         TrainingJob.Result reversed = train("reversed", "data.direction=BtoA");
         assertNotEquals(driver.generatorSha256(), reversed.generatorSha256(), "BtoA maps images to sketches");
 
