@@ -6,7 +6,9 @@ import io.sparkgan.model.ParamLayout;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.ToDoubleFunction;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Central finite differences in double precision for the networks' end-to-end gradient tests: every
@@ -19,6 +21,18 @@ final class FiniteDifferences {
     private static final double ABSOLUTE = 1e-8;
 
     private FiniteDifferences() {
+    }
+
+    /** Standard normal doubles of {@code shape}, from {@code seed}. */
+    static INDArray doubles(long seed, long... shape) {
+        Nd4j.getRandom().setSeed(seed);
+        return Nd4j.randn(DataType.DOUBLE, shape);
+    }
+
+    /** The initial parameters, jittered so that no value sits at 0 (a leaky ReLU's kink, a zero noise strength). */
+    static INDArray generic(ParamLayout layout, long seed) {
+        INDArray initial = Nd4j.createFromArray(layout.initialise(seed)).castTo(DataType.DOUBLE);
+        return initial.add(doubles(seed + 100, layout.size()).mul(0.1));
     }
 
     static double difference(INDArray x, long i, ToDoubleFunction<INDArray> f) {

@@ -33,16 +33,6 @@ class Pix2pixTest {
             Normalisation.INSTANCE, 0, GanArchitecture.Family.PIX2PIX);
     private static final Styling DROPOUT = Styling.training(new Styling.Draws(7, 3, 0, 4), 0);
 
-    private static INDArray doubles(long seed, long... shape) {
-        Nd4j.getRandom().setSeed(seed);
-        return Nd4j.randn(DataType.DOUBLE, shape);
-    }
-
-    private static INDArray generic(ParamLayout layout, long seed) {
-        INDArray initial = Nd4j.createFromArray(layout.initialise(seed)).castTo(DataType.DOUBLE);
-        return initial.add(doubles(seed + 100, layout.size()).mul(0.1));
-    }
-
     @Test
     void theNetworksHaveThePapersShapes() {
         GanNetwork network = GanNetwork.of(A);
@@ -52,10 +42,10 @@ class Pix2pixTest {
         assertEquals(30, PatchGan.patchSide(256), "the paper's 30×30 patches of 70×70 pixels at 256×256");
         assertEquals(14, PatchGan.patchSide(32));
         assertEquals(6 * 6, network.discriminator(new Params(network.discriminatorLayout(),
-                generic(network.discriminatorLayout(), 2)), Dual.of(doubles(1, 3, 2, 16, 16)),
+                FiniteDifferences.generic(network.discriminatorLayout(), 2)), Dual.of(FiniteDifferences.doubles(1, 3, 2, 16, 16)),
                 null).output().size(1), "a logit per patch");
         INDArray out = GanNetwork.of(A).generator(new Params(network.generatorLayout(),
-                generic(network.generatorLayout(), 1)), doubles(1, 3, 1, 16, 16), null).output();
+                FiniteDifferences.generic(network.generatorLayout(), 1)), FiniteDifferences.doubles(1, 3, 1, 16, 16), null).output();
         assertArrayEquals(new long[] {3, 1, 16, 16}, out.shape());
         assertTrue(out.amaxNumber().doubleValue() <= 1, "tanh output");
     }
@@ -63,9 +53,9 @@ class Pix2pixTest {
     @Test
     void discriminatorOnPairsMatchesFiniteDifferences() {
         GanReplica r = new GanReplica(A, GanLoss.NON_SATURATING, 1.0, DataType.DOUBLE);
-        GanReplica.DiscriminatorBatch batch = GanReplica.DiscriminatorBatch.of(doubles(3, 2, 2, 16, 16).mul(0.5),
-                doubles(4, 2, 2, 16, 16).mul(0.5));
-        INDArray d = generic(r.discriminatorLayout(), 2);
+        GanReplica.DiscriminatorBatch batch = GanReplica.DiscriminatorBatch.of(FiniteDifferences.doubles(3, 2, 2, 16, 16).mul(0.5),
+                FiniteDifferences.doubles(4, 2, 2, 16, 16).mul(0.5));
+        INDArray d = FiniteDifferences.generic(r.discriminatorLayout(), 2);
         r.setDiscriminator(d);
         GanReplica.RoundOutput round = r.discriminatorRound(batch);
         FiniteDifferences.check(d, round.gradient().dup(), 13, r.discriminatorLayout(), p -> {
@@ -77,10 +67,10 @@ class Pix2pixTest {
     @Test
     void generatorThroughDropoutAndL1MatchesFiniteDifferences() {
         GanReplica r = new GanReplica(A, GanLoss.NON_SATURATING, 1.0, DataType.DOUBLE);
-        r.setDiscriminator(generic(r.discriminatorLayout(), 2));
-        INDArray inputs = doubles(5, 2, 1, 16, 16).mul(0.5);
-        INDArray targets = doubles(6, 2, 1, 16, 16).mul(0.5);
-        INDArray g = generic(r.generatorLayout(), 1);
+        r.setDiscriminator(FiniteDifferences.generic(r.discriminatorLayout(), 2));
+        INDArray inputs = FiniteDifferences.doubles(5, 2, 1, 16, 16).mul(0.5);
+        INDArray targets = FiniteDifferences.doubles(6, 2, 1, 16, 16).mul(0.5);
+        INDArray g = FiniteDifferences.generic(r.generatorLayout(), 1);
         r.setGenerator(g);
         // λ = 3 rather than the paper's 100 keeps the loss near 1, where central differences resolve 1e-8
         GanReplica.RoundOutput round = r.translationRound(inputs, targets, DROPOUT, 3);

@@ -36,26 +36,15 @@ class StyleGan2GradientTest {
     private static final GanArchitecture A = new GanArchitecture(16, 1, 4, 1, 1, Normalisation.NONE,
             Normalisation.NONE, 3, GanArchitecture.Family.STYLEGAN2, new GanArchitecture.Style(2, 2, 0.5));
 
-    private static INDArray doubles(long seed, long... shape) {
-        Nd4j.getRandom().setSeed(seed);
-        return Nd4j.randn(DataType.DOUBLE, shape);
-    }
-
-    /** The initial parameters, jittered so that no value sits at 0 (a leaky ReLU's kink, a zero noise strength). */
-    private static INDArray generic(ParamLayout layout, long seed) {
-        INDArray initial = Nd4j.createFromArray(layout.initialise(seed)).castTo(DataType.DOUBLE);
-        return initial.add(doubles(seed + 100, layout.size()).mul(0.1));
-    }
-
     @Test
     void discriminatorWithLazyR1ThroughMinibatchStdMatchesFiniteDifferences() {
         GanReplica r = new GanReplica(A, GanLoss.NON_SATURATING, 1.0, DataType.DOUBLE);
-        INDArray real = doubles(3, 2, 1, 16, 16).mul(0.5);
-        INDArray fake = doubles(4, 2, 1, 16, 16).mul(0.5);
+        INDArray real = FiniteDifferences.doubles(3, 2, 1, 16, 16).mul(0.5);
+        INDArray fake = FiniteDifferences.doubles(4, 2, 1, 16, 16).mul(0.5);
         GradientPenalty r1 = GradientPenalty.r1(0.7, 4);
         GanReplica.DiscriminatorBatch batch = new GanReplica.DiscriminatorBatch(real, new int[] {0, 2}, fake,
                 new int[] {1, 0}, List.of(r1), null, null, null);
-        INDArray d = generic(r.discriminatorLayout(), 2);
+        INDArray d = FiniteDifferences.generic(r.discriminatorLayout(), 2);
         r.setDiscriminator(d);
         GanReplica.RoundOutput round = r.discriminatorRound(batch);
 
@@ -83,11 +72,11 @@ class StyleGan2GradientTest {
     @Test
     void generatorThroughMixingAndNoiseMatchesFiniteDifferences() {
         GanReplica r = new GanReplica(A, GanLoss.NON_SATURATING, 1.0, DataType.DOUBLE);
-        r.setDiscriminator(generic(r.discriminatorLayout(), 2));
-        INDArray z = doubles(5, 4, 4);
+        r.setDiscriminator(FiniteDifferences.generic(r.discriminatorLayout(), 2));
+        INDArray z = FiniteDifferences.doubles(5, 4, 4);
         int[] classes = {1, 2, 0, 1};
         Styling styling = Styling.training(new Styling.Draws(7, 3, 0, 4), 0.5);
-        INDArray g = generic(r.generatorLayout(), 1);
+        INDArray g = FiniteDifferences.generic(r.generatorLayout(), 1);
         r.setGenerator(g);
         INDArray analytic = r.generatorRound(z, classes, null, styling).gradient().dup();
 
