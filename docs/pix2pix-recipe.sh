@@ -5,6 +5,7 @@
 #   docs/pix2pix-recipe.sh                 every seed
 #   SEEDS=1 docs/pix2pix-recipe.sh         one run
 #   TABLE_ONLY=1 docs/pix2pix-recipe.sh    the table of the runs made so far
+# Then docs/pix2pix-reference-points.py scores predictors that ignore the sketch on the same held-out pairs.
 # Environment: SEEDS ["1 2 3"]  SPARKGAN_RECIPES_DIR [target/pix2pix-recipe]  TABLE_ONLY; arguments go to
 # train (e.g. --set train.steps=100).
 set -euo pipefail
@@ -55,3 +56,12 @@ for step in sorted(rows):
     print(f"| {step} | {len(got)} | " + " | ".join(spread([r.get(k) for r, _ in got]) for k, _ in keys)
           + f" | {took} |")
 PY
+for seed in ${SEEDS:-1 2 3}; do  # the reference points, from the dataset the first run trained on
+  provenance="$work/pix2pix-seed-$seed/provenance.json"
+  [ -f "$provenance" ] || continue
+  shards="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["dataset"]["shards"])' "$provenance")"
+  echo
+  # Debian's python3 has scikit-image (python3-skimage); another python3 on the PATH may not
+  "$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)" docs/pix2pix-reference-points.py "$shards"
+  break
+done
