@@ -156,7 +156,7 @@ public final class TrainingBenchmark {
         long checkpointStarted = System.nanoTime();
         Checkpoint.write(storage, result.run(), stateOf(result, train),
                 new GanReplica(a, train.loss(), train.realTarget(), DataType.FLOAT),
-                new Checkpoint.Provenance(config.runId(), train.seed(), "", "", "bench", 0, "", List.of()), null);
+                new Checkpoint.Provenance(config.runId(), train.seed(), "", "", "bench", 0, "", "", List.of()), null);
         double checkpoint = (System.nanoTime() - checkpointStarted) / 1e9;
 
         out.put("spark_steps_measured", lines.size());

@@ -123,13 +123,15 @@ final class FidCommand implements Callable<Integer> {
     }
 
     /**
-     * The keys that define the checkpoints' networks and the FID noise: they come from the run's
+     * The keys that define the checkpoints' networks, which half of a pair they map, and the FID noise:
+     * they come from the run's
      * run.conf even when --config or --set say otherwise (a --config written for another model, or
      * conf/local.conf, would otherwise build networks the checkpoints' parameters do not fit).
      */
     static List<String> pinnedByTheRun(Config runConf) {
         List<String> pinned = new ArrayList<>();
-        for (String path : List.of("model", "data.image-size", "data.channels", "train.seed")) {
+        for (String path : List.of("model", "data.image-size", "data.channels", "data.layout", "data.direction",
+                "train.seed")) {
             if (!runConf.hasPath(path)) {
                 continue;
             }

@@ -38,7 +38,8 @@ final class TranslateCommand implements Callable<Integer> {
     String layout;
 
     @Option(names = "--direction", paramLabel = "AtoB|BtoA",
-            description = "With --layout aligned: which half is the input (default: AtoB).")
+            description = {"With --layout aligned: which half is the input (default: the one the checkpoint was",
+                    "trained with, its run's data.direction)."})
     String direction;
 
     @Option(names = "--seed", defaultValue = "1",
@@ -75,7 +76,7 @@ final class TranslateCommand implements Callable<Integer> {
             Storage storage = new Storage(sc.hadoopConfiguration());
             Path dir = Sampling.resolveCheckpoint(storage, checkpoint);
             Translation.Result result = Translation.write(sc, storage, dir, Storage.qualify(in), Storage.qualify(out),
-                    new Translation.Settings(layout.equals("aligned"), "BtoA".equals(direction)
+                    new Translation.Settings(layout.equals("aligned"), direction == null ? null : "BtoA".equals(direction)
                             ? DataConfig.Direction.B_TO_A : DataConfig.Direction.A_TO_B, seed, batch,
                             ExecutorThreads.forTasks(sc, config.train().executorThreads()), config.data().maxPixels()));
             spec.commandLine().getOut().println(new Path(result.out(), Translation.MANIFEST));

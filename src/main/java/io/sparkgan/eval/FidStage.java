@@ -71,7 +71,7 @@ public final class FidStage {
         // the report is the run directory's: written only by the driver that holds its lease
         try (DirectoryLease lease = DirectoryLease.acquire(storage, run.root(), "fid", config.leaseTimeout())) {
             if (config.model().family().translates()) { // scored against ground truth, not by FID alone
-                TranslationStage.score(sc, storage, config, dataset, run, steps, lease);
+                TranslationStage.score(sc, storage, config, dataset, run, steps, rescore, lease);
                 return null;
             }
             return score(sc, storage, config, dataset, run, steps, rescore, lease);

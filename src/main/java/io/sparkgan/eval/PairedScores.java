@@ -25,8 +25,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A generator's outputs for every pair of a held-out split, scored against their targets on the
- * executors ({@link PairedMetrics}; with an evaluator of the target side, its features of outputs and
- * targets for their FID, and its classes of the outputs against the pairs' labels): each task maps its
+ * executors ({@link PairedMetrics}; with a feature extractor, the features of outputs and targets for
+ * their FID; with the evaluator of the target side, also its classes of the outputs against the pairs'
+ * labels): each task maps its
  * range of pairs, a batch at a time, with the dropout of pair i drawn from (seed, i) as {@code
  * translate} draws it, and returns its sums. Only sums reach the driver, which adds them in task order,
  * so the figures do not depend on the executors.
@@ -36,8 +37,9 @@ final class PairedScores {
     private static final long PAIRS_PER_TASK = 2_000;
 
     /**
-     * What the tasks add up: per-pair metric sums; with an evaluator, the feature statistics of the
-     * outputs and of the targets, and how often its class for an output is the pair's label.
+     * What the tasks add up: per-pair metric sums; with an extractor, the feature statistics of the
+     * outputs and of the targets; with the evaluator's classes, how often its class for an output is
+     * the pair's label.
      */
     static final class Sums implements Serializable {
         long pairs;
@@ -67,7 +69,7 @@ final class PairedScores {
             }
         }
 
-        /** FID of the outputs' features against the targets'; NaN without an evaluator. */
+        /** FID of the outputs' features against the targets'; NaN without an extractor. */
         double fid() {
             return outputs == null || pairs < 2 ? Double.NaN
                     : FrechetDistance.of(outputs.toFidStats(), targets.toFidStats());
@@ -83,15 +85,15 @@ final class PairedScores {
      * Settings every task needs.
      *
      * @param swapped the pairs are read B first (data.direction = BtoA)
-     * @param evaluator the classifier of the target side whose features and classes score the outputs,
+     * @param extractor the features the FID compares (the evaluator of the target side or InceptionV3),
      *     null for none
+     * @param featureDim the extractor's feature length (0 without one)
+     * @param classify the extractor is the evaluator and its classes are the held-out pairs' labels: score
+     *     its class for each output against the pair's label
      */
     record Job(GanArchitecture architecture, long seed, boolean swapped, int batch, int threads,
-               List<KernelCase> kernels, ExtractorSpec evaluator) implements Serializable {
-        int featureDim() {
-            return evaluator == null ? 0 : EvaluatorClassifier.FEATURES;
-        }
-    }
+               List<KernelCase> kernels, ExtractorSpec extractor, int featureDim, boolean classify)
+            implements Serializable {}
 
     private PairedScores() {
     }
@@ -137,8 +139,7 @@ final class PairedScores {
         int pixels = 2 * a.pixelsPerImage();
         int half = a.pixelsPerImage();
         Sums sums = new Sums(job.featureDim());
-        EvaluatorClassifier evaluator = job.evaluator() == null ? null
-                : (EvaluatorClassifier) Extractors.open(job.evaluator(), storage);
+        FeatureExtractor extractor = job.extractor() == null ? null : Extractors.open(job.extractor(), storage);
         for (long first = from; first < to; first += job.batch()) {
             int n = (int) Math.min(job.batch(), to - first);
             Shards.Content content = Shards.readRange(storage, new Path(dir), info, first, first + n);
@@ -158,17 +159,22 @@ final class PairedScores {
                 sums.psnr += PairedMetrics.psnr(outputs, targets, i * half, half);
                 sums.ssim += PairedMetrics.ssim(outputs, targets, i * half, a.channels(), a.imageSize());
             }
-            if (evaluator != null) { // the 8-bit outputs, as written, against the targets
+            if (extractor != null) { // the 8-bit outputs, as written, against the targets
                 long[] shape = {n, a.channels(), a.imageSize(), a.imageSize()};
-                EvaluatorClassifier.Output out = evaluator.featuresAndClasses(images(outputs, shape));
-                sums.outputs.add(out.features());
-                sums.targets.add(evaluator.features(images(targets, shape)));
-                for (int i = 0; i < n; i++) {
-                    if (content.labels()[i] >= 0) {
-                        sums.labelled++;
-                        sums.correct += out.classes()[i] == content.labels()[i] ? 1 : 0;
+                if (job.classify()) {
+                    EvaluatorClassifier.Output out = ((EvaluatorClassifier) extractor)
+                            .featuresAndClasses(images(outputs, shape));
+                    sums.outputs.add(out.features());
+                    for (int i = 0; i < n; i++) {
+                        if (content.labels()[i] >= 0) {
+                            sums.labelled++;
+                            sums.correct += out.classes()[i] == content.labels()[i] ? 1 : 0;
+                        }
                     }
+                } else {
+                    sums.outputs.add(extractor.features(images(outputs, shape)));
                 }
+                sums.targets.add(extractor.features(images(targets, shape)));
             }
         }
         return sums;

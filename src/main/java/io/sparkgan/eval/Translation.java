@@ -53,7 +53,8 @@ public final class Translation {
 
     /**
      * @param aligned the inputs are pairs side by side (pix2pix's layout), of which the input half is taken
-     * @param direction with {@code aligned}: which half is the input
+     * @param direction with {@code aligned}: which half is the input; null for the one the checkpoint
+     *     was trained with
      */
     public record Settings(boolean aligned, DataConfig.Direction direction, long seed, int batch, int threads,
                            long maxPixels) implements Serializable {}
@@ -66,13 +67,15 @@ public final class Translation {
     }
 
     public static Result write(JavaSparkContext sc, Storage storage, Path checkpoint, Path in, Path out,
-                               Settings settings) throws IOException {
+                               Settings asked) throws IOException {
         long started = System.nanoTime();
         GanArchitecture a = architecture(storage, checkpoint);
         float[] generator = Checkpoint.generatorParams(storage, checkpoint, true).get(0).params();
         var state = Checkpoint.stateJson(storage, checkpoint);
         String runId = state.path("run_id").asText("");
         long step = state.path("step").asLong();
+        Settings settings = withDirection(asked, state.path("direction").asText(""), checkpoint);
+        requireApart(in, out);
         TranslationInputs listing = TranslationInputs.list(storage, in);
         storage.mkdirs(out);
         if (storage.exists(new Path(out, MANIFEST))) {
@@ -90,6 +93,7 @@ public final class Translation {
         manifest.put("checkpoint", checkpoint.toString()).put("run_id", runId).put("step", step);
         manifest.put("in", in.toString()).put("layout", settings.aligned() ? "aligned" : "images");
         manifest.put("direction", settings.aligned() ? settings.direction().key() : "none: each file whole");
+        manifest.put("trained_direction", state.path("direction").asText(DataConfig.Direction.A_TO_B.key()));
         manifest.put("seed", settings.seed()).put("batch", settings.batch());
         manifest.put("files", "<relative path>.png for each input, as prepare resizes it (" + a.imageSize() + "×"
                 + a.imageSize() + ")");
@@ -102,6 +106,38 @@ public final class Translation {
         LOG.info("translate: {} images from {} through {} (step {}) in {} s to {}; {} skipped (reasons in {})", written,
                 in, checkpoint, step, String.format(Locale.ROOT, "%.1f", seconds), out, skipped.size(), MANIFEST);
         return new Result(out, written, skipped.size());
+    }
+
+    /** --out must not be --in or under it: its PNGs would replace inputs, or be read as inputs next time. */
+    private static void requireApart(Path in, Path out) {
+        String inside = in.toString().replaceAll("/+$", "") + "/";
+        String target = out.toString().replaceAll("/+$", "") + "/";
+        if (target.startsWith(inside)) {
+            throw new EvaluationException("--out " + out + " is " + (target.equals(inside) ? "--in itself"
+                    : "inside --in " + in) + ": its outputs would replace inputs of the same name, or be read as"
+                    + " inputs by the next translate; give a folder outside --in");
+        }
+    }
+
+    /**
+     * The settings with the input half decided: the checkpoint's data.direction unless --direction says
+     * otherwise (said, since G then maps the half it was not trained on). A checkpoint that does not
+     * record one was trained AtoB.
+     */
+    private static Settings withDirection(Settings s, String trained, Path checkpoint) {
+        DataConfig.Direction recorded = trained.equals(DataConfig.Direction.B_TO_A.key())
+                ? DataConfig.Direction.B_TO_A : DataConfig.Direction.A_TO_B;
+        if (s.direction() != null && s.direction() != recorded && s.aligned()) {
+            LOG.warn("translate: --direction {} feeds {}'s generator the {} half of each pair, but it was trained"
+                    + " {} (on the {} half); leave --direction out to map the half it was trained on",
+                    s.direction().key(), checkpoint, half(s.direction()), recorded.key(), half(recorded));
+        }
+        return new Settings(s.aligned(), s.direction() == null ? recorded : s.direction(), s.seed(), s.batch(),
+                s.threads(), s.maxPixels());
+    }
+
+    private static String half(DataConfig.Direction d) {
+        return d == DataConfig.Direction.A_TO_B ? "A (left)" : "B (right)";
     }
 
     /** The checkpoint's generator's network, refused unless it translates. */

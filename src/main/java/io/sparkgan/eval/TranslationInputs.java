@@ -16,6 +16,8 @@ import org.apache.hadoop.fs.RemoteIterator;
  * What {@code translate} maps: every file under {@code --in}, in path order, each with the relative path
  * its output takes ({@code .png} for its extension). Files that cannot be images, and files whose
  * outputs would land on the same name ({@code x.jpg} and {@code x.png}), are set aside with the reason.
+ * Names starting with {@code .} or {@code _} are not inputs at all, as for Hadoop's own readers (checksums,
+ * {@code _SUCCESS} markers), and not listed.
  */
 record TranslationInputs(List<Input> inputs, List<Skipped> skipped) {
     /** A file to map: its place in the listing (its dropout slot), where it is, and where its output goes. */

@@ -1,5 +1,6 @@
 package io.sparkgan.eval;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgan.io.DirectoryLease;
@@ -7,24 +8,30 @@ import io.sparkgan.io.Json;
 import io.sparkgan.io.Storage;
 import java.io.IOException;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 
 /**
  * The FID stage's report for a translation run ({@code fid/report.{json,csv,html}}, {@code "kind":
  * "translation"}): a row per scored checkpoint with the mean L1, PSNR and SSIM of its outputs against
- * the held-out split's targets (with an evaluator of the target side, the FID of the outputs against
- * the targets and its accuracy on the outputs), and a grid of input | output | target for the last
- * checkpoint.
+ * the held-out split's targets (with a feature extractor, the FID of the outputs against the targets;
+ * with the evaluator of the target side, also its accuracy on the outputs), and a grid of input |
+ * output | target for the last checkpoint.
  *
  * @param grid the last checkpoint's grid (PNG)
- * @param evaluator the target side's evaluator classifier that FID and accuracy use, null for none
- * @param evaluatorAccuracy its accuracy on its own held-out target images (NaN without one)
+ * @param extractor the features the FID uses (the target side's evaluator classifier or InceptionV3),
+ *     null for none
+ * @param evaluatorAccuracy the evaluator's accuracy on its own held-out target images (NaN for none)
  */
 record TranslationReport(String runId, String runDirectory, String dataset, String datasetSha256, String heldOut,
-                         long heldOutPairs, String direction, long seed, ExtractorSpec evaluator,
+                         long heldOutPairs, String direction, long seed, ExtractorSpec extractor,
                          double evaluatorAccuracy, List<Row> rows, byte[] grid, String createdAt) {
+    private static final String METRICS = "l1: mean |output - target| on [0, 1]; psnr: dB on 0-255 over the whole"
+            + " image (" + PairedMetrics.PSNR_IDENTICAL + " for an exact match); ssim: 11x11 Gaussian window, sigma"
+            + " 1.5, as scikit-image; outputs as their 8-bit PNG pixels, G with dropout drawn from (seed, pair)";
 
     /**
      * One checkpoint's generator, scored: means over the held-out pairs; the FID of the outputs against
@@ -36,6 +43,45 @@ record TranslationReport(String runId, String runDirectory, String dataset, Stri
             return new Row(step, generator, sums.pairs, sums.l1 / sums.pairs, sums.psnr / sums.pairs,
                     sums.ssim / sums.pairs, sums.fid(), sums.accuracy(), seconds);
         }
+
+        String key() {
+            return step + " " + generator;
+        }
+    }
+
+    /**
+     * The rows of the report already in {@code dir} that scoring again would reproduce, by {@link
+     * Row#key}: those of a report on the same held-out pairs, direction, seed, features and metrics
+     * as this one (whose rows are not read). Empty when there is none, or it cannot be read.
+     */
+    Map<String, Row> reusableRows(Storage storage, Path dir) throws IOException {
+        Map<String, Row> reusable = new LinkedHashMap<>();
+        Path file = new Path(dir, "report.json");
+        if (!storage.exists(file)) {
+            return reusable;
+        }
+        JsonNode root;
+        try {
+            root = Json.parse(storage.readString(file));
+        } catch (RuntimeException e) {
+            return reusable; // unreadable: score again and rewrite it
+        }
+        boolean same = "translation".equals(root.path("kind").asText())
+                && datasetSha256.equals(root.path("dataset").path("content_sha256").asText())
+                && heldOut.equals(root.path("held_out").path("split").asText())
+                && heldOutPairs == root.path("held_out").path("pairs").asLong(-1)
+                && direction.equals(root.path("direction").asText()) && root.has("seed")
+                && seed == root.path("seed").asLong()
+                && (extractor == null ? "" : extractor.sha256()).equals(root.path("extractor").path("sha256").asText())
+                && METRICS.equals(root.path("metrics").asText());
+        for (JsonNode r : same ? root.path("checkpoints") : Json.mapper().createArrayNode()) {
+            Row row = new Row(r.path("step").asLong(), r.path("generator").asText(), r.path("pairs").asLong(),
+                    r.path("l1").asDouble(), r.path("psnr").asDouble(), r.path("ssim").asDouble(),
+                    r.path("fid").asDouble(Double.NaN), r.path("accuracy").asDouble(Double.NaN),
+                    r.path("seconds").asDouble());
+            reusable.put(row.key(), row);
+        }
+        return reusable;
     }
 
     void write(Storage storage, Path dir, DirectoryLease lease) throws IOException {
@@ -54,14 +100,14 @@ record TranslationReport(String runId, String runDirectory, String dataset, Stri
         root.putObject("held_out").put("split", heldOut).put("pairs", heldOutPairs);
         root.put("direction", direction);
         root.put("seed", seed);
-        if (evaluator != null) {
-            root.putObject("extractor").put("name", evaluator.name()).put("uri", evaluator.uri())
-                    .put("sha256", evaluator.sha256()).put("test_accuracy", evaluatorAccuracy)
-                    .put("of", "the target side's images");
+        if (extractor != null) {
+            ObjectNode e = root.putObject("extractor").put("name", extractor.name()).put("uri", extractor.uri())
+                    .put("sha256", extractor.sha256());
+            if (!Double.isNaN(evaluatorAccuracy)) {
+                e.put("test_accuracy", evaluatorAccuracy).put("of", "the target side's images");
+            }
         }
-        root.put("metrics", "l1: mean |output - target| on [0, 1]; psnr: dB on 0-255 over the whole image ("
-                + PairedMetrics.PSNR_IDENTICAL + " for an exact match); ssim: 11x11 Gaussian window, sigma 1.5,"
-                + " as scikit-image; outputs as their 8-bit PNG pixels, G with dropout drawn from (seed, pair)");
+        root.put("metrics", METRICS);
         ArrayNode rowsNode = root.putArray("checkpoints");
         for (Row r : rows) {
             rowsNode.addObject().put("step", r.step()).put("generator", r.generator()).put("pairs", r.pairs())
@@ -101,12 +147,15 @@ record TranslationReport(String runId, String runDirectory, String dataset, Stri
                     + "<td>%.4f</td><td>%s</td><td>%s</td><td>%.1f</td></tr>%n", r.step(), text(r.generator()), r.pairs(),
                     r.l1(), r.psnr(), r.ssim(), optional(r.fid(), "%.2f"), optional(r.accuracy(), "%.3f"), r.seconds()));
         }
-        if (evaluator != null) {
+        h.append("</table>\n");
+        if (extractor != null && !Double.isNaN(evaluatorAccuracy)) {
             h.append(String.format(Locale.ROOT, "<p>FID and accuracy: the evaluator classifier of the target side"
                     + " (%s, accuracy %.3f on its own held-out targets), outputs against targets and against the pairs'"
-                    + " labels.</p>%n", text(evaluator.uri()), evaluatorAccuracy));
+                    + " labels.</p>%n", text(extractor.uri()), evaluatorAccuracy));
+        } else if (extractor != null) {
+            h.append(String.format(Locale.ROOT, "<p>FID: the outputs' %s features against the targets' (%s).</p>%n",
+                    text(extractor.name()), text(extractor.uri())));
         }
-        h.append("</table>\n");
         if (grid != null) {
             h.append("<figure><img alt=\"input, output, target\" src=\"data:image/png;base64,")
                     .append(Base64.getEncoder().encodeToString(grid)).append("\"><figcaption>step ")

@@ -76,14 +76,16 @@ public final class Checkpoint {
      *
      * @param normalisation the networks' normalisation settings ({@link RunProvenance#normalisation}):
      *     settings that keep the parameter count but change what the parameters mean
+     * @param direction a translation's data.direction (which half of a pair G maps from), empty for a
+     *     GAN from noise: what {@code translate} feeds the generator by default, and a resume keeps
      */
     public record Provenance(String runId, long seed, String configSha256, String datasetSha256,
-                             String sparkganVersion, int executorThreads, String normalisation,
+                             String sparkganVersion, int executorThreads, String normalisation, String direction,
                              List<Map<String, Object>> jvms) {
         /** The same, with the JVMs that ran this checkpoint's steps ({@code runtime.JvmPlatforms} entries). */
         public Provenance withJvms(List<Map<String, Object>> ran) {
             return new Provenance(runId, seed, configSha256, datasetSha256, sparkganVersion, executorThreads,
-                    normalisation, List.copyOf(ran));
+                    normalisation, direction, List.copyOf(ran));
         }
     }
 
@@ -205,6 +207,9 @@ public final class Checkpoint {
         json.put("sparkgan_version", provenance.sparkganVersion());
         json.put("executor_threads", provenance.executorThreads());
         json.put("normalisation", provenance.normalisation());
+        if (!provenance.direction().isEmpty()) {
+            json.put("direction", provenance.direction());
+        }
         // the machines whose kernels computed the steps since the last checkpoint: CPU, OpenBLAS core, self-check
         json.set("jvms", Json.mapper().valueToTree(provenance.jvms()));
         json.put("created_at", Instant.now().toString());

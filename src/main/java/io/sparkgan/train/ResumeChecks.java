@@ -67,6 +67,20 @@ final class ResumeChecks {
     }
 
     /**
+     * A translation's direction as the checkpoint recorded it against the configured one: not part of
+     * the dataset's bytes or the parameter count, so neither check below would see G, trained to map
+     * A to B, set to map B to A.
+     */
+    static void requireSameDirection(JsonNode checkpoint, String configured, RunDirectory run, long step) {
+        String recorded = checkpoint.path("direction").asText("");
+        if (!recorded.isEmpty() && !recorded.equals(configured)) {
+            throw new TrainingException("cannot resume " + run.root() + ": its checkpoint at step " + step
+                    + " was trained with data.direction = " + recorded + ", and " + configured + " is configured"
+                    + " now; resume with the run's own settings (its run.conf) or start over with --fresh", step);
+        }
+    }
+
+    /**
      * The dataset the checkpoint was trained on (its content hash, dataset_sha256 in state.json) against
      * the one data.shards holds now: the sample order and the images of every later step follow from
      * it, so a resume on another dataset is not the run it continues. A checkpoint trained on arrays in

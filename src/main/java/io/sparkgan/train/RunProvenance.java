@@ -30,7 +30,7 @@ final class RunProvenance {
     static Checkpoint.Provenance forCheckpoints(SparkganConfig config, DatasetInfo info, int executorThreads) {
         return new Checkpoint.Provenance(config.runId(), config.train().seed(), configSha256(config),
                 info == null ? "" : info.contentSha256(), BuildInfo.version(), executorThreads,
-                normalisation(config), List.of());
+                normalisation(config), direction(config), List.of());
     }
 
     /**
@@ -40,6 +40,11 @@ final class RunProvenance {
     static String normalisation(SparkganConfig config) {
         return "g-norm=" + config.model().generatorNorm().key() + " d-norm=" + config.model().discriminatorNorm().key()
                 + " spectral-norm=" + config.model().spectralNorm();
+    }
+
+    /** A translation's data.direction; empty for a GAN from noise, which has none. */
+    static String direction(SparkganConfig config) {
+        return config.model().family().translates() ? config.data().direction().key() : "";
     }
 
     /** provenance.json of a new run; {@code sync} is the mode train.sync = auto chose. */

@@ -243,6 +243,7 @@ public final class TrainingJob {
             long from = committed.get(committed.size() - 1);
             JsonNode recorded = Checkpoint.stateJson(storage, run.checkpoint(from));
             ResumeChecks.requireSameNormalisation(recorded, RunProvenance.normalisation(config), run, from);
+            ResumeChecks.requireSameDirection(recorded, RunProvenance.direction(config), run, from);
             ResumeChecks.requireSameDataset(recorded, info, config.data().shards(), run, from);
             GanState state = Checkpoint.read(storage, run, from, train, RunNetworks.spectralNorm(config, replica.architecture()),
                     replica.generatorLayout());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import io.sparkgan.config.ConfigLoader;
+import io.sparkgan.config.DataConfig;
 import io.sparkgan.config.SparkganConfig;
 import io.sparkgan.model.Normalisation;
 import java.io.StringReader;
@@ -41,5 +42,12 @@ class FidRunConfTest {
         assertEquals(Normalisation.NONE, c.model().generatorNorm());
         assertEquals(Normalisation.LAYER, c.model().discriminatorNorm());
         assertTrue(c.model().spectralNorm());
+    }
+
+    @Test
+    void aTranslationRunsLayoutAndDirectionArePinned() {
+        SparkganConfig c = loadPinned("model.architecture = pix2pix\ndata { layout = aligned, direction = BtoA, image-size = 32 }");
+        assertTrue(c.data().paired());
+        assertEquals(DataConfig.Direction.B_TO_A, c.data().direction(), "fid scores the half G was trained to map");
     }
 }

@@ -2,6 +2,7 @@ package io.sparkgan.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.TestSpark;
@@ -10,7 +11,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgan.data.DatasetInfo;
 import io.sparkgan.data.PreparedDataset;
 import io.sparkgan.data.Shards;
+import io.sparkgan.config.DataConfig;
 import io.sparkgan.eval.EvaluatorClassifier;
+import io.sparkgan.eval.FeatureExtractor;
+import io.sparkgan.eval.InceptionExtractor;
 import io.sparkgan.eval.FeatureStats;
 import io.sparkgan.eval.FrechetDistance;
 import io.sparkgan.eval.PairedMetrics;
@@ -22,6 +26,7 @@ import io.sparkgan.eval.FidStage;
 import io.sparkgan.io.Json;
 import io.sparkgan.io.RunDirectory;
 import io.sparkgan.io.Storage;
+import io.sparkgan.step.TrainingException;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,10 +66,14 @@ class Pix2pixTrainingTest {
 
     /**
      * The report's figures for the last checkpoint, computed again on the driver in one batch: every
-     * held-out pair through G with the stage's dropout, the metrics per image, the evaluator's features.
+     * held-out pair through G with the stage's dropout (from the input half that data.direction names),
+     * the metrics per image against the other half, the FID on {@code extractor}'s features and, when it
+     * is the evaluator, its accuracy.
      */
-    private void assertDirectly(SparkganConfig config, PreparedDataset dataset, JsonNode row) throws IOException {
+    private void assertDirectly(SparkganConfig config, PreparedDataset dataset, JsonNode row,
+                                FeatureExtractor extractor) throws IOException {
         Storage storage = Storage.local();
+        boolean swapped = config.data().direction() == DataConfig.Direction.B_TO_A;
         GanArchitecture a = config.architecture(0);
         GanReplica replica = new GanReplica(a, GanLoss.NON_SATURATING, 1.0, DataType.FLOAT);
         replica.setGenerator(Checkpoint.generatorParams(storage, RunDirectory.of(config.outputDir(), config.runId())
@@ -75,7 +84,7 @@ class Pix2pixTrainingTest {
         int n = (int) held.count();
         int half = a.pixelsPerImage();
         Shards.Content content = Shards.readRange(storage, heldDir, held, 0, n);
-        float[] pairs = TranslationGrid.normalised(content.images(), n, 2 * half, false);
+        float[] pairs = TranslationGrid.normalised(content.images(), n, 2 * half, swapped);
         INDArray inputs = Nd4j.create(pairs, new long[] {n, 2, 16, 16}, 'c')
                 .get(NDArrayIndex.all(), NDArrayIndex.interval(0, 1)).dup('c');
         byte[] outputs = PairedMetrics.quantised(replica.generate(inputs, null,
@@ -86,7 +95,7 @@ class Pix2pixTrainingTest {
         double l1 = 0;
         double ssim = 0;
         for (int i = 0; i < n; i++) {
-            System.arraycopy(content.images(), (2 * i + 1) * half, targets, i * half, half);
+            System.arraycopy(content.images(), (2 * i + (swapped ? 0 : 1)) * half, targets, i * half, half);
             l1 += PairedMetrics.l1(outputs, targets, i * half, half) / n;
             ssim += PairedMetrics.ssim(outputs, targets, i * half, 1, 16) / n;
         }
@@ -96,20 +105,28 @@ class Pix2pixTrainingTest {
         }
         assertEquals(l1, row.path("l1").asDouble(), 1e-5 * l1);
         assertEquals(ssim, row.path("ssim").asDouble(), 1e-5);
-        EvaluatorClassifier evaluator = EvaluatorClassifier.fromBytes(Files.readAllBytes(
-                Path.of(java.net.URI.create(dataset.dir() + "/fid/evaluator-B.zip"))));
         long[] shape = {n, 1, 16, 16};
-        EvaluatorClassifier.Output out = evaluator.featuresAndClasses(Nd4j.create(outputFloats, shape, 'c'));
-        FeatureStats o = new FeatureStats(evaluator.featureDim()).add(out.features());
-        FeatureStats t = new FeatureStats(evaluator.featureDim()).add(
-                evaluator.features(Nd4j.create(targetFloats, shape, 'c')));
+        FeatureStats o = new FeatureStats(extractor.featureDim()).add(
+                extractor.features(Nd4j.create(outputFloats, shape, 'c')));
+        FeatureStats t = new FeatureStats(extractor.featureDim()).add(
+                extractor.features(Nd4j.create(targetFloats, shape, 'c')));
         double fid = FrechetDistance.of(o.toFidStats(), t.toFidStats());
         assertEquals(fid, row.path("fid").asDouble(), 1e-4 * fid, "FID of the outputs against the targets");
+        if (!(extractor instanceof EvaluatorClassifier evaluator)) {
+            assertTrue(row.path("accuracy").isMissingNode(), "no classes without the evaluator: " + row);
+            return;
+        }
+        EvaluatorClassifier.Output out = evaluator.featuresAndClasses(Nd4j.create(outputFloats, shape, 'c'));
         long correct = 0;
         for (int i = 0; i < n; i++) {
             correct += out.classes()[i] == content.labels()[i] ? 1 : 0;
         }
         assertEquals((double) correct / n, row.path("accuracy").asDouble(), 1e-12, "the evaluator's accuracy");
+    }
+
+    private static EvaluatorClassifier evaluator(PreparedDataset dataset, String half) throws IOException {
+        return EvaluatorClassifier.fromBytes(Files.readAllBytes(
+                Path.of(java.net.URI.create(dataset.dir() + "/fid/evaluator-" + half + ".zip"))));
     }
 
     @Test
@@ -121,6 +138,9 @@ class Pix2pixTrainingTest {
 
         train("resumed", "train.sync=collective", "train.steps=2");
         Files.delete(tmp.resolve("resumed/_SUCCESS"));
+        TrainingException flipped = assertThrows(TrainingException.class, () -> train("resumed", "data.direction=BtoA"));
+        assertTrue(flipped.getMessage().contains("was trained with data.direction = AtoB, and BtoA is configured now"),
+                flipped.getMessage());
         TrainingJob.Result resumed = train("resumed", "train.sync=driver");
         assertEquals(driver.generatorSha256(), resumed.generatorSha256());
         assertEquals(driver.discriminatorSha256(), resumed.discriminatorSha256());
@@ -137,8 +157,8 @@ class Pix2pixTrainingTest {
 
         SparkganConfig config = config("driver", "train.sync=driver");
         PreparedDataset dataset = Preparer.prepare(TestSpark.context(), config.data(), Storage.local());
-        FidStage.run(TestSpark.context(), Storage.local(), config, dataset,
-                RunDirectory.of(config.outputDir(), config.runId()), List.of(2L, 4L));
+        RunDirectory driverRun = RunDirectory.of(config.outputDir(), config.runId());
+        FidStage.run(TestSpark.context(), Storage.local(), config, dataset, driverRun, List.of(2L, 4L));
         JsonNode report = Json.parse(Files.readString(tmp.resolve("driver/fid/report.json")));
         assertEquals("translation", report.path("kind").asText());
         assertEquals("test", report.path("held_out").path("split").asText());
@@ -153,7 +173,32 @@ class Pix2pixTrainingTest {
                 .contains("input | output | target for the first held-out pairs"));
         assertEquals("evaluator", report.path("extractor").path("name").asText());
         assertTrue(report.path("extractor").path("uri").asText().endsWith("fid/evaluator-B.zip"), report.toString());
-        assertDirectly(config, dataset, last);
+        assertDirectly(config, dataset, last, evaluator(dataset, "B"));
+
+        // scored again with the same settings: nothing computed, the report as it was
+        String scored = Files.readString(tmp.resolve("driver/fid/report.json"));
+        FidStage.run(TestSpark.context(), Storage.local(), config, dataset, driverRun, List.of(2L, 4L));
+        assertEquals(scored, Files.readString(tmp.resolve("driver/fid/report.json")), "the earlier rows reused");
+
+        // with fid.extractor = inception (a tiny stand-in here), what gives an unlabelled dataset its FID:
+        // the FID on its features, no accuracy
+        String weights = Path.of(getClass().getResource("/eval/tiny_inception_notop.h5").getFile()).toString();
+        SparkganConfig inception = config("driver", "train.sync=driver", "fid.extractor=inception",
+                "fid.inception-weights=" + weights);
+        FidStage.run(TestSpark.context(), Storage.local(), inception, dataset, driverRun, List.of(4L));
+        JsonNode byInception = Json.parse(Files.readString(tmp.resolve("driver/fid/report.json")));
+        assertEquals("inception", byInception.path("extractor").path("name").asText());
+        assertEquals(1, byInception.path("checkpoints").size(), "the rows asked for");
+        assertDirectly(inception, dataset, byInception.path("checkpoints").get(0),
+                InceptionExtractor.fromLocation(weights, Storage.local()));
+
+        // BtoA: G maps the B half, is scored against the A half, by the evaluator of A
+        SparkganConfig reversedConfig = config("reversed", "data.direction=BtoA");
+        FidStage.run(TestSpark.context(), Storage.local(), reversedConfig, dataset,
+                RunDirectory.of(reversedConfig.outputDir(), reversedConfig.runId()), List.of(4L));
+        JsonNode byA = Json.parse(Files.readString(tmp.resolve("reversed/fid/report.json")));
+        assertEquals("BtoA", byA.path("direction").asText());
+        assertDirectly(reversedConfig, dataset, byA.path("checkpoints").get(0), evaluator(dataset, "A"));
 
         // 4 pairs (sample-count / 2) of input | output | target, 2 a row; 16-pixel images, 2-pixel borders
         BufferedImage grid = ImageIO.read(tmp.resolve("driver/samples/step-00000000.png").toFile());

@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -65,15 +66,27 @@ class TranslateTest {
     }
 
     private static Translation.Settings settings(boolean aligned) {
-        return new Translation.Settings(aligned, DataConfig.Direction.A_TO_B, 5, 2, 1, 50_000_000L);
+        return settings(aligned, DataConfig.Direction.A_TO_B);
+    }
+
+    /** @param direction null for the checkpoint's own */
+    private static Translation.Settings settings(boolean aligned, DataConfig.Direction direction) {
+        return new Translation.Settings(aligned, direction, 5, 2, 1, 50_000_000L);
+    }
+
+    /** A small pix2pix run on edge → Fashion-MNIST pairs. */
+    private String[] configSets(String... more) {
+        List<String> sets = new ArrayList<>(List.of("model.architecture=pix2pix", "data.layout=aligned",
+                "data.source=data-manifests/fashion-mnist-edges.conf", "data.shards=" + tmp.resolve("shards"),
+                "data.image-size=16", "data.limit=32", "model.g-features=4", "model.d-features=4", "train.workers=2",
+                "train.batch-per-worker=4", "train.steps=2"));
+        sets.addAll(List.of(more));
+        return sets.toArray(String[]::new);
     }
 
     @Test
     void mapsAFolderWithTheSameBitsOnAnyExecutorsAndFromHdfs() throws Exception {
-        SparkganConfig config = TrainingFixtures.config(tmp, "p2p", "model.architecture=pix2pix", "data.layout=aligned",
-                "data.source=data-manifests/fashion-mnist-edges.conf", "data.shards=" + tmp.resolve("shards"),
-                "data.image-size=16", "data.limit=32", "model.g-features=4", "model.d-features=4", "train.workers=2",
-                "train.batch-per-worker=4", "train.steps=2");
+        SparkganConfig config = TrainingFixtures.config(tmp, "p2p", configSets());
         TrainingJob.run(config, TestSpark.context(), Storage.local());
         Path in = tmp.resolve("in");
         BufferedImage sketch = noise(16, 16, 1, BufferedImage.TYPE_BYTE_GRAY);
@@ -132,6 +145,29 @@ class TranslateTest {
         assertArrayEquals(pixels(tmp.resolve("out1/a.png")), pixels(tmp.resolve("out-aligned/a.png")));
         assertTrue(Files.readString(tmp.resolve("out-aligned").resolve(Translation.MANIFEST))
                 .contains("is 40×16, not an aligned pair"));
+
+        // a BtoA checkpoint maps an aligned file's right half unless told otherwise
+        TrainingJob.run(TrainingFixtures.config(tmp, "p2p-ba", configSets("data.direction=BtoA")), TestSpark.context(),
+                Storage.local());
+        org.apache.hadoop.fs.Path reversed = Sampling.resolveCheckpoint(Storage.local(), tmp.resolve("p2p-ba").toString());
+        Path swapped = tmp.resolve("swapped");
+        BufferedImage flipped = new BufferedImage(32, 16, BufferedImage.TYPE_BYTE_GRAY);
+        flipped.getGraphics().drawImage(noise(16, 16, 9, BufferedImage.TYPE_BYTE_GRAY), 0, 0, null);
+        flipped.getGraphics().drawImage(sketch, 16, 0, null);
+        write(swapped.resolve("a.png"), png(flipped, "png"));
+        Translation.write(TestSpark.context(), Storage.local(), reversed, Storage.qualify(in.toString()),
+                Storage.qualify(tmp.resolve("out-ba").toString()), settings(false));
+        Translation.write(TestSpark.context(), Storage.local(), reversed, Storage.qualify(swapped.toString()),
+                Storage.qualify(tmp.resolve("out-ba-aligned").toString()), settings(true, null));
+        assertArrayEquals(pixels(tmp.resolve("out-ba/a.png")), pixels(tmp.resolve("out-ba-aligned/a.png")));
+        assertEquals("BtoA", Json.parse(Files.readString(tmp.resolve("out-ba-aligned").resolve(Translation.MANIFEST)))
+                .path("direction").asText());
+
+        EvaluationException inside = assertThrows(EvaluationException.class, () -> Translation.write(
+                TestSpark.context(), Storage.local(), checkpoint, Storage.qualify(in.toString()),
+                Storage.qualify(in.resolve("made").toString()), settings(false)));
+        assertTrue(inside.getMessage().contains("is inside --in"), inside.getMessage());
+        assertFalse(Files.exists(in.resolve("made")), "nothing written");
 
         MiniDFSCluster cluster = TestHdfs.start(tmp.resolve("hdfs"), 0);
         try {
