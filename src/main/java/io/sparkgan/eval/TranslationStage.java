@@ -20,7 +20,6 @@ import io.sparkgan.train.TranslationGrid;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,11 +87,10 @@ final class TranslationStage {
                 config.train().seed(), features.spec(), features.evaluatorAccuracy(), List.of(), null,
                 Instant.now().toString());
         Map<String, TranslationReport.Row> earlier = rescore ? Map.of() : base.reusableRows(storage, run.fid());
-        Map<Long, List<Checkpoint.GeneratorParams>> generators = new LinkedHashMap<>();
         Set<String> wanted = new TreeSet<>();
-        for (long step : steps) {
-            generators.put(step, Checkpoint.generatorParams(storage, run.checkpoint(step), true));
-            generators.get(step).forEach(g -> wanted.add(step + " " + g.kind()));
+        for (long step : earlier.isEmpty() ? List.<Long>of() : steps) { // kinds only: one G's weights held at a time
+            Checkpoint.generatorParams(storage, run.checkpoint(step), true)
+                    .forEach(g -> wanted.add(step + " " + g.kind()));
         }
         if (!earlier.isEmpty() && earlier.keySet().equals(wanted)) {
             LOG.info("fid: {} already scores checkpoints {} on the same held-out pairs with the same seed and features;"
@@ -107,7 +105,7 @@ final class TranslationStage {
         TranslationReport report = null;
         for (int i = 0; i < steps.size(); i++) {
             long step = steps.get(i);
-            for (Checkpoint.GeneratorParams g : generators.get(step)) {
+            for (Checkpoint.GeneratorParams g : Checkpoint.generatorParams(storage, run.checkpoint(step), true)) {
                 long started = System.nanoTime();
                 TranslationReport.Row row = earlier.get(step + " " + g.kind());
                 if (row == null) {
